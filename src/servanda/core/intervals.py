@@ -247,17 +247,25 @@ class IntervalSet:
         points = np.concatenate((a, b))
         if points.size == 0:
             return IntervalSet.empty()
-        # Each operand's boundaries are sorted runs; a stable sort merges them in linear time.
-        points.sort(kind="stable")
-        distinct = np.empty(points.size, dtype=bool)
-        distinct[0] = True
-        np.not_equal(points[1:], points[:-1], out=distinct[1:])
-        points = points[distinct]
-        left = points[:-1]
-        # A piece [p_i, p_i+1) is inside a set when an odd number of its boundaries are <= p_i.
-        in_a = (np.searchsorted(a, left, side="right") & 1).astype(bool)
-        in_b = (np.searchsorted(b, left, side="right") & 1).astype(bool)
-        keep = (in_a & ~in_b & keep_a) | (~in_a & in_b & keep_b) | (in_a & in_b & keep_ab)
+        # Each boundary moves a membership code: A's by +1/-1, B's by +2/-2, so the running sum
+        # after a boundary is 1 (A only), 2 (B only) or 3 (both). Each operand's boundaries are a
+        # sorted run, so a stable sort merges them in linear time.
+        steps = np.empty(points.size, dtype=np.int8)
+        steps[0 : a.size : 2] = 1
+        steps[1 : a.size : 2] = -1
+        steps[a.size :: 2] = 2
+        steps[a.size + 1 :: 2] = -2
+        order = np.argsort(points, kind="stable")
+        points = points[order]
+        code = np.cumsum(steps[order], dtype=np.int8)
+        # Where several boundaries share an instant, the code after the last of them counts.
+        last = np.empty(points.size, dtype=bool)
+        last[-1] = True
+        np.not_equal(points[1:], points[:-1], out=last[:-1])
+        points = points[last]
+        code = code[last][:-1]
+        table = np.array([False, keep_a, keep_b, keep_ab])
+        keep = table[code]
         if not keep.any():
             return IntervalSet.empty()
         padded = np.concatenate(([False], keep, [False]))
