@@ -1,0 +1,449 @@
+"""Agreement records: objectives, responsibilities, credit schedules, policy clauses, versions."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import Field, field_validator, model_validator
+
+from servanda.agreements.metrics import METRICS, Metric, Unit, parse_metric, parse_target
+from servanda.catalog.model import ID_PATTERN, Id, Identifier
+from servanda.core.durations import Duration
+from servanda.core.records import record
+
+
+class Level(StrEnum):
+    """ITIL agreement levels, from the widest to the narrowest."""
+
+    CORPORATE = "corporate"
+    CUSTOMER = "customer"
+    SERVICE = "service"
+
+
+LEVEL_ORDER = (Level.CORPORATE, Level.CUSTOMER, Level.SERVICE)
+
+
+class Comparator(StrEnum):
+    """How the actual value is compared with the target."""
+
+    GE = ">="
+    GT = ">"
+    LE = "<="
+    LT = "<"
+
+    def holds(self, actual: Decimal, target: Decimal) -> bool:
+        """Whether ``actual`` meets ``target``."""
+        if self is Comparator.GE:
+            return actual >= target
+        if self is Comparator.GT:
+            return actual > target
+        if self is Comparator.LE:
+            return actual <= target
+        return actual < target
+
+    @property
+    def higher_is_better(self) -> bool:
+        """True for ``>=`` and ``>``."""
+        return self in (Comparator.GE, Comparator.GT)
+
+
+class PeriodKind(StrEnum):
+    """The period an objective is evaluated over."""
+
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+    QUARTER = "quarter"
+    YEAR = "year"
+    ROLLING = "rolling"
+
+
+@record
+class Period:
+    """A calendar period (month by default) or a rolling window of ``length``.
+
+    Calendar periods are aligned in the calendar's timezone and half-open. YAML accepts
+    ``month``, ``week``, ``quarter``, ``year``, ``day``, ``rolling 28d`` or ``{rolling: 28d}``.
+    """
+
+    kind: PeriodKind = PeriodKind.MONTH
+    """Which period."""
+    length: Duration | None = None
+    """Length of a rolling window."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _sugar(cls, data: Any) -> Any:
+        if isinstance(data, str):
+            text = data.strip().lower()
+            if text.startswith("rolling"):
+                return {"kind": "rolling", "length": text.removeprefix("rolling").strip()}
+            aliases = {"monthly": "month", "weekly": "week", "quarterly": "quarter",
+                       "yearly": "year", "annual": "year", "daily": "day",
+                       "calendar month": "month"}
+            return {"kind": aliases.get(text, text)}
+        if isinstance(data, dict) and set(data) == {"rolling"}:
+            return {"kind": "rolling", "length": data["rolling"]}
+        return data
+
+    @model_validator(mode="after")
+    def _length(self) -> Period:
+        if self.kind is PeriodKind.ROLLING:
+            if self.length is None or self.length <= timedelta(0):
+                raise ValueError("a rolling period needs a positive length, e.g. 'rolling 28d'")
+        elif self.length is not None:
+            raise ValueError(f"a {self.kind} period takes no length")
+        return self
+
+    def describe(self) -> str:
+        """``each calendar month`` or ``over any rolling 28 days``."""
+        if self.kind is PeriodKind.ROLLING:
+            assert self.length is not None
+            days = self.length / timedelta(days=1)
+            span = f"{days:g} days" if days >= 1 else f"{self.length}"
+            return f"over any rolling {span}"
+        return f"each calendar {self.kind.value}"
+
+
+class Budgeting(StrEnum):
+    """How compliance and the error budget are counted."""
+
+    TIME = "time"
+    """Good time over agreed time (availability-style)."""
+    EVENTS = "events"
+    """Σgood / Σtotal events over the period (a ratio of sums)."""
+    TIMESLICES = "timeslices"
+    """Good slices / all slices; a slice is good when it meets ``timeslice_target``."""
+
+
+@record
+class Objective:
+    """A service level objective: metric, comparator, target, period, budgeting."""
+
+    metric: Metric
+    """What is measured."""
+    target: Decimal
+    """The agreed value, in the metric's unit (see :mod:`servanda.agreements.metrics`)."""
+    id: str = Field(default="", pattern=r"^$|" + ID_PATTERN[1:])
+    """Key used to inherit and override; defaults to the metric (``latency-p95`` with a
+    percentile)."""
+    comparator: Comparator | None = None
+    """Defaults to ``>=`` when higher is better, ``<=`` otherwise."""
+    period: Period = Period()
+    """Evaluation period, a calendar month by default."""
+    budgeting: Budgeting = Budgeting.TIME
+    """Time-based, event-based or time-sliced."""
+    percentile: Decimal | None = Field(default=None, gt=0, lt=100)
+    """For latency, delay and jitter: which percentile the target bounds."""
+    timeslice: Duration | None = None
+    """Slice length for time-sliced budgeting."""
+    timeslice_target: Decimal | None = None
+    """A slice is good when its own value meets this (same unit as the target)."""
+    series: str | None = None
+    """The measurement series the metric is computed from, when not the default one."""
+    severity: str | None = None
+    """For response and resolution time: the incident severity this target is for."""
+    calendar: Identifier | None = None
+    """A calendar for this objective alone, instead of the agreement's."""
+    description: str | None = None
+    """A sentence added to the document."""
+    override: bool = False
+    """True when this objective deliberately loosens the one it inherits."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _parse(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or "metric" not in data:
+            return data
+        data = dict(data)
+        try:
+            metric = parse_metric(data["metric"])
+        except ValueError:
+            return data  # the field validator reports it
+        data["metric"] = metric
+        if "target" in data:
+            slice_target = data.get("timeslice_target")
+            try:
+                data["target"] = parse_target(data["target"], METRICS[metric].unit)
+                if slice_target is not None:
+                    data["timeslice_target"] = parse_target(slice_target, METRICS[metric].unit)
+            except ValueError:
+                pass  # left as written; Decimal validation reports it with its location
+        if not data.get("id"):
+            pct = data.get("percentile")
+            data["id"] = metric.value.replace("_", "-") + (f"-p{pct}" if pct is not None else "")
+        if data.get("comparator") is None:
+            data["comparator"] = ">=" if METRICS[metric].better == "higher" else "<="
+        return data
+
+    @field_validator("metric", mode="before")
+    @classmethod
+    def _metric(cls, value: Any) -> Metric:
+        return parse_metric(value)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Objective:
+        unit = METRICS[self.metric].unit
+        if unit is Unit.PERCENT and not Decimal(0) <= self.target <= Decimal(100):
+            raise ValueError(f"a percentage target must be between 0 and 100, not {self.target}")
+        if self.target < 0 and self.metric is not Metric.NPS:
+            raise ValueError(f"a {self.metric} target cannot be negative")
+        if self.budgeting is Budgeting.TIMESLICES and self.timeslice is None:
+            raise ValueError("time-sliced budgeting needs a timeslice length, e.g. 'timeslice: 5m'")
+        if self.percentile is not None and self.metric not in (
+            Metric.LATENCY, Metric.ONE_WAY_DELAY, Metric.JITTER, Metric.THROUGHPUT,
+            Metric.RESPONSE_TIME, Metric.RESOLUTION_TIME,
+        ):
+            raise ValueError(f"a percentile does not apply to {self.metric}")
+        return self
+
+    @property
+    def unit(self) -> Unit:
+        """The unit of ``target``."""
+        return METRICS[self.metric].unit
+
+    @property
+    def cmp(self) -> Comparator:
+        """The comparator, with its default filled in."""
+        assert self.comparator is not None
+        return self.comparator
+
+    def is_tighter_or_equal(self, other: Objective) -> bool:
+        """Whether this objective is at least as demanding as ``other`` (same metric)."""
+        if self.cmp.higher_is_better != other.cmp.higher_is_better:
+            return False
+        if self.cmp.higher_is_better:
+            return self.target >= other.target
+        return self.target <= other.target
+
+
+class Actor(StrEnum):
+    """Who does something under an agreement, when not a named party."""
+
+    PROVIDER = "provider"
+    CUSTOMER = "customer"
+    BOTH = "both"
+
+
+@record
+class SeverityTarget:
+    """Response and resolution targets for incidents of one severity."""
+
+    severity: str
+    """critical, major, minor … as the event sources name them."""
+    response: Duration
+    """Time from detection to acknowledgement."""
+    resolution: Duration
+    """Time from detection to restored service."""
+    description: str | None = None
+    """What the severity means, for the document."""
+
+    @model_validator(mode="after")
+    def _order(self) -> SeverityTarget:
+        if self.resolution < self.response:
+            raise ValueError(
+                f"resolution target {self.resolution} is shorter than response {self.response}"
+            )
+        return self
+
+
+@record
+class Responsibilities:
+    """Who does what. ``None`` means: inherited from the level above."""
+
+    fault_reporting: str | None = None
+    """Who reports faults: provider, customer, both, or a party id."""
+    validates_correction: str | None = None
+    """Who validates a correction before the incident is closed."""
+    pays_credits: str | None = None
+    """Who pays service credits (usually the provider)."""
+    severities: tuple[SeverityTarget, ...] = ()
+    """Response and resolution targets per severity."""
+
+    @model_validator(mode="after")
+    def _unique(self) -> Responsibilities:
+        names = [s.severity for s in self.severities]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"severity listed twice: {', '.join(dupes)}")
+        return self
+
+
+class ClaimMode(StrEnum):
+    """Whether credits are granted automatically or must be claimed."""
+
+    AUTOMATIC = "automatic"
+    ON_CLAIM = "on_claim"
+
+
+@record
+class CreditTier:
+    """When the actual is below ``below``, the customer is credited ``credit`` percent."""
+
+    below: Decimal
+    """Threshold in the objective's unit (e.g. 99.9 for availability)."""
+    credit: Annotated[Decimal, Field(ge=0, le=100)]
+    """Percent of the period's charge."""
+
+    @field_validator("below", "credit", mode="before")
+    @classmethod
+    def _percent(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.strip().endswith("%"):
+            return value.strip()[:-1].strip()
+        if isinstance(value, float):
+            return repr(value)
+        return value
+
+
+@record
+class CreditSchedule:
+    """Service credits owed when an objective is missed."""
+
+    tiers: Annotated[tuple[CreditTier, ...], Field(min_length=1)]
+    """Tiers; the one with the lowest threshold the actual falls below applies."""
+    objective: str = "availability"
+    """Id of the objective whose actual selects the tier."""
+    cap: Decimal = Field(default=Decimal(100), ge=0, le=100)
+    """Most a customer can be credited in one period, percent of its charge."""
+    claim: ClaimMode = ClaimMode.AUTOMATIC
+    """Automatic, or only when the customer claims."""
+    claim_within: Duration | None = None
+    """How long after the period a claim may be made."""
+
+    @field_validator("cap", mode="before")
+    @classmethod
+    def _percent(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.strip().endswith("%"):
+            return value.strip()[:-1].strip()
+        if isinstance(value, float):
+            return repr(value)
+        return value
+
+    @model_validator(mode="after")
+    def _monotonic(self) -> CreditSchedule:
+        ordered = sorted(self.tiers, key=lambda t: t.below, reverse=True)
+        for upper, lower in zip(ordered, ordered[1:], strict=False):
+            if upper.below == lower.below:
+                raise ValueError(f"two tiers start below {upper.below}")
+            if lower.credit < upper.credit:
+                raise ValueError(
+                    f"tier below {lower.below} credits {lower.credit} %, less than the "
+                    f"{upper.credit} % of the milder tier below {upper.below}"
+                )
+        return self
+
+    def tier_for(self, actual: Decimal) -> CreditTier | None:
+        """The tier ``actual`` falls in, or None when no credit is due."""
+        hits = [t for t in self.tiers if actual < t.below]
+        return min(hits, key=lambda t: t.below) if hits else None
+
+    def credit_percent(self, actual: Decimal) -> Decimal:
+        """Percent of the charge credited for ``actual``, capped."""
+        tier = self.tier_for(actual)
+        return min(tier.credit, self.cap) if tier else Decimal(0)
+
+
+@record
+class Control:
+    """A measurable control of a policy clause, attested periodically."""
+
+    id: Id
+    """Stable id, named by attestations."""
+    text: str
+    """What must be true."""
+    evidence: str | None = None
+    """What proves it."""
+    frequency: Period = Period()
+    """How often it is attested."""
+
+
+@record
+class PolicyClause:
+    """A clause of corporate policy: text, with optional measurable controls."""
+
+    id: Id
+    """Stable id."""
+    title: str
+    """Heading in the document."""
+    text: str
+    """The clause as agreed."""
+    controls: tuple[Control, ...] = ()
+    """Measurable controls whose attestations feed a control-compliance objective."""
+
+
+class ExcludedTime(StrEnum):
+    """How planned maintenance is treated in availability (see docs/metrics.md)."""
+
+    EXCLUDE = "exclude"
+    """Removed from numerator and denominator: (T − P − U) / (T − P)."""
+    FORGIVE = "forgive"
+    """Downtime inside the window forgiven, denominator kept: (T − U) / T."""
+    NAIVE = "naive"
+    """Counted like any downtime: (T − all downtime) / T."""
+
+
+@record
+class Agreement:
+    """One version of an agreement at one level."""
+
+    id: Id
+    """Stable id shared by all versions."""
+    level: Level
+    """corporate, customer or service."""
+    provider: Identifier
+    """The provider party."""
+    effective_from: date
+    """First day (in the calendar's timezone) this version applies."""
+    customer: Identifier | None = None
+    """The customer, for customer and service levels."""
+    service: Identifier | None = None
+    """The service, for the service level."""
+    title: str | None = None
+    """Document title."""
+    effective_to: date | None = None
+    """Day after the last day, when the agreement ends."""
+    calendar: Identifier | None = None
+    """The calendar of agreed service time; inherited when absent."""
+    excluded_time: ExcludedTime | None = None
+    """Availability convention for planned maintenance; inherited, ``exclude`` by default."""
+    objectives: tuple[Objective, ...] = ()
+    """Objectives; a lower level replaces an inherited one with the same id."""
+    responsibilities: Responsibilities = Responsibilities()
+    """Who reports, validates, pays; response and resolution targets."""
+    credits: CreditSchedule | None = None
+    """Service credit schedule; inherited when absent."""
+    policies: tuple[PolicyClause, ...] = ()
+    """Policy clauses (usually corporate)."""
+    description: str | None = None
+    """An introductory paragraph for the document."""
+
+    @model_validator(mode="after")
+    def _scope(self) -> Agreement:
+        if self.level is Level.CORPORATE and (self.customer or self.service):
+            raise ValueError("a corporate agreement names neither customer nor service")
+        if self.level is Level.CUSTOMER and (not self.customer or self.service):
+            raise ValueError("a customer agreement names a customer and no service")
+        if self.level is Level.SERVICE and not (self.customer and self.service):
+            raise ValueError("a service agreement names a customer and a service")
+        if self.effective_to is not None and self.effective_to <= self.effective_from:
+            raise ValueError(
+                f"effective_to {self.effective_to} is not after effective_from "
+                f"{self.effective_from}"
+            )
+        ids = [o.id for o in self.objectives]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"objective id used twice: {', '.join(dupes)}")
+        return self
+
+    @property
+    def key(self) -> tuple[str, date]:
+        """(id, effective_from): one version."""
+        return (self.id, self.effective_from)
+
+    def in_force(self, day: date) -> bool:
+        """Whether this version's dates cover ``day`` (ignoring later versions)."""
+        return self.effective_from <= day and (self.effective_to is None or day < self.effective_to)

@@ -1,0 +1,100 @@
+"""The bundle: everything a provider declares, as domain records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from functools import cached_property
+
+from servanda.agreements.model import Agreement, Level
+from servanda.calendars.model import Calendar
+from servanda.catalog.graph import DependencyGraph
+from servanda.catalog.model import Component, Party, Service, Subscription
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """Parties, services, components, subscriptions, calendars and agreement versions."""
+
+    parties: tuple[Party, ...] = ()
+    services: tuple[Service, ...] = ()
+    components: tuple[Component, ...] = ()
+    subscriptions: tuple[Subscription, ...] = ()
+    calendars: tuple[Calendar, ...] = ()
+    agreements: tuple[Agreement, ...] = ()
+    """Every version of every agreement."""
+
+    def merged(self, other: Bundle) -> Bundle:
+        """This bundle with ``other``'s records added (for reading several files)."""
+        return Bundle(
+            parties=self.parties + other.parties,
+            services=self.services + other.services,
+            components=self.components + other.components,
+            subscriptions=self.subscriptions + other.subscriptions,
+            calendars=self.calendars + other.calendars,
+            agreements=self.agreements + other.agreements,
+        )
+
+    @cached_property
+    def party_by_id(self) -> dict[str, Party]:
+        """Parties by id."""
+        return {p.id: p for p in self.parties}
+
+    @cached_property
+    def service_by_id(self) -> dict[str, Service]:
+        """Services by id."""
+        return {s.id: s for s in self.services}
+
+    @cached_property
+    def component_by_id(self) -> dict[str, Component]:
+        """Components by id."""
+        return {c.id: c for c in self.components}
+
+    @cached_property
+    def calendar_by_id(self) -> dict[str, Calendar]:
+        """Calendars by id."""
+        return {c.id: c for c in self.calendars}
+
+    @cached_property
+    def graph(self) -> DependencyGraph:
+        """The dependency graph of services and components."""
+        return DependencyGraph.of([*self.services, *self.components])
+
+    def node_label(self, node: str) -> str:
+        """Display name of a service or component."""
+        if node in self.service_by_id:
+            return self.service_by_id[node].label
+        if node in self.component_by_id:
+            return self.component_by_id[node].label
+        return node
+
+    def subscriptions_of(self, customer: str) -> list[Subscription]:
+        """The subscriptions of one customer."""
+        return [s for s in self.subscriptions if s.customer == customer]
+
+    def versions(self, agreement_id: str) -> list[Agreement]:
+        """Every version of one agreement, oldest first."""
+        return sorted(
+            (a for a in self.agreements if a.id == agreement_id), key=lambda a: a.effective_from
+        )
+
+    def in_force(
+        self,
+        level: Level,
+        provider: str,
+        on: date,
+        customer: str | None = None,
+        service: str | None = None,
+    ) -> list[Agreement]:
+        """The versions in force on ``on`` at one level and scope (latest version per id)."""
+        latest: dict[str, Agreement] = {}
+        for a in self.agreements:
+            if (a.level, a.provider, a.customer, a.service) != (level, provider, customer, service):
+                continue
+            if a.effective_from > on:
+                continue
+            seen = latest.get(a.id)
+            if seen is None or a.effective_from > seen.effective_from:
+                latest[a.id] = a
+        return sorted((a for a in latest.values() if a.in_force(on)), key=lambda a: a.id)
+

@@ -1,0 +1,214 @@
+"""Checks that span records: unique ids, references, dependency cycles, agreement inheritance.
+
+Each check returns located problems; none of them stops at the first one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from servanda.agreements.effective import AmbiguousAgreement, effective_agreement
+from servanda.agreements.model import Actor, Agreement
+from servanda.catalog.model import PartyRole
+from servanda.config.reader import Origin, ReadResult
+from servanda.core.problems import Location, Problem
+
+
+def _origins(result: ReadResult, section: str, count: int) -> Iterator[tuple[int, Origin | None]]:
+    for i in range(count):
+        yield i, result.origin(section, i)
+
+
+def _at(origin: Origin | None, field: tuple[str | int, ...], message: str) -> Problem:
+    if origin is None:
+        return Problem(message, Location(), field)
+    return origin.problem(field, message)
+
+
+def check_unique(result: ReadResult) -> list[Problem]:
+    """Ids are unique: parties; services and components together (one node namespace);
+    calendars; agreement versions by (id, effective_from)."""
+    b = result.bundle
+    problems: list[Problem] = []
+    groups: list[tuple[str, list[tuple[str, object]]]] = [
+        ("party", [("parties", p.id) for p in b.parties]),
+        ("node", [("services", s.id) for s in b.services]
+         + [("components", c.id) for c in b.components]),
+        ("calendar", [("calendars", c.id) for c in b.calendars]),
+        ("agreement version", [("agreements", a.key) for a in b.agreements]),
+        ("subscription", [("subscriptions", (s.customer, s.service, s.start))
+                          for s in b.subscriptions]),
+    ]
+    for what, keyed in groups:
+        first: dict[object, Origin | None] = {}
+        counters: dict[str, int] = {}
+        for section, key in keyed:
+            index = counters.get(section, 0)
+            counters[section] = index + 1
+            origin = result.origin(section, index)
+            if key in first:
+                before = first[key]
+                where = f" (first declared at {before.location})" if before else ""
+                shown = key if not isinstance(key, tuple) else " ".join(str(k) for k in key if k)
+                problems.append(_at(origin, ("id",), f"duplicate {what} {shown}{where}"))
+            else:
+                first[key] = origin
+    return problems
+
+
+def check_references(result: ReadResult) -> list[Problem]:
+    """Every id a record names exists and plays the expected role."""
+    b = result.bundle
+    problems: list[Problem] = []
+    parties = b.party_by_id
+    nodes = {**b.service_by_id, **b.component_by_id}
+    calendars = b.calendar_by_id
+
+    def party(origin: Origin | None, field: tuple[str | int, ...], pid: str, role: PartyRole,
+              ) -> None:
+        if pid not in parties:
+            problems.append(_at(origin, field, f"unknown party {pid!r}"))
+        elif role not in parties[pid].roles:
+            problems.append(_at(origin, field, f"party {pid!r} is not a {role.value}"))
+
+    def calendar(origin: Origin | None, field: tuple[str | int, ...], cid: str | None) -> None:
+        if cid is not None and cid not in calendars:
+            problems.append(_at(origin, field, f"unknown calendar {cid!r}"))
+
+    for i, origin in _origins(result, "services", len(b.services)):
+        s = b.services[i]
+        party(origin, ("provider",), s.provider, PartyRole.PROVIDER)
+        calendar(origin, ("calendar",), s.calendar)
+    for section, records in (("services", b.services), ("components", b.components)):
+        for i, origin in _origins(result, section, len(records)):
+            node = records[i]
+            for r, req in enumerate(node.depends_on):
+                for m, member in enumerate(req.nodes):
+                    if member not in nodes:
+                        problems.append(_at(origin, ("depends_on", r, m),
+                                            f"unknown service or component {member!r}"))
+                    elif member == node.id:
+                        problems.append(_at(origin, ("depends_on", r, m),
+                                            f"{node.id} cannot depend on itself"))
+    for i, origin in _origins(result, "components", len(b.components)):
+        c = b.components[i]
+        calendar(origin, ("calendar",), c.calendar)
+        if c.owner is not None and c.owner not in parties:
+            problems.append(_at(origin, ("owner",), f"unknown party {c.owner!r}"))
+    for i, origin in _origins(result, "subscriptions", len(b.subscriptions)):
+        sub = b.subscriptions[i]
+        party(origin, ("customer",), sub.customer, PartyRole.CUSTOMER)
+        if sub.service not in b.service_by_id:
+            problems.append(_at(origin, ("service",), f"unknown service {sub.service!r}"))
+    subscribed = {(s.customer, s.service) for s in b.subscriptions}
+    actors = {a.value for a in Actor}
+    for i, origin in _origins(result, "agreements", len(b.agreements)):
+        a = b.agreements[i]
+        party(origin, ("provider",), a.provider, PartyRole.PROVIDER)
+        if a.customer is not None:
+            party(origin, ("customer",), a.customer, PartyRole.CUSTOMER)
+        if a.service is not None:
+            svc = b.service_by_id.get(a.service)
+            if svc is None:
+                problems.append(_at(origin, ("service",), f"unknown service {a.service!r}"))
+            elif svc.provider != a.provider:
+                problems.append(_at(origin, ("service",),
+                                    f"service {a.service!r} is provided by {svc.provider!r}, "
+                                    f"not {a.provider!r}"))
+            elif a.customer and (a.customer, a.service) not in subscribed:
+                problems.append(_at(origin, ("service",),
+                                    f"customer {a.customer!r} has no subscription to "
+                                    f"{a.service!r}"))
+        calendar(origin, ("calendar",), a.calendar)
+        for j, o in enumerate(a.objectives):
+            calendar(origin, ("objectives", j, "calendar"), o.calendar)
+        for name in ("fault_reporting", "validates_correction", "pays_credits"):
+            who = getattr(a.responsibilities, name)
+            if who is not None and who not in actors and who not in parties:
+                problems.append(_at(origin, ("responsibilities", name),
+                                    f"{who!r} is neither provider, customer, both nor a party id"))
+    return problems
+
+
+def check_versions(result: ReadResult) -> list[Problem]:
+    """All versions of one agreement keep its level and scope."""
+    problems: list[Problem] = []
+    first: dict[str, Agreement] = {}
+    for i, origin in _origins(result, "agreements", len(result.bundle.agreements)):
+        a = result.bundle.agreements[i]
+        seen = first.setdefault(a.id, a)
+        scope = (a.level, a.provider, a.customer, a.service)
+        if scope != (seen.level, seen.provider, seen.customer, seen.service):
+            problems.append(_at(origin, ("id",), f"version from {a.effective_from} of agreement "
+                                f"{a.id!r} changes its level or scope; give it a new id"))
+    return problems
+
+
+def check_cycles(result: ReadResult) -> list[Problem]:
+    """The dependency graph has no cycle; each cycle is named."""
+    b = result.bundle
+    index = {s.id: ("services", i) for i, s in enumerate(b.services)}
+    index.update({c.id: ("components", i) for i, c in enumerate(b.components)})
+    problems = []
+    for cycle in b.graph.cycles():
+        section, i = index.get(cycle[0], ("services", -1))
+        origin = result.origin(section, i)
+        problems.append(_at(origin, ("depends_on",), "dependency cycle: " + " → ".join(cycle)))
+    return problems
+
+
+def check_inheritance(result: ReadResult) -> list[Problem]:
+    """For each subscription, on each version date: one agreement per level, no silent loosening,
+    and a credit schedule that names an existing objective."""
+    b = result.bundle
+    problems: list[Problem] = []
+    where = {a.key: result.origin("agreements", i) for i, a in enumerate(b.agreements)}
+    days = sorted({a.effective_from for a in b.agreements})
+    reported: set[tuple[object, ...]] = set()
+
+    def once(key: tuple[object, ...], problem: Problem) -> None:
+        if key not in reported:
+            reported.add(key)
+            problems.append(problem)
+
+    for sub in b.subscriptions:
+        svc = b.service_by_id.get(sub.service)
+        if svc is None:
+            continue
+        for day in days:
+            try:
+                eff = effective_agreement(b.agreements, svc.provider, sub.customer, svc.id, day)
+            except AmbiguousAgreement as exc:
+                once(("ambiguous", str(exc)), Problem(str(exc), Location()))
+                continue
+            for o in eff.loosened():
+                assert o.source is not None and o.replaces is not None
+                old = o.replaces
+                origin = where.get((o.source.agreement, o.source.effective_from))
+                agreement = next(a for a in eff.chain if a.id == o.source.agreement)
+                j = next(k for k, x in enumerate(agreement.objectives) if x.id == o.value.id)
+                msg = (f"objective {o.value.id!r} loosens the {old.level} target "
+                       f"{old.value.cmp.value} {old.value.target} to {o.value.cmp.value} "
+                       f"{o.value.target}; write 'override: true' if that is intended")
+                once(("loose", o.source, o.value.id), _at(origin, ("objectives", j, "target"), msg))
+            if eff.credits is not None and eff.objective(eff.credits.value.objective) is None:
+                src = eff.credits.source
+                assert src is not None
+                origin = where.get((src.agreement, src.effective_from))
+                msg = (f"credit schedule refers to objective {eff.credits.value.objective!r}, "
+                       f"which the effective agreement of {sub.customer}/{svc.id} does not have")
+                once(("credits", src, sub.customer, svc.id), _at(origin, ("credits", "objective"), msg))
+    return problems
+
+
+CHECKS = (check_unique, check_references, check_versions, check_cycles, check_inheritance)
+
+
+def check_all(result: ReadResult) -> list[Problem]:
+    """Run every cross-record check (the cycle and inheritance checks only on sound references)."""
+    problems = check_unique(result) + check_references(result) + check_versions(result)
+    problems += check_cycles(result)
+    if not problems:
+        problems += check_inheritance(result)
+    return problems
+

@@ -1,0 +1,43 @@
+"""The one way domain records are declared.
+
+A domain record is a frozen, slotted dataclass whose fields are validated by pydantic on
+construction. Sequences are tuples, so nothing mutates a record in place; unknown fields are an
+error, so a typo in a configuration file is reported instead of ignored.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from pydantic import ConfigDict, TypeAdapter
+from pydantic.dataclasses import dataclass
+
+T = TypeVar("T")
+
+RECORD_CONFIG = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def record(cls: type[T]) -> type[T]:
+    """Declare ``cls`` as an immutable, validated domain record."""
+    return dataclass(frozen=True, slots=True, config=RECORD_CONFIG)(cls)  # type: ignore[return-value]
+
+
+_adapters: dict[Any, TypeAdapter[Any]] = {}
+
+
+def adapter(tp: type[T]) -> TypeAdapter[T]:
+    """A cached :class:`pydantic.TypeAdapter` for ``tp``."""
+    found = _adapters.get(tp)
+    if found is None:
+        found = _adapters[tp] = TypeAdapter(tp)
+    return found
+
+
+def to_jsonable(value: Any, tp: Any | None = None) -> Any:
+    """Dump a record (or any value of type ``tp``) to JSON-compatible Python data."""
+    return adapter(tp if tp is not None else type(value)).dump_python(value, mode="json")
+
+
+def from_jsonable(tp: type[T], data: Any) -> T:
+    """Build a ``tp`` from JSON-compatible data, validating it."""
+    return adapter(tp).validate_python(data)
