@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+import yaml
 from pydantic import ValidationError
 
 from servanda.calendars import ALWAYS, Calendar
@@ -189,3 +190,43 @@ def test_holiday_checks() -> None:
 
 def test_unknown_fields_are_errors() -> None:
     assert "Unexpected keyword argument" in error_text(colour="blue")
+
+
+YAML_TEXT = """
+calendars:
+  - id: business-paris
+    name: Paris business hours
+    timezone: Europe/Paris
+    service_hours:
+      mon-fri: "08:00-18:00"
+      sat: ["09:00-12:00", "14:00-17:00"]
+    holidays:
+      country: FR
+      subdivision: null
+      dates: [2024-05-02]
+      exclude: [2024-05-08]
+    maintenance:
+      - id: sunday-patching
+        reason: Weekly security patching
+        start: 2024-01-07T02:00
+        duration: 2h
+        rrule: FREQ=WEEKLY;BYDAY=SU
+        nodes: [core-router-1]
+    critical:
+      - id: month-end-close
+        name: Month-end close
+        weight: 10
+        start: 2024-01-31T16:00
+        duration: 8h
+        rrule: FREQ=MONTHLY;BYMONTHDAY=-1
+  - id: always
+    timezone: UTC
+    service_hours: 24x7
+"""
+
+
+def test_the_yaml_users_write() -> None:
+    items = yaml.safe_load(YAML_TEXT)["calendars"]
+    paris, always = (from_jsonable(Calendar, item) for item in items)
+    assert paris == calendar()
+    assert always.service_hours.always
