@@ -158,11 +158,18 @@ def maintenance_occurrences(
     return tuple(sorted(found, key=lambda o: (o.start, o.window_id)))
 
 
+@lru_cache(maxsize=4096)
+def _agreed_time(cal: Calendar, start: datetime, end: datetime, node: str | None) -> IntervalSet:
+    service = _service_time(cal.service_hours, cal.holidays, cal.timezone, start, end)
+    return service - _maintenance_time(cal, start, end, node)
+
+
 def agreed_time(
     cal: Calendar, start: datetime, end: datetime, node: str | None = None
 ) -> IntervalSet:
     """Agreed service time: service hours minus maintenance (for ``node`` when given)."""
-    return service_time(cal, start, end) - maintenance_time(cal, start, end, node)
+    _check_period(start, end)
+    return _agreed_time(cal, start, end, node)
 
 
 @lru_cache(maxsize=4096)
