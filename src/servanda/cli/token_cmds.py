@@ -1,0 +1,66 @@
+"""``servanda token``: API tokens (created here, shown once, stored hashed, revocable)."""
+
+from __future__ import annotations
+
+import typer
+
+from servanda.cli.common import engine, now
+from servanda.cli.output import USAGE, Format, FormatOption, fail, out, print_json, table
+from servanda.core.access import Role
+from servanda.storage.database import transaction
+from servanda.storage.tokens import TokenRepository
+
+app = typer.Typer(help="Create, list and revoke API tokens.", no_args_is_help=True)
+
+
+@app.command("create")
+def create(
+    ctx: typer.Context,
+    role: Role = typer.Option(..., "--role", help="admin, operator, billing, customer or ingest."),
+    party: str | None = typer.Option(None, "--party", help="The customer a customer token is for."),
+    name: str = typer.Option("", "--name", help="What the token is for, for the token list."),
+    fmt: Format = FormatOption,
+) -> None:
+    """Create a token; its secret is printed once and stored only as a hash."""
+    try:
+        with transaction(engine(ctx)) as session:
+            token, plaintext = TokenRepository(session).create(
+                role.value, party, name or f"{role.value} token", now()
+            )
+    except ValueError as exc:
+        fail(str(exc), USAGE)
+    if fmt is Format.JSON:
+        print_json({"id": token.id, "role": token.role, "party": token.party_id,
+                    "name": token.name, "token": plaintext})
+    else:
+        out.print(f"token {token.id} ({token.role}"
+                  + (f", party {token.party_id}" if token.party_id else "") + "):", markup=False)
+        out.print(plaintext, markup=False)
+        out.print("Keep it now: it is not shown again.", markup=False)
+
+
+@app.command("list")
+def list_tokens(ctx: typer.Context, fmt: Format = FormatOption) -> None:
+    """List tokens (never their secrets)."""
+    with transaction(engine(ctx)) as session:
+        tokens = TokenRepository(session).list()
+    rows = [{"id": t.id, "name": t.name, "role": t.role, "party": t.party_id,
+             "created_at": t.created_at.isoformat(),
+             "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None,
+             "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None} for t in tokens]
+    if fmt is Format.JSON:
+        print_json(rows)
+    else:
+        table("API tokens", ["id", "name", "role", "party", "created", "last used", "revoked"],
+              [[r["id"], r["name"], r["role"], r["party"], r["created_at"], r["last_used_at"],
+                r["revoked_at"]] for r in rows])
+
+
+@app.command("revoke")
+def revoke(ctx: typer.Context, token_id: str = typer.Argument(..., help="The token id.")) -> None:
+    """Revoke a token: it stops working at once."""
+    with transaction(engine(ctx)) as session:
+        done = TokenRepository(session).revoke(token_id, now())
+    if not done:
+        fail(f"no active token {token_id!r}")
+    out.print(f"token {token_id} revoked", markup=False)
