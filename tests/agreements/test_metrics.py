@@ -29,10 +29,17 @@ def test_parse_target(text: object, unit: Unit, expected: str) -> None:
     assert parse_target(text, unit) == Decimal(expected)
 
 
-@pytest.mark.parametrize(("text", "unit"), [("99.9ms", Unit.PERCENT), ("fast", Unit.MILLISECONDS),
-                                            ("10 furlongs", Unit.BITS_PER_SECOND), (True, Unit.COUNT)])
+@pytest.mark.parametrize(
+    ("text", "unit"),
+    [
+        ("99.9ms", Unit.PERCENT),
+        ("fast", Unit.MILLISECONDS),
+        ("10 furlongs", Unit.BITS_PER_SECOND),
+        (True, Unit.COUNT),
+    ],
+)
 def test_parse_target_rejects(text: object, unit: Unit) -> None:
-    with pytest.raises(ValueError, match="target|unit|number"):
+    with pytest.raises(ValueError, match=r"target|unit|number"):
         parse_target(text, unit)
 
 
@@ -43,9 +50,14 @@ def test_float_targets_stay_exact() -> None:
 
 @pytest.mark.parametrize(
     ("value", "unit", "text"),
-    [("99.9", Unit.PERCENT, "99.9 %"), ("14400", Unit.SECONDS, "4 h"),
-     ("5400", Unit.SECONDS, "90 min"), ("100000000", Unit.BITS_PER_SECOND, "100 Mbit/s"),
-     ("30", Unit.MILLISECONDS, "30 ms"), ("86400", Unit.SECONDS, "1 d")],
+    [
+        ("99.9", Unit.PERCENT, "99.9 %"),
+        ("14400", Unit.SECONDS, "4 h"),
+        ("5400", Unit.SECONDS, "90 min"),
+        ("100000000", Unit.BITS_PER_SECOND, "100 Mbit/s"),
+        ("30", Unit.MILLISECONDS, "30 ms"),
+        ("86400", Unit.SECONDS, "1 d"),
+    ],
 )
 def test_format_target(value: str, unit: Unit, text: str) -> None:
     assert format_target(Decimal(value), unit) == text

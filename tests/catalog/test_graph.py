@@ -18,14 +18,23 @@ def graph(spec: dict[str, list[object]]) -> DependencyGraph:
     return DependencyGraph({node: tuple(req(r) for r in reqs) for node, reqs in spec.items()})
 
 
-ISP = graph({
-    "internet": ["access-1", {"any_of": ["core-1", "core-2"]},
-                 {"k_of_n": {"k": 2, "of": ["dns-1", "dns-2", "dns-3"]}}],
-    "access-1": [],
-    "core-1": [{"any_of": ["uplink-a", "uplink-b"]}],
-    "core-2": [{"any_of": ["uplink-a", "uplink-b"]}],
-    "dns-1": [], "dns-2": [], "dns-3": [], "uplink-a": [], "uplink-b": [],
-})
+ISP = graph(
+    {
+        "internet": [
+            "access-1",
+            {"any_of": ["core-1", "core-2"]},
+            {"k_of_n": {"k": 2, "of": ["dns-1", "dns-2", "dns-3"]}},
+        ],
+        "access-1": [],
+        "core-1": [{"any_of": ["uplink-a", "uplink-b"]}],
+        "core-2": [{"any_of": ["uplink-a", "uplink-b"]}],
+        "dns-1": [],
+        "dns-2": [],
+        "dns-3": [],
+        "uplink-a": [],
+        "uplink-b": [],
+    }
+)
 
 
 def test_bare_id_is_all_of() -> None:

@@ -76,9 +76,11 @@ def test_field_errors_are_located_at_their_line(tmp_path: Path) -> None:
 
 
 def test_every_problem_is_reported_not_just_the_first(tmp_path: Path) -> None:
-    text = (BASE.replace("target: 99.5%", "target: 120%")
-                .replace("provider: isp\n    depends_on", "provider: nobody\n    depends_on")
-                .replace("{id: r2, kind: router}", "{id: r2, kind: router, depends_on: [r2x]}"))
+    text = (
+        BASE.replace("target: 99.5%", "target: 120%")
+        .replace("provider: isp\n    depends_on", "provider: nobody\n    depends_on")
+        .replace("{id: r2, kind: router}", "{id: r2, kind: router, depends_on: [r2x]}")
+    )
     messages = [p.message for p in problems(tmp_path, text)]
     assert any("between 0 and 100" in m for m in messages)
     assert any("unknown party 'nobody'" in m for m in messages)
@@ -132,8 +134,9 @@ def test_loosening_needs_override(tmp_path: Path) -> None:
 
 
 def test_service_agreement_needs_a_subscription(tmp_path: Path) -> None:
-    text = BASE.replace("subscriptions:\n  - {customer: acme, service: internet, "
-                        "monthly_charge: 1200.50}\n", "")
+    text = BASE.replace(
+        "subscriptions:\n  - {customer: acme, service: internet, monthly_charge: 1200.50}\n", ""
+    )
     text += SERVICE_LEVEL.replace("TARGET", "99.9%")
     messages = [p.message for p in problems(tmp_path, text)]
     assert "customer 'acme' has no subscription to 'internet'" in messages
@@ -155,11 +158,14 @@ def test_directories_are_read_recursively_and_missing_paths_reported(tmp_path: P
 
 
 def test_two_corporate_agreements_in_force_are_ambiguous(tmp_path: Path) -> None:
-    text = BASE + """\
+    text = (
+        BASE
+        + """\
   - id: corp-2
     level: corporate
     provider: isp
     effective_from: 2024-02-01
 """
+    )
     messages = [p.message for p in problems(tmp_path, text)]
     assert any("2 corporate agreements are in force" in m for m in messages)

@@ -9,7 +9,7 @@ result says which level, agreement and version it came from, and what it replace
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Generic, TypeVar
@@ -98,16 +98,16 @@ class EffectiveAgreement:
         out = []
         for o in self.objectives:
             old = o.replaces
-            if old is not None and not o.value.override and not o.value.is_tighter_or_equal(
-                old.value
+            if (
+                old is not None
+                and not o.value.override
+                and not o.value.is_tighter_or_equal(old.value)
             ):
                 out.append(o)
         return out
 
 
-def _keyed(
-    merged: dict[str, Sourced[T]], key: str, value: T, source: Source
-) -> None:
+def _keyed(merged: dict[str, Sourced[T]], key: str, value: T, source: Source) -> None:
     merged[key] = Sourced(value, source, merged.get(key))
 
 
@@ -123,7 +123,9 @@ def merge(
     severities: dict[str, Sourced[SeverityTarget]] = {}
     policies: dict[str, Sourced[PolicyClause]] = {}
     roles: dict[str, Sourced[str] | None] = {
-        "fault_reporting": None, "validates_correction": None, "pays_credits": None,
+        "fault_reporting": None,
+        "validates_correction": None,
+        "pays_credits": None,
     }
     credits: Sourced[CreditSchedule] | None = None
     for a in chain:
@@ -165,6 +167,10 @@ def merge(
 class AmbiguousAgreement(ValueError):
     """Two different agreements are in force at the same level and scope."""
 
+    def __init__(self, message: str, agreements: Sequence[Agreement]) -> None:
+        super().__init__(message)
+        self.agreements = tuple(agreements)
+
 
 def in_force(agreements: Iterable[Agreement], on: date) -> list[Agreement]:
     """For each agreement id, the version in force on ``on`` (latest ``effective_from``)."""
@@ -198,11 +204,14 @@ def select_chain(
     for level in LEVEL_ORDER:
         if level is Level.SERVICE and service is None:
             continue
-        found = [a for a in current if a.level is level and (a.customer, a.service) == scopes[level]]
+        found = [
+            a for a in current if a.level is level and (a.customer, a.service) == scopes[level]
+        ]
         if len(found) > 1:
             names = ", ".join(a.id for a in found)
             raise AmbiguousAgreement(
-                f"{len(found)} {level} agreements are in force on {on} for the same scope: {names}"
+                f"{len(found)} {level} agreements are in force on {on} for the same scope: {names}",
+                found,
             )
         chain.extend(found)
     return tuple(chain)
@@ -222,8 +231,12 @@ def effective_agreement(
 
 
 def change_dates(
-    agreements: Iterable[Agreement], provider: str, customer: str, service: str | None,
-    start: date, end: date,
+    agreements: Iterable[Agreement],
+    provider: str,
+    customer: str,
+    service: str | None,
+    start: date,
+    end: date,
 ) -> list[date]:
     """Days in ``[start, end)`` on which the effective agreement may change (new versions,
     ends); measurement splits a period there, so a mid-month change applies from its date."""

@@ -79,9 +79,7 @@ METRICS: dict[Metric, MetricInfo] = {
     Metric.MTBF: MetricInfo(Unit.SECONDS, "higher", "mean time between failures (MTBF)"),
     Metric.MTTR: MetricInfo(Unit.SECONDS, "lower", "mean time to restore service (MTRS)"),
     Metric.MTTA: MetricInfo(Unit.SECONDS, "lower", "mean time to acknowledge (MTTA)"),
-    Metric.MTBSI: MetricInfo(
-        Unit.SECONDS, "higher", "mean time between service incidents (MTBSI)"
-    ),
+    Metric.MTBSI: MetricInfo(Unit.SECONDS, "higher", "mean time between service incidents (MTBSI)"),
     Metric.INCIDENT_COUNT: MetricInfo(Unit.COUNT, "lower", "number of incidents"),
     Metric.RESPONSE_TIME: MetricInfo(Unit.SECONDS, "lower", "response time"),
     Metric.RESOLUTION_TIME: MetricInfo(Unit.SECONDS, "lower", "resolution time"),
@@ -191,7 +189,12 @@ def format_target(value: Decimal, unit: Unit) -> str:
     if unit is Unit.MILLISECONDS:
         return f"{_plain(value)} ms"
     if unit is Unit.BITS_PER_SECOND:
-        for size, name in ((10**12, "Tbit/s"), (10**9, "Gbit/s"), (10**6, "Mbit/s"), (10**3, "kbit/s")):
+        for size, name in (
+            (10**12, "Tbit/s"),
+            (10**9, "Gbit/s"),
+            (10**6, "Mbit/s"),
+            (10**3, "kbit/s"),
+        ):
             if value >= size:
                 return f"{_plain(value / size)} {name}"
         return f"{_plain(value)} bit/s"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from itertools import pairwise
 from typing import Annotated, Any
 
 from pydantic import Field, field_validator, model_validator
@@ -81,9 +82,15 @@ class Period:
             text = data.strip().lower()
             if text.startswith("rolling"):
                 return {"kind": "rolling", "length": text.removeprefix("rolling").strip()}
-            aliases = {"monthly": "month", "weekly": "week", "quarterly": "quarter",
-                       "yearly": "year", "annual": "year", "daily": "day",
-                       "calendar month": "month"}
+            aliases = {
+                "monthly": "month",
+                "weekly": "week",
+                "quarterly": "quarter",
+                "yearly": "year",
+                "annual": "year",
+                "daily": "day",
+                "calendar month": "month",
+            }
             return {"kind": aliases.get(text, text)}
         if isinstance(data, dict) and set(data) == {"rolling"}:
             return {"kind": "rolling", "length": data["rolling"]}
@@ -194,8 +201,12 @@ class Objective:
         if self.budgeting is Budgeting.TIMESLICES and self.timeslice is None:
             raise ValueError("time-sliced budgeting needs a timeslice length, e.g. 'timeslice: 5m'")
         if self.percentile is not None and self.metric not in (
-            Metric.LATENCY, Metric.ONE_WAY_DELAY, Metric.JITTER, Metric.THROUGHPUT,
-            Metric.RESPONSE_TIME, Metric.RESOLUTION_TIME,
+            Metric.LATENCY,
+            Metric.ONE_WAY_DELAY,
+            Metric.JITTER,
+            Metric.THROUGHPUT,
+            Metric.RESPONSE_TIME,
+            Metric.RESOLUTION_TIME,
         ):
             raise ValueError(f"a percentile does not apply to {self.metric}")
         return self
@@ -325,7 +336,7 @@ class CreditSchedule:
     @model_validator(mode="after")
     def _monotonic(self) -> CreditSchedule:
         ordered = sorted(self.tiers, key=lambda t: t.below, reverse=True)
-        for upper, lower in zip(ordered, ordered[1:], strict=False):
+        for upper, lower in pairwise(ordered):
             if upper.below == lower.below:
                 raise ValueError(f"two tiers start below {upper.below}")
             if lower.credit < upper.credit:

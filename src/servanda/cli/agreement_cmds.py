@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -47,7 +48,7 @@ def _bundle(ctx: typer.Context, config: list[Path] | None) -> Bundle:
         return catalog.visible_bundle(session, LOCAL_ADMIN)
 
 
-def _source(term: Sourced[object] | None) -> str:
+def _source(term: Sourced[Any] | None) -> str:
     if term is None or term.source is None:
         return "default"
     note = f"{term.source.level} ({term.source.agreement})"
@@ -68,10 +69,22 @@ def list_agreements(
     if fmt is Format.JSON:
         print_json([to_jsonable(a) for a in found])
     else:
-        table("Agreement versions", ["id", "level", "customer", "service", "from", "to",
-                                     "objectives"],
-              [[a.id, a.level, a.customer, a.service, a.effective_from, a.effective_to,
-                len(a.objectives)] for a in found])
+        table(
+            "Agreement versions",
+            ["id", "level", "customer", "service", "from", "to", "objectives"],
+            [
+                [
+                    a.id,
+                    a.level,
+                    a.customer,
+                    a.service,
+                    a.effective_from,
+                    a.effective_to,
+                    len(a.objectives),
+                ]
+                for a in found
+            ],
+        )
 
 
 @app.command("show")
@@ -89,23 +102,39 @@ def show(
         print_json(agreements.effective_view(eff))
         return
     chain = ", ".join(f"{a.level} {a.id} (from {a.effective_from})" for a in eff.chain)
-    out.print(f"{customer}{' / ' + service if service else ''} on {eff.on}: {chain}",
-              markup=False)
-    table("Objectives", ["id", "metric", "target", "period", "from"],
-          [[o.value.id, o.value.metric, f"{o.value.cmp.value} "
-            f"{format_target(o.value.target, o.value.unit)}", o.value.period.describe(),
-            _source(o)] for o in eff.objectives])
-    rows = [["calendar", eff.calendar.value if eff.calendar else "always (UTC)",
-             _source(eff.calendar)],
-            ["excluded time", eff.excluded_time.value, _source(eff.excluded_time)]]
-    for label, term in (("fault reporting", eff.fault_reporting),
-                        ("validates correction", eff.validates_correction),
-                        ("pays credits", eff.pays_credits)):
+    out.print(f"{customer}{' / ' + service if service else ''} on {eff.on}: {chain}", markup=False)
+    table(
+        "Objectives",
+        ["id", "metric", "target", "period", "from"],
+        [
+            [
+                o.value.id,
+                o.value.metric,
+                f"{o.value.cmp.value} {format_target(o.value.target, o.value.unit)}",
+                o.value.period.describe(),
+                _source(o),
+            ]
+            for o in eff.objectives
+        ],
+    )
+    rows = [
+        ["calendar", eff.calendar.value if eff.calendar else "always (UTC)", _source(eff.calendar)],
+        ["excluded time", eff.excluded_time.value, _source(eff.excluded_time)],
+    ]
+    for label, term in (
+        ("fault reporting", eff.fault_reporting),
+        ("validates correction", eff.validates_correction),
+        ("pays credits", eff.pays_credits),
+    ):
         rows.append([label, term.value if term else "-", _source(term)])
     for s in eff.severities:
-        rows.append([f"severity {s.value.severity}",
-                     f"response {s.value.response}, resolution {s.value.resolution}",
-                     _source(s)])
+        rows.append(
+            [
+                f"severity {s.value.severity}",
+                f"response {s.value.response}, resolution {s.value.resolution}",
+                _source(s),
+            ]
+        )
     if eff.credits:
         tiers = ", ".join(f"<{t.below} → {t.credit} %" for t in eff.credits.value.tiers)
         rows.append(["credits", f"{eff.credits.value.objective}: {tiers}", _source(eff.credits)])

@@ -12,10 +12,10 @@ from servanda.core.records import to_jsonable
 from servanda.services import catalog
 from servanda.storage.database import transaction
 
-parties_app = typer.Typer(help="Providers, customers, content providers, carriers.",
-                          no_args_is_help=True)
-services_app = typer.Typer(help="Services and the components they depend on.",
-                           no_args_is_help=True)
+parties_app = typer.Typer(
+    help="Providers, customers, content providers, carriers.", no_args_is_help=True
+)
+services_app = typer.Typer(help="Services and the components they depend on.", no_args_is_help=True)
 
 
 @parties_app.command("list")
@@ -30,8 +30,11 @@ def list_parties(
     if fmt is Format.JSON:
         print_json([to_jsonable(p) for p in parties])
     else:
-        table("Parties", ["id", "name", "roles", "contact"],
-              [[p.id, p.name, ", ".join(p.roles), p.contact] for p in parties])
+        table(
+            "Parties",
+            ["id", "name", "roles", "contact"],
+            [[p.id, p.name, ", ".join(p.roles), p.contact] for p in parties],
+        )
 
 
 @services_app.command("list")
@@ -42,9 +45,14 @@ def list_services(ctx: typer.Context, fmt: Format = FormatOption) -> None:
     if fmt is Format.JSON:
         print_json([to_jsonable(s) for s in services])
     else:
-        table("Services", ["id", "name", "provider", "depends on"],
-              [[s.id, s.name, s.provider, "; ".join(r.describe() for r in s.depends_on)]
-               for s in services])
+        table(
+            "Services",
+            ["id", "name", "provider", "depends on"],
+            [
+                [s.id, s.name, s.provider, "; ".join(r.describe() for r in s.depends_on)]
+                for s in services
+            ],
+        )
 
 
 @services_app.command("components")
@@ -55,6 +63,8 @@ def list_components(ctx: typer.Context, fmt: Format = FormatOption) -> None:
     if fmt is Format.JSON:
         print_json([to_jsonable(c) for c in comps])
     else:
-        table("Components", ["id", "name", "kind", "depends on"],
-              [[c.id, c.label, c.kind, "; ".join(r.describe() for r in c.depends_on)]
-               for c in comps])
+        table(
+            "Components",
+            ["id", "name", "kind", "depends on"],
+            [[c.id, c.label, c.kind, "; ".join(r.describe() for r in c.depends_on)] for c in comps],
+        )

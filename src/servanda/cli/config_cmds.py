@@ -25,18 +25,22 @@ def check(paths: list[Path] = PathsArg, fmt: Format = FormatOption) -> None:
     result = configuration.check(paths)
     bad = errors(result.problems)
     if fmt is Format.JSON:
-        print_json({
-            "ok": not bad,
-            "files": result.files,
-            "problems": [p.as_dict() for p in result.problems],
-        })
+        print_json(
+            {
+                "ok": not bad,
+                "files": result.files,
+                "problems": [p.as_dict() for p in result.problems],
+            }
+        )
     else:
         print_problems(result.problems)
         b = result.bundle
-        summary = (f"{len(result.files)} files: {len(b.parties)} parties, {len(b.services)} "
-                   f"services, {len(b.components)} components, {len(b.subscriptions)} "
-                   f"subscriptions, {len(b.calendars)} calendars, {len(b.agreements)} agreement "
-                   "versions")
+        summary = (
+            f"{len(result.files)} files: {len(b.parties)} parties, {len(b.services)} "
+            f"services, {len(b.components)} components, {len(b.subscriptions)} "
+            f"subscriptions, {len(b.calendars)} calendars, {len(b.agreements)} agreement "
+            "versions"
+        )
         if bad:
             out.print(f"{len(bad)} problem(s) in {summary}", markup=False)
         else:

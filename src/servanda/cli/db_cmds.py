@@ -27,5 +27,7 @@ def current(ctx: typer.Context, fmt: Format = FormatOption) -> None:
     if fmt is Format.JSON:
         print_json({"current": rev, "head": head, "up_to_date": rev == head})
     else:
-        state = "up to date" if rev == head else f"behind (latest is {head}); run 'servanda db upgrade'"
+        state = (
+            "up to date" if rev == head else f"behind (latest is {head}); run 'servanda db upgrade'"
+        )
         out.print(f"revision {rev or 'none'}: {state}", markup=False)

@@ -8,8 +8,15 @@ from dataclasses import dataclass
 import typer
 
 from servanda import __version__
-from servanda.cli import agreement_cmds, catalog_cmds, config_cmds, db_cmds, import_cmds
-from servanda.cli import serve_cmds, token_cmds
+from servanda.cli import (
+    agreement_cmds,
+    catalog_cmds,
+    config_cmds,
+    db_cmds,
+    import_cmds,
+    serve_cmds,
+    token_cmds,
+)
 from servanda.cli.output import PROBLEMS, err, print_problems
 from servanda.core.problems import InvalidInput, NotFound, ServandaError
 
@@ -39,7 +46,9 @@ def _version(value: bool) -> None:
 def root(
     ctx: typer.Context,
     db: str | None = typer.Option(
-        None, "--db", envvar="SERVANDA_DATABASE_URL",
+        None,
+        "--db",
+        envvar="SERVANDA_DATABASE_URL",
         help="Database URL (default sqlite:///servanda.db; postgresql+psycopg://… for PostgreSQL).",
     ),
     version: bool = typer.Option(

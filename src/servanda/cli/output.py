@@ -27,7 +27,9 @@ class Format(StrEnum):
     JSON = "json"
 
 
-FormatOption = typer.Option(Format.TEXT, "--format", "-f", help="text for people, json for scripts.")
+FormatOption = typer.Option(
+    Format.TEXT, "--format", "-f", help="text for people, json for scripts."
+)
 
 
 def print_json(data: Any) -> None:

@@ -30,11 +30,22 @@ def create(
     except ValueError as exc:
         fail(str(exc), USAGE)
     if fmt is Format.JSON:
-        print_json({"id": token.id, "role": token.role, "party": token.party_id,
-                    "name": token.name, "token": plaintext})
+        print_json(
+            {
+                "id": token.id,
+                "role": token.role,
+                "party": token.party_id,
+                "name": token.name,
+                "token": plaintext,
+            }
+        )
     else:
-        out.print(f"token {token.id} ({token.role}"
-                  + (f", party {token.party_id}" if token.party_id else "") + "):", markup=False)
+        out.print(
+            f"token {token.id} ({token.role}"
+            + (f", party {token.party_id}" if token.party_id else "")
+            + "):",
+            markup=False,
+        )
         out.print(plaintext, markup=False)
         out.print("Keep it now: it is not shown again.", markup=False)
 
@@ -44,16 +55,37 @@ def list_tokens(ctx: typer.Context, fmt: Format = FormatOption) -> None:
     """List tokens (never their secrets)."""
     with transaction(engine(ctx)) as session:
         tokens = TokenRepository(session).list()
-    rows = [{"id": t.id, "name": t.name, "role": t.role, "party": t.party_id,
-             "created_at": t.created_at.isoformat(),
-             "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None,
-             "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None} for t in tokens]
+    rows = [
+        {
+            "id": t.id,
+            "name": t.name,
+            "role": t.role,
+            "party": t.party_id,
+            "created_at": t.created_at.isoformat(),
+            "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None,
+            "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None,
+        }
+        for t in tokens
+    ]
     if fmt is Format.JSON:
         print_json(rows)
     else:
-        table("API tokens", ["id", "name", "role", "party", "created", "last used", "revoked"],
-              [[r["id"], r["name"], r["role"], r["party"], r["created_at"], r["last_used_at"],
-                r["revoked_at"]] for r in rows])
+        table(
+            "API tokens",
+            ["id", "name", "role", "party", "created", "last used", "revoked"],
+            [
+                [
+                    r["id"],
+                    r["name"],
+                    r["role"],
+                    r["party"],
+                    r["created_at"],
+                    r["last_used_at"],
+                    r["revoked_at"],
+                ]
+                for r in rows
+            ],
+        )
 
 
 @app.command("revoke")

@@ -97,4 +97,3 @@ class Bundle:
             if seen is None or a.effective_from > seen.effective_from:
                 latest[a.id] = a
         return sorted((a for a in latest.values() if a.in_force(on)), key=lambda a: a.id)
-

@@ -6,6 +6,7 @@ Each check returns located problems; none of them stops at the first one.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from servanda.agreements.effective import AmbiguousAgreement, effective_agreement
 from servanda.agreements.model import Actor, Agreement
@@ -30,14 +31,18 @@ def check_unique(result: ReadResult) -> list[Problem]:
     calendars; agreement versions by (id, effective_from)."""
     b = result.bundle
     problems: list[Problem] = []
-    groups: list[tuple[str, list[tuple[str, object]]]] = [
+    groups: list[tuple[str, list[tuple[str, Any]]]] = [
         ("party", [("parties", p.id) for p in b.parties]),
-        ("node", [("services", s.id) for s in b.services]
-         + [("components", c.id) for c in b.components]),
+        (
+            "node",
+            [("services", s.id) for s in b.services] + [("components", c.id) for c in b.components],
+        ),
         ("calendar", [("calendars", c.id) for c in b.calendars]),
         ("agreement version", [("agreements", a.key) for a in b.agreements]),
-        ("subscription", [("subscriptions", (s.customer, s.service, s.start))
-                          for s in b.subscriptions]),
+        (
+            "subscription",
+            [("subscriptions", (s.customer, s.service, s.start)) for s in b.subscriptions],
+        ),
     ]
     for what, keyed in groups:
         first: dict[object, Origin | None] = {}
@@ -64,8 +69,12 @@ def check_references(result: ReadResult) -> list[Problem]:
     nodes = {**b.service_by_id, **b.component_by_id}
     calendars = b.calendar_by_id
 
-    def party(origin: Origin | None, field: tuple[str | int, ...], pid: str, role: PartyRole,
-              ) -> None:
+    def party(
+        origin: Origin | None,
+        field: tuple[str | int, ...],
+        pid: str,
+        role: PartyRole,
+    ) -> None:
         if pid not in parties:
             problems.append(_at(origin, field, f"unknown party {pid!r}"))
         elif role not in parties[pid].roles:
@@ -85,11 +94,17 @@ def check_references(result: ReadResult) -> list[Problem]:
             for r, req in enumerate(node.depends_on):
                 for m, member in enumerate(req.nodes):
                     if member not in nodes:
-                        problems.append(_at(origin, ("depends_on", r, m),
-                                            f"unknown service or component {member!r}"))
+                        problems.append(
+                            _at(
+                                origin,
+                                ("depends_on", r, m),
+                                f"unknown service or component {member!r}",
+                            )
+                        )
                     elif member == node.id:
-                        problems.append(_at(origin, ("depends_on", r, m),
-                                            f"{node.id} cannot depend on itself"))
+                        problems.append(
+                            _at(origin, ("depends_on", r, m), f"{node.id} cannot depend on itself")
+                        )
     for i, origin in _origins(result, "components", len(b.components)):
         c = b.components[i]
         calendar(origin, ("calendar",), c.calendar)
@@ -112,21 +127,35 @@ def check_references(result: ReadResult) -> list[Problem]:
             if svc is None:
                 problems.append(_at(origin, ("service",), f"unknown service {a.service!r}"))
             elif svc.provider != a.provider:
-                problems.append(_at(origin, ("service",),
-                                    f"service {a.service!r} is provided by {svc.provider!r}, "
-                                    f"not {a.provider!r}"))
+                problems.append(
+                    _at(
+                        origin,
+                        ("service",),
+                        f"service {a.service!r} is provided by {svc.provider!r}, "
+                        f"not {a.provider!r}",
+                    )
+                )
             elif a.customer and (a.customer, a.service) not in subscribed:
-                problems.append(_at(origin, ("service",),
-                                    f"customer {a.customer!r} has no subscription to "
-                                    f"{a.service!r}"))
+                problems.append(
+                    _at(
+                        origin,
+                        ("service",),
+                        f"customer {a.customer!r} has no subscription to {a.service!r}",
+                    )
+                )
         calendar(origin, ("calendar",), a.calendar)
         for j, o in enumerate(a.objectives):
             calendar(origin, ("objectives", j, "calendar"), o.calendar)
         for name in ("fault_reporting", "validates_correction", "pays_credits"):
             who = getattr(a.responsibilities, name)
             if who is not None and who not in actors and who not in parties:
-                problems.append(_at(origin, ("responsibilities", name),
-                                    f"{who!r} is neither provider, customer, both nor a party id"))
+                problems.append(
+                    _at(
+                        origin,
+                        ("responsibilities", name),
+                        f"{who!r} is neither provider, customer, both nor a party id",
+                    )
+                )
     return problems
 
 
@@ -139,8 +168,14 @@ def check_versions(result: ReadResult) -> list[Problem]:
         seen = first.setdefault(a.id, a)
         scope = (a.level, a.provider, a.customer, a.service)
         if scope != (seen.level, seen.provider, seen.customer, seen.service):
-            problems.append(_at(origin, ("id",), f"version from {a.effective_from} of agreement "
-                                f"{a.id!r} changes its level or scope; give it a new id"))
+            problems.append(
+                _at(
+                    origin,
+                    ("id",),
+                    f"version from {a.effective_from} of agreement "
+                    f"{a.id!r} changes its level or scope; give it a new id",
+                )
+            )
     return problems
 
 
@@ -179,25 +214,36 @@ def check_inheritance(result: ReadResult) -> list[Problem]:
             try:
                 eff = effective_agreement(b.agreements, svc.provider, sub.customer, svc.id, day)
             except AmbiguousAgreement as exc:
-                once(("ambiguous", str(exc)), Problem(str(exc), Location()))
+                last = exc.agreements[-1]
+                once(
+                    ("ambiguous", str(exc)), _at(where.get(last.key), ("effective_from",), str(exc))
+                )
                 continue
             for o in eff.loosened():
-                assert o.source is not None and o.replaces is not None
                 old = o.replaces
+                assert o.source is not None
+                assert old is not None
                 origin = where.get((o.source.agreement, o.source.effective_from))
                 agreement = next(a for a in eff.chain if a.id == o.source.agreement)
                 j = next(k for k, x in enumerate(agreement.objectives) if x.id == o.value.id)
-                msg = (f"objective {o.value.id!r} loosens the {old.level} target "
-                       f"{old.value.cmp.value} {old.value.target} to {o.value.cmp.value} "
-                       f"{o.value.target}; write 'override: true' if that is intended")
+                msg = (
+                    f"objective {o.value.id!r} loosens the {old.level} target "
+                    f"{old.value.cmp.value} {old.value.target} to {o.value.cmp.value} "
+                    f"{o.value.target}; write 'override: true' if that is intended"
+                )
                 once(("loose", o.source, o.value.id), _at(origin, ("objectives", j, "target"), msg))
             if eff.credits is not None and eff.objective(eff.credits.value.objective) is None:
                 src = eff.credits.source
                 assert src is not None
                 origin = where.get((src.agreement, src.effective_from))
-                msg = (f"credit schedule refers to objective {eff.credits.value.objective!r}, "
-                       f"which the effective agreement of {sub.customer}/{svc.id} does not have")
-                once(("credits", src, sub.customer, svc.id), _at(origin, ("credits", "objective"), msg))
+                msg = (
+                    f"credit schedule refers to objective {eff.credits.value.objective!r}, "
+                    f"which the effective agreement of {sub.customer}/{svc.id} does not have"
+                )
+                once(
+                    ("credits", src, sub.customer, svc.id),
+                    _at(origin, ("credits", "objective"), msg),
+                )
     return problems
 
 
@@ -211,4 +257,3 @@ def check_all(result: ReadResult) -> list[Problem]:
     if not problems:
         problems += check_inheritance(result)
     return problems
-

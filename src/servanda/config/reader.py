@@ -69,10 +69,7 @@ class ReadResult:
 
 
 def _clean_loc(loc: Sequence[Any]) -> Path:
-    return tuple(
-        part for part in loc
-        if isinstance(part, int) or "[" not in str(part)
-    )
+    return tuple(part for part in loc if isinstance(part, int) or "[" not in str(part))
 
 
 def validation_problems(exc: ValidationError, doc: SourceDoc, base: Path) -> list[Problem]:
@@ -96,7 +93,9 @@ def discover(paths: Iterable[str | FsPath]) -> tuple[list[FsPath], list[Problem]
     for raw in paths:
         path = FsPath(raw)
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.suffix in CONFIG_SUFFIXES and p.is_file())
+            found = sorted(
+                p for p in path.rglob("*") if p.suffix in CONFIG_SUFFIXES and p.is_file()
+            )
             files.extend(found)
         elif path.is_file():
             files.append(path)
@@ -111,15 +110,21 @@ def read_documents(docs: Iterable[SourceDoc], result: ReadResult | None = None) 
     collected: dict[str, list[Any]] = {name: [] for name in SECTIONS}
     for doc in docs:
         if not isinstance(doc.data, dict):
-            result.problems.append(doc.problem((), "a configuration document is a mapping of "
-                                               f"sections ({', '.join(SECTIONS)})"))
+            result.problems.append(
+                doc.problem(
+                    (), f"a configuration document is a mapping of sections ({', '.join(SECTIONS)})"
+                )
+            )
             continue
         for section, items in doc.data.items():
             record_type = SECTIONS.get(section)
             if record_type is None:
-                result.problems.append(doc.problem(
-                    (section,), f"unknown section {section!r}; sections are {', '.join(SECTIONS)}"
-                ))
+                result.problems.append(
+                    doc.problem(
+                        (section,),
+                        f"unknown section {section!r}; sections are {', '.join(SECTIONS)}",
+                    )
+                )
                 continue
             if items is None:
                 continue

@@ -41,19 +41,28 @@ class SourceDoc:
         return Problem(message, self.locate(path), path, **kwargs)
 
 
-def _index(node: yaml.Node, path: Path, marks: dict[Path, tuple[int, int]],
-           problems: list[Problem], file: str) -> None:
+def _index(
+    node: yaml.Node,
+    path: Path,
+    marks: dict[Path, tuple[int, int]],
+    problems: list[Problem],
+    file: str,
+) -> None:
     marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
     if isinstance(node, yaml.MappingNode):
         seen: dict[str, int] = {}
         for key_node, value_node in node.value:
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node)
             if key in seen:
-                problems.append(Problem(
-                    f"key {key!r} appears twice in this mapping (first on line {seen[key]})",
-                    Location(file, key_node.start_mark.line + 1, key_node.start_mark.column + 1),
-                    (*path, key),
-                ))
+                problems.append(
+                    Problem(
+                        f"key {key!r} appears twice in this mapping (first on line {seen[key]})",
+                        Location(
+                            file, key_node.start_mark.line + 1, key_node.start_mark.column + 1
+                        ),
+                        (*path, key),
+                    )
+                )
             seen[key] = key_node.start_mark.line + 1
             _index(value_node, (*path, key), marks, problems, file)
     elif isinstance(node, yaml.SequenceNode):

@@ -1,4 +1,4 @@
-"""Durations as people write them in agreements: ``90s``, ``30m``, ``2h``, ``1h30m``, ``7d``, ``2w``.
+"""Durations as people write them: ``90s``, ``30m``, ``2h``, ``1h30m``, ``7d``, ``2w``.
 
 ISO 8601 durations (``PT2H``, ``P1D``) and plain numbers of seconds are accepted as well. Months
 and years are not durations (their length varies); agreements name them as periods instead.

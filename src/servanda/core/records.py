@@ -7,9 +7,9 @@ error, so a typo in a configuration file is reported instead of ignored.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any, TypeVar, dataclass_transform
 
-from pydantic import ConfigDict, TypeAdapter
+from pydantic import ConfigDict, Field, TypeAdapter
 from pydantic.dataclasses import dataclass
 
 T = TypeVar("T")
@@ -17,6 +17,7 @@ T = TypeVar("T")
 RECORD_CONFIG = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+@dataclass_transform(frozen_default=True, field_specifiers=(Field,))
 def record(cls: type[T]) -> type[T]:
     """Declare ``cls`` as an immutable, validated domain record."""
     return dataclass(frozen=True, slots=True, config=RECORD_CONFIG)(cls)  # type: ignore[return-value]

@@ -18,7 +18,9 @@ from servanda.core.problems import NotFound, ServandaError
 from servanda.core.records import to_jsonable
 
 
-def effective_for(bundle: Bundle, customer: str, service: str | None, on: date) -> EffectiveAgreement:
+def effective_for(
+    bundle: Bundle, customer: str, service: str | None, on: date
+) -> EffectiveAgreement:
     """The effective agreement of ``customer`` (for ``service`` when given) on ``on``.
 
     Raises :class:`NotFound` for an unknown customer or service, or a service the customer does
@@ -35,8 +37,13 @@ def effective_for(bundle: Bundle, customer: str, service: str | None, on: date) 
             raise NotFound(f"customer {customer!r} does not take service {service!r}")
         provider = svc.provider
     else:
-        providers = sorted({bundle.service_by_id[s.service].provider for s in subs
-                            if s.service in bundle.service_by_id})
+        providers = sorted(
+            {
+                bundle.service_by_id[s.service].provider
+                for s in subs
+                if s.service in bundle.service_by_id
+            }
+        )
         customer_level = sorted({a.provider for a in bundle.agreements if a.customer == customer})
         candidates = providers or customer_level
         if not candidates:
@@ -51,8 +58,11 @@ def effective_for(bundle: Bundle, customer: str, service: str | None, on: date) 
 def _source(src: Source | None) -> dict[str, Any] | None:
     if src is None:
         return None
-    return {"level": src.level.value, "agreement": src.agreement,
-            "effective_from": src.effective_from.isoformat()}
+    return {
+        "level": src.level.value,
+        "agreement": src.agreement,
+        "effective_from": src.effective_from.isoformat(),
+    }
 
 
 def _sourced(term: Sourced[Any] | None) -> dict[str, Any] | None:
@@ -74,8 +84,12 @@ def effective_view(eff: EffectiveAgreement) -> dict[str, Any]:
         "service": eff.service,
         "on": eff.on.isoformat(),
         "agreements": [
-            {"id": a.id, "level": a.level.value, "effective_from": a.effective_from.isoformat(),
-             "title": a.title}
+            {
+                "id": a.id,
+                "level": a.level.value,
+                "effective_from": a.effective_from.isoformat(),
+                "title": a.title,
+            }
             for a in eff.chain
         ],
         "calendar": _sourced(eff.calendar),
@@ -92,7 +106,8 @@ def effective_view(eff: EffectiveAgreement) -> dict[str, Any]:
     }
 
 
-def render(bundle: Bundle, customer: str, service: str | None, on: date,
-           fmt: Literal["md", "html"]) -> str:
+def render(
+    bundle: Bundle, customer: str, service: str | None, on: date, fmt: Literal["md", "html"]
+) -> str:
     """The effective agreement as a plain-language document."""
     return render_agreement(effective_for(bundle, customer, service, on), bundle, fmt)

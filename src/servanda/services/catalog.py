@@ -29,7 +29,8 @@ def scoped(bundle: Bundle, party: str | None) -> Bundle:
     providers = {s.provider for s in services}
     parties = tuple(p for p in bundle.parties if p.id == party or p.id in providers)
     agreements = tuple(
-        a for a in bundle.agreements
+        a
+        for a in bundle.agreements
         if a.customer == party or (a.level is Level.CORPORATE and a.provider in providers)
     )
     # Requirements name internal components; a customer sees the services, not the wiring.
@@ -37,8 +38,14 @@ def scoped(bundle: Bundle, party: str | None) -> Bundle:
     calendar_ids = {a.calendar for a in agreements} | {s.calendar for s in services}
     calendar_ids |= {o.calendar for a in agreements for o in a.objectives}
     calendars = tuple(c for c in bundle.calendars if c.id in calendar_ids)
-    return Bundle(parties=parties, services=services, components=(), subscriptions=subs,
-                  calendars=calendars, agreements=agreements)
+    return Bundle(
+        parties=parties,
+        services=services,
+        components=(),
+        subscriptions=subs,
+        calendars=calendars,
+        agreements=agreements,
+    )
 
 
 def visible_bundle(session: Session, principal: Principal) -> Bundle:
@@ -49,8 +56,9 @@ def visible_bundle(session: Session, principal: Principal) -> Bundle:
 
 def list_parties(bundle: Bundle, role: PartyRole | None = None) -> list[Party]:
     """Parties, optionally only those playing ``role``."""
-    return sorted((p for p in bundle.parties if role is None or role in p.roles),
-                  key=lambda p: p.id)
+    return sorted(
+        (p for p in bundle.parties if role is None or role in p.roles), key=lambda p: p.id
+    )
 
 
 def get_party(bundle: Bundle, party_id: str) -> Party:
@@ -63,8 +71,10 @@ def get_party(bundle: Bundle, party_id: str) -> Party:
 
 def list_services(bundle: Bundle, provider: str | None = None) -> list[Service]:
     """Services, optionally of one provider."""
-    return sorted((s for s in bundle.services if provider is None or s.provider == provider),
-                  key=lambda s: s.id)
+    return sorted(
+        (s for s in bundle.services if provider is None or s.provider == provider),
+        key=lambda s: s.id,
+    )
 
 
 def get_service(bundle: Bundle, service_id: str) -> Service:
@@ -83,7 +93,8 @@ def list_components(bundle: Bundle) -> list[Component]:
 def list_agreements(bundle: Bundle, customer: str | None = None) -> list[Agreement]:
     """Every stored version, optionally of agreements that apply to ``customer``."""
     found = [
-        a for a in bundle.agreements
+        a
+        for a in bundle.agreements
         if customer is None or a.customer == customer or a.level is Level.CORPORATE
     ]
     return sorted(found, key=lambda a: (a.id, a.effective_from))

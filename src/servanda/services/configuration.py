@@ -20,7 +20,9 @@ def check(paths: Iterable[str | Path]) -> ReadResult:
     return load_config(paths)
 
 
-def load(engine: Engine, paths: Iterable[str | Path], now: datetime) -> tuple[ReadResult, LoadSummary]:
+def load(
+    engine: Engine, paths: Iterable[str | Path], now: datetime
+) -> tuple[ReadResult, LoadSummary]:
     """Check, then store everything in one transaction: all or nothing.
 
     Raises :class:`InvalidInput` with every problem when the configuration has errors; then

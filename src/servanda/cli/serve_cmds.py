@@ -1,0 +1,66 @@
+"""``servanda serve`` and ``servanda demo``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from servanda.cli.common import engine, now
+from servanda.cli.output import out
+from servanda.core.access import Role
+from servanda.services import configuration
+from servanda.storage import migrate
+from servanda.storage.database import transaction
+from servanda.storage.tokens import TokenRepository
+
+HostOption = typer.Option("127.0.0.1", "--host", help="Address to listen on.")
+PortOption = typer.Option(8000, "--port", help="Port to listen on.")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the commands to ``app``."""
+    app.command("serve")(serve)
+    app.command("demo")(demo)
+
+
+def serve(ctx: typer.Context, host: str = HostOption, port: int = PortOption) -> None:
+    """Serve the HTTP API (OpenAPI at /docs); every endpoint but /healthz needs a token."""
+    from servanda.api.server import serve as run
+
+    run(engine(ctx), host=host, port=port)
+
+
+def demo(
+    ctx: typer.Context,
+    host: str = HostOption,
+    port: int = PortOption,
+    examples: Path = typer.Option(
+        Path("examples/metro-isp"), "--examples", help="Configuration to load."
+    ),
+) -> None:
+    """Migrate the database, load the example, print a token and serve the API."""
+    eng = engine(ctx)
+    migrate.upgrade(eng.url.render_as_string(hide_password=False))
+    result, summary = configuration.load(eng, [examples], now())
+    out.print(f"loaded {examples}: {summary}", markup=False)
+    customer = next((s.customer for s in result.bundle.subscriptions), None)
+    with transaction(eng) as session:
+        tokens = TokenRepository(session)
+        _, admin = tokens.create(Role.ADMIN.value, None, "demo admin", now())
+        reader = (
+            tokens.create(Role.CUSTOMER.value, customer, f"demo {customer}", now())[1]
+            if customer
+            else None
+        )
+    base = f"http://{host}:{port}"
+    out.print("", markup=False)
+    out.print(f"Servanda is serving at {base}  (API docs: {base}/docs)", markup=False)
+    out.print(f"Admin token:    {admin}", markup=False)
+    if reader:
+        out.print(f"Customer token ({customer}): {reader}", markup=False)
+    out.print(
+        f'Try: curl -H "Authorization: Bearer {admin}" {base}/api/v1/agreements', markup=False
+    )
+    out.print("", markup=False)
+    serve(ctx, host=host, port=port)
