@@ -1,0 +1,22 @@
+"""Repositories: save and read domain records; ORM rows never leave :mod:`servanda.storage`.
+
+Every repository works in the caller's session and transaction: it flushes, the caller commits.
+Query methods a customer can reach take ``party``: when given, only what that customer party may
+see is returned (see :mod:`servanda.storage.repositories.visibility`).
+"""
+
+from servanda.storage.repositories.agreements import AgreementRepository
+from servanda.storage.repositories.bundles import BundleRepository, KindCounts, LoadRun, LoadSummary
+from servanda.storage.repositories.catalog import CatalogRepository
+from servanda.storage.tokens import ApiToken, TokenRepository
+
+__all__ = [
+    "AgreementRepository",
+    "ApiToken",
+    "BundleRepository",
+    "CatalogRepository",
+    "KindCounts",
+    "LoadRun",
+    "LoadSummary",
+    "TokenRepository",
+]

@@ -1,0 +1,302 @@
+"""The database schema, as SQLAlchemy typed declarative tables.
+
+Rows stay inside :mod:`servanda.storage`: repositories take and return domain records. Each
+declared record keeps its full JSON (``record``) next to the columns queries need, plus a content
+hash so that saving the same declaration twice writes nothing.
+
+Names of constraints and indexes follow :data:`NAMING_CONVENTION`, so migrations can refer to
+them on every backend (SQLite batch migrations need the names).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from servanda.storage.types import ExactDecimal, JSONDocument, UTCDateTime
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ID = String(200)
+"""Ids of declared records (see :data:`servanda.catalog.model.Id`)."""
+HASH = String(64)
+"""A SHA-256 in hex."""
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        date: Date(),
+        Decimal: ExactDecimal(),
+        dict[str, Any]: JSONDocument,
+        list[Any]: JSONDocument,
+    }
+
+
+class Declared:
+    """Columns shared by the tables of declared records."""
+
+    content_hash: Mapped[str] = mapped_column(HASH)
+    """SHA-256 of the canonical JSON of the record."""
+    record: Mapped[dict[str, Any]]
+    """The record as JSON (``to_jsonable``); the source of truth when reading back."""
+    updated_at: Mapped[datetime]
+    """When the stored content last changed (the ``now`` of that load)."""
+
+
+class PartyRow(Declared, Base):
+    """An organisation: provider, customer, content provider or carrier."""
+
+    __tablename__ = "parties"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    contact: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+
+    roles: Mapped[list[PartyRoleRow]] = relationship(
+        cascade="all, delete-orphan", order_by="PartyRoleRow.position", lazy="selectin"
+    )
+
+
+class PartyRoleRow(Base):
+    """One role of one party."""
+
+    __tablename__ = "party_roles"
+
+    party_id: Mapped[str] = mapped_column(
+        ForeignKey("parties.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(String(32), primary_key=True, index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    """Order of the role in the record."""
+
+
+class CalendarRow(Declared, Base):
+    """A calendar of service hours, holidays and windows, in its IANA timezone."""
+
+    __tablename__ = "calendars"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    timezone: Mapped[str] = mapped_column(String(64))
+
+
+class NodeRow(Declared, Base):
+    """A node of the dependency graph: a service or a component."""
+
+    __tablename__ = "nodes"
+    __table_args__ = (
+        CheckConstraint("kind IN ('service', 'component')", name="kind"),
+        CheckConstraint("kind = 'component' OR provider IS NOT NULL", name="service_provider"),
+    )
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), index=True)
+    """``service`` or ``component``."""
+    name: Mapped[str | None] = mapped_column(Text)
+    label: Mapped[str] = mapped_column(Text)
+    """Display name: the name, or the id."""
+    component_type: Mapped[str | None] = mapped_column(String(64))
+    """What a component is (switch, router, dns …)."""
+    provider: Mapped[str | None] = mapped_column(ForeignKey("parties.id"), index=True)
+    """The provider party, for services."""
+    owner: Mapped[str | None] = mapped_column(ForeignKey("parties.id"))
+    """The operating party, for components operated by someone else."""
+    calendar: Mapped[str | None] = mapped_column(ForeignKey("calendars.id"))
+    site: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+
+    requirements: Mapped[list[RequirementRow]] = relationship(
+        cascade="all, delete-orphan", order_by="RequirementRow.position"
+    )
+
+
+class RequirementRow(Base):
+    """One group of dependencies of a node (all_of, any_of or k_of_n)."""
+
+    __tablename__ = "node_requirements"
+    __table_args__ = (UniqueConstraint("node_id", "position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    node_id: Mapped[str] = mapped_column(ForeignKey("nodes.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    mode: Mapped[str] = mapped_column(String(16))
+    k: Mapped[int | None] = mapped_column(Integer)
+
+    members: Mapped[list[RequirementMemberRow]] = relationship(
+        cascade="all, delete-orphan", order_by="RequirementMemberRow.position"
+    )
+
+
+class RequirementMemberRow(Base):
+    """A node named by a requirement: an edge of the dependency graph."""
+
+    __tablename__ = "requirement_members"
+
+    requirement_id: Mapped[int] = mapped_column(
+        ForeignKey("node_requirements.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    node_id: Mapped[str] = mapped_column(ForeignKey("nodes.id"), index=True)
+    """The node depended upon."""
+
+
+class SubscriptionRow(Declared, Base):
+    """A customer takes a service.
+
+    Subscriptions have no id of their own; ``key`` hashes what identifies one (customer,
+    service, start, reference), so changing the end, the charge or the currency updates it.
+    """
+
+    __tablename__ = "subscriptions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(HASH, unique=True)
+    customer: Mapped[str] = mapped_column(ForeignKey("parties.id"), index=True)
+    service: Mapped[str] = mapped_column(ForeignKey("nodes.id"), index=True)
+    start_date: Mapped[date | None]
+    end_date: Mapped[date | None]
+    """Day after the last day, when ended."""
+    monthly_charge: Mapped[Decimal | None]
+    currency: Mapped[str] = mapped_column(String(3))
+    reference: Mapped[str | None] = mapped_column(Text)
+
+
+class AgreementRow(Base):
+    """An agreement: its level and scope, shared by all its versions."""
+
+    __tablename__ = "agreements"
+    __table_args__ = (
+        CheckConstraint(
+            "(level = 'corporate' AND customer IS NULL AND service IS NULL)"
+            " OR (level = 'customer' AND customer IS NOT NULL AND service IS NULL)"
+            " OR (level = 'service' AND customer IS NOT NULL AND service IS NOT NULL)",
+            name="scope",
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    level: Mapped[str] = mapped_column(String(16))
+    provider: Mapped[str] = mapped_column(ForeignKey("parties.id"), index=True)
+    customer: Mapped[str | None] = mapped_column(ForeignKey("parties.id"), index=True)
+    service: Mapped[str | None] = mapped_column(ForeignKey("nodes.id"), index=True)
+
+    versions: Mapped[list[AgreementVersionRow]] = relationship(
+        cascade="all, delete-orphan", order_by="AgreementVersionRow.effective_from"
+    )
+
+
+class AgreementVersionRow(Base):
+    """One version of an agreement, from ``effective_from``; every version is kept."""
+
+    __tablename__ = "agreement_versions"
+
+    agreement_id: Mapped[str] = mapped_column(
+        ForeignKey("agreements.id", ondelete="CASCADE"), primary_key=True
+    )
+    effective_from: Mapped[date] = mapped_column(primary_key=True)
+    effective_to: Mapped[date | None]
+    """Day after the last day, when the version says the agreement ends."""
+    title: Mapped[str | None] = mapped_column(Text)
+    calendar: Mapped[str | None] = mapped_column(ForeignKey("calendars.id"))
+    content_hash: Mapped[str] = mapped_column(HASH)
+    record: Mapped[dict[str, Any]]
+    recorded_at: Mapped[datetime]
+    """When this content of the version was stored (the ``now`` of that load)."""
+
+    objectives: Mapped[list[ObjectiveRow]] = relationship(
+        cascade="all, delete-orphan", order_by="ObjectiveRow.position"
+    )
+
+
+class ObjectiveRow(Base):
+    """An objective of one agreement version, normalised for measurement queries."""
+
+    __tablename__ = "agreement_objectives"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["agreement_id", "effective_from"],
+            ["agreement_versions.agreement_id", "agreement_versions.effective_from"],
+            ondelete="CASCADE",
+        ),
+    )
+
+    agreement_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    effective_from: Mapped[date] = mapped_column(primary_key=True)
+    objective_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    """Order of the objective in the version."""
+    metric: Mapped[str] = mapped_column(String(32), index=True)
+    comparator: Mapped[str] = mapped_column(String(2))
+    target: Mapped[Decimal]
+    """In the metric's canonical unit."""
+    period_kind: Mapped[str] = mapped_column(String(16))
+    period_seconds: Mapped[Decimal | None]
+    """Length of a rolling period, in seconds."""
+    budgeting: Mapped[str] = mapped_column(String(16))
+    percentile: Mapped[Decimal | None]
+    severity: Mapped[str | None] = mapped_column(String(64))
+    calendar: Mapped[str | None] = mapped_column(ForeignKey("calendars.id"))
+    """A calendar for this objective alone."""
+    series: Mapped[str | None] = mapped_column(Text)
+
+
+class ApiTokenRow(Base):
+    """A bearer token of the API; only the SHA-256 of its secret is kept."""
+
+    __tablename__ = "api_tokens"
+    __table_args__ = (
+        CheckConstraint(
+            "role IN ('admin', 'operator', 'billing', 'customer', 'ingest')", name="role"
+        ),
+        CheckConstraint(
+            "(role = 'customer' AND party_id IS NOT NULL)"
+            " OR (role <> 'customer' AND party_id IS NULL)",
+            name="customer_party",
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(String(16))
+    party_id: Mapped[str | None] = mapped_column(ForeignKey("parties.id"), index=True)
+    secret_hash: Mapped[str] = mapped_column(HASH)
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
+
+
+class LoadRunRow(Base):
+    """Audit of one load that changed something: when, from which files, what changed."""
+
+    __tablename__ = "load_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    loaded_at: Mapped[datetime] = mapped_column(index=True)
+    sources: Mapped[list[Any]]
+    """The files (or other sources) the bundle was read from."""
+    counts: Mapped[dict[str, Any]]
+    """``{kind: {"created": n, "updated": n, "unchanged": n}}``."""

@@ -1,0 +1,171 @@
+"""API tokens: the record, the plaintext format, and their storage.
+
+Tokens read ``svd_<id>_<secret>``: the id finds the token, the secret proves it. Only the
+SHA-256 of the secret is stored; the plaintext is shown once, when the token is created.
+Roles are :class:`servanda.core.access.Role`; a ``customer`` token belongs to one party
+(the one it may see), tokens of the other roles belong to none.
+"""
+
+from __future__ import annotations
+
+import builtins
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from servanda.core.access import Principal, Role
+from servanda.storage.tables import ApiTokenRow, PartyRow
+
+TOKEN_PREFIX = "svd"
+"""First part of every token, so leaked tokens are easy to recognise and scan for."""
+
+
+@dataclass(frozen=True, slots=True)
+class ApiToken:
+    """An API token, without its secret."""
+
+    id: str
+    """Public part of the token, shown in listings and logs."""
+    name: str
+    """What the token is for, e.g. ``alertmanager on mon-1``."""
+    role: Role
+    """What it may do."""
+    party_id: str | None
+    """The party a customer token belongs to; None for the other roles."""
+    created_at: datetime
+    """When it was created (UTC)."""
+    revoked_at: datetime | None = None
+    """When it was revoked, if it was."""
+    last_used_at: datetime | None = None
+    """When it last authenticated a request."""
+
+    @property
+    def revoked(self) -> bool:
+        """Whether the token was revoked."""
+        return self.revoked_at is not None
+
+    def principal(self) -> Principal:
+        """Who a request carrying this token acts as."""
+        return Principal(role=self.role, party=self.party_id, token_id=self.id)
+
+
+def format_token(token_id: str, secret: str) -> str:
+    """The plaintext token for ``token_id`` and ``secret``."""
+    return f"{TOKEN_PREFIX}_{token_id}_{secret}"
+
+
+def parse_token(plaintext: str) -> tuple[str, str] | None:
+    """``(id, secret)`` of a plaintext token, or None when it is not shaped like one."""
+    prefix, sep, rest = plaintext.strip().partition("_")
+    token_id, sep2, secret = rest.partition("_")
+    if prefix != TOKEN_PREFIX or not sep or not sep2 or not token_id or not secret:
+        return None
+    return token_id, secret
+
+
+def hash_secret(secret: str) -> str:
+    """SHA-256 of a token secret, in hex: what is stored."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+_DUMMY_HASH = hash_secret("")
+
+
+class TokenRepository:
+    """API tokens, in the caller's session and transaction (nothing is committed here)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def create(
+        self, role: Role | str, party_id: str | None, name: str, now: datetime
+    ) -> tuple[ApiToken, str]:
+        """A new token and its plaintext, which is shown once and never stored.
+
+        Raises :class:`ValueError` when a customer token has no party, another role has one,
+        or the party does not exist.
+        """
+        role = Role(role)
+        if role is Role.CUSTOMER and not party_id:
+            raise ValueError("a customer token needs the party it belongs to")
+        if role is not Role.CUSTOMER and party_id:
+            raise ValueError(f"a {role} token belongs to no party (got {party_id!r})")
+        if party_id is not None and self.session.get(PartyRow, party_id) is None:
+            raise ValueError(f"no party {party_id!r}")
+        token_id = secrets.token_hex(8)
+        secret = secrets.token_urlsafe(32)
+        row = ApiTokenRow(
+            id=token_id,
+            name=name,
+            role=role.value,
+            party_id=party_id,
+            secret_hash=hash_secret(secret),
+            created_at=now,
+        )
+        self.session.add(row)
+        self.session.flush()
+        return _token(row), format_token(token_id, secret)
+
+    def authenticate(self, plaintext: str, now: datetime) -> ApiToken | None:
+        """The token ``plaintext`` proves, or None (unknown, wrong secret or revoked).
+
+        Records ``now`` as the token's last use.
+        """
+        parsed = parse_token(plaintext)
+        if parsed is None:
+            return None
+        token_id, secret = parsed
+        row = self.session.get(ApiTokenRow, token_id)
+        stored = row.secret_hash if row is not None else _DUMMY_HASH
+        matches = hmac.compare_digest(hash_secret(secret), stored)
+        if row is None or not matches or row.revoked_at is not None:
+            return None
+        row.last_used_at = now
+        self.session.flush()
+        return _token(row)
+
+    def revoke(self, token_id: str, now: datetime) -> bool:
+        """Revoke a token from ``now`` on.
+
+        False when there is no such token or it was already revoked (its first revocation
+        time is kept).
+        """
+        row = self.session.get(ApiTokenRow, token_id)
+        if row is None or row.revoked_at is not None:
+            return False
+        row.revoked_at = now
+        self.session.flush()
+        return True
+
+    def get(self, token_id: str) -> ApiToken | None:
+        """One token by id."""
+        row = self.session.get(ApiTokenRow, token_id)
+        return _token(row) if row is not None else None
+
+    def list(self, *, include_revoked: bool = True) -> builtins.list[ApiToken]:
+        """Every token, oldest first."""
+        query = select(ApiTokenRow).order_by(ApiTokenRow.created_at, ApiTokenRow.id)
+        if not include_revoked:
+            query = query.where(ApiTokenRow.revoked_at.is_(None))
+        return [_token(row) for row in self.session.scalars(query)]
+
+
+def _token(row: ApiTokenRow) -> ApiToken:
+    return ApiToken(
+        id=row.id,
+        name=row.name,
+        role=Role(row.role),
+        party_id=row.party_id,
+        created_at=row.created_at.astimezone(UTC),
+        revoked_at=_utc(row.revoked_at),
+        last_used_at=_utc(row.last_used_at),
+    )
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    return moment.astimezone(UTC) if moment is not None else None
