@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from datetime import date
 from functools import cache
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -63,3 +64,33 @@ def test_document_matches_golden(name: str, fmt: Format) -> None:
 def test_rendering_is_deterministic() -> None:
     for fmt in FORMATS:
         assert render("acme", fmt) == render("acme", fmt)
+
+
+class _TagBalance(HTMLParser):
+    """Records every element that is closed out of order or left open."""
+
+    VOID = frozenset({"meta", "link", "br", "hr", "img", "input", "col"})
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.open: list[str] = []
+        self.errors: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in self.VOID:
+            self.open.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.open or self.open[-1] != tag:
+            self.errors.append(f"</{tag}> closes {self.open[-1:] or 'nothing'}")
+        else:
+            self.open.pop()
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_html_elements_are_balanced(name: str) -> None:
+    parser = _TagBalance()
+    parser.feed(render(name, "html"))
+    parser.close()
+    assert parser.errors == []
+    assert parser.open == []

@@ -183,7 +183,7 @@ def objective_sentence(
         incidents = f"{o.severity} incidents" if o.severity else "incidents"
         if pct is not None:
             verb = "acknowledged" if m is Metric.RESPONSE_TIME else "resolved"
-            within = "within" if o.cmp in (Comparator.LE,) else comparator_words(o.cmp)
+            within = "within" if o.cmp is Comparator.LE else f"in {comparator_words(o.cmp)}"
             return f"{pct} of {incidents} are {verb} {within} {target_text(o)}, {period}."
         return f"The {noun} for {incidents} is {bound} {period}."
     if m in _MEASURED:
