@@ -124,6 +124,7 @@ def sample_bundle(**extra: Any) -> Bundle:
                     "provider": "acme",
                     "customer": "globex",
                     "effective_from": "2024-01-01",
+                    "objectives": [{"metric": "mttr", "target": "4h"}],
                     "responsibilities": {
                         "fault_reporting": "customer",
                         "severities": [

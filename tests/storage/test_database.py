@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, Table, insert, select, text
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Column, Engine, Integer, MetaData, Table, insert, select, text
 
 from servanda.storage.database import DEFAULT_URL, URL_ENV, database_url, make_engine
 from servanda.storage.types import ExactDecimal, UTCDateTime
@@ -105,3 +108,26 @@ def test_naive_datetimes_and_floats_are_refused(sqlite_url: str) -> None:
             connection.execute(insert(table).values(amount=0.1))
     finally:
         engine.dispose()
+
+
+_AMOUNTS = Table("amounts", MetaData(), Column("amount", ExactDecimal()))
+
+
+@pytest.fixture(scope="module")
+def amounts() -> Iterator[Engine]:
+    """An in-memory SQLite table of exact decimals."""
+    engine = make_engine("sqlite://")
+    _AMOUNTS.metadata.create_all(engine)
+    yield engine
+    engine.dispose()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.decimals(allow_nan=False, allow_infinity=False, places=None))
+def test_any_finite_decimal_survives_sqlite(amounts: Engine, value: Decimal) -> None:
+    with amounts.begin() as connection:
+        connection.execute(insert(_AMOUNTS), {"amount": value})
+        stored = connection.execute(select(_AMOUNTS.c.amount)).scalar_one()
+        connection.execute(_AMOUNTS.delete())
+    assert stored == value
+    assert str(stored) == str(value)

@@ -8,6 +8,7 @@ see is returned (see :mod:`servanda.storage.repositories.visibility`).
 from servanda.storage.repositories.agreements import AgreementRepository
 from servanda.storage.repositories.bundles import BundleRepository, KindCounts, LoadRun, LoadSummary
 from servanda.storage.repositories.catalog import CatalogRepository
+from servanda.storage.repositories.mapping import UnreadableRecord
 from servanda.storage.tokens import ApiToken, TokenRepository
 
 __all__ = [
@@ -19,4 +20,5 @@ __all__ = [
     "LoadRun",
     "LoadSummary",
     "TokenRepository",
+    "UnreadableRecord",
 ]

@@ -8,9 +8,12 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from pydantic import ValidationError
+
 from servanda.agreements.model import Agreement, Objective
 from servanda.calendars.model import Calendar
 from servanda.catalog.model import Component, Party, Requirement, Service, Subscription
+from servanda.core.problems import ServandaError
 from servanda.core.records import from_jsonable, to_jsonable
 from servanda.storage.tables import (
     AgreementVersionRow,
@@ -40,9 +43,20 @@ def content_hash(data: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+class UnreadableRecord(ServandaError):
+    """A stored record no longer validates as its domain type (the model changed under it)."""
+
+
 def read(tp: type[T], data: dict[str, Any]) -> T:
-    """A record back from its stored JSON."""
-    return from_jsonable(tp, data)
+    """A record back from its stored JSON; :class:`UnreadableRecord` when it does not validate."""
+    try:
+        return from_jsonable(tp, data)
+    except ValidationError as error:
+        key = data.get("id") or {k: data.get(k) for k in ("customer", "service", "start")}
+        version = f" from {data['effective_from']}" if "effective_from" in data else ""
+        raise UnreadableRecord(
+            f"stored {tp.__name__.lower()} {key}{version} does not read back: {error}"
+        ) from error
 
 
 def subscription_key(sub: Subscription) -> str:
