@@ -1,0 +1,74 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from sqlalchemy import Engine
+
+from servanda import __version__
+from servanda.api import errors
+from servanda.api.routers import API_ROUTERS, health
+from servanda.api.settings import ApiSettings
+from servanda.storage.database import make_engine
+
+API_PREFIX = "/api/v1"
+
+DESCRIPTION = """\
+Service level agreements, as stored by Servanda: the catalog (parties, services, components),
+agreement versions, and the terms in effect for a customer, with the provenance of each term.
+
+Every endpoint but `/healthz` needs `Authorization: Bearer svd_<id>_<secret>`. A customer
+token reads only its own party's data; an ingest token reads nothing.
+"""
+
+TAGS: list[dict[str, Any]] = [
+    {"name": "health", "description": "Liveness and database check (no token)."},
+    {"name": "me", "description": "The token in use."},
+    {"name": "parties", "description": "Providers, customers, content providers, carriers."},
+    {"name": "services", "description": "The services providers offer."},
+    {"name": "components", "description": "What services are built from (not for customers)."},
+    {
+        "name": "agreements",
+        "description": "Agreement versions and the effective terms for a customer and service.",
+    },
+    {"name": "tokens", "description": "API tokens (admin only)."},
+]
+
+
+def create_app(engine: Engine | None = None, settings: ApiSettings | None = None) -> FastAPI:
+    """The API on ``engine`` (by default one on ``settings.database_url``).
+
+    An engine made here is disposed of when the application shuts down; one passed in
+    belongs to the caller.
+    """
+    settings = settings if settings is not None else ApiSettings()
+    owned = engine is None
+    db = engine if engine is not None else make_engine(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owned:
+            db.dispose()
+
+    app = FastAPI(
+        title="Servanda",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+        max_body_size=settings.max_body_bytes,
+    )
+    app.state.settings = settings
+    app.state.engine = db
+    errors.install(app)
+    app.include_router(health.router)
+    api = APIRouter(prefix=API_PREFIX)
+    for router in API_ROUTERS:
+        api.include_router(router)
+    app.include_router(api)
+    return app

@@ -1,0 +1,62 @@
+"""``/api/v1/tokens``: create, list and revoke API tokens (admin only).
+
+The plaintext of a token is in the answer to its creation and nowhere else: only its hash is
+stored.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, status
+
+from servanda.api.deps import ClockDep, SessionDep, require
+from servanda.api.errors import ERROR_RESPONSES
+from servanda.api.schemas import TokenCreate, TokenCreated, TokenPublic
+from servanda.core.access import Action
+from servanda.core.problems import InvalidInput, NotFound, Problem
+from servanda.storage.tokens import TokenRepository
+
+router = APIRouter(
+    prefix="/tokens",
+    tags=["tokens"],
+    dependencies=[Depends(require(Action.MANAGE_TOKENS))],
+    responses=ERROR_RESPONSES,
+)
+
+
+@router.post(
+    "",
+    summary="Create a token",
+    status_code=status.HTTP_201_CREATED,
+    response_model=TokenCreated,
+    responses={422: {"description": "Bad role/party combination or unknown party."}},
+)
+def create_token(body: TokenCreate, session: SessionDep, clock: ClockDep) -> TokenCreated:
+    """A new token; its plaintext is in this answer only. Customer tokens name their party."""
+    name = body.name or f"{body.role} token"
+    try:
+        token, plaintext = TokenRepository(session).create(body.role, body.party, name, clock.now())
+    except ValueError as exc:
+        raise InvalidInput([Problem(str(exc), path=("body", "party"))]) from exc
+    return TokenCreated.of_created(token, plaintext)
+
+
+@router.get("", summary="List tokens", response_model=list[TokenPublic])
+def list_tokens(session: SessionDep) -> list[TokenPublic]:
+    """Every token, oldest first, revoked ones included; never their secrets."""
+    return [TokenPublic.of_token(t) for t in TokenRepository(session).list()]
+
+
+@router.delete(
+    "/{token_id}",
+    summary="Revoke a token",
+    response_model=TokenPublic,
+    responses={404: {"description": "No such token."}},
+)
+def revoke_token(token_id: str, session: SessionDep, clock: ClockDep) -> TokenPublic:
+    """Revoke a token at once; revoking it again keeps the first revocation time."""
+    tokens = TokenRepository(session)
+    tokens.revoke(token_id, clock.now())
+    token = tokens.get(token_id)
+    if token is None:
+        raise NotFound(f"no token {token_id!r}")
+    return TokenPublic.of_token(token)
