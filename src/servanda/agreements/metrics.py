@@ -156,7 +156,10 @@ def parse_target(value: object, unit: Unit) -> Decimal:
         return Decimal(int(seconds)) if seconds.is_integer() else Decimal(repr(seconds))
     m = _NUMBER_UNIT.match(value)
     if m is None:
-        raise ValueError(f"not a target: {value!r}")
+        raise ValueError(
+            f"not a target: {value!r} (write a number with a point for decimals and an "
+            "optional unit, e.g. 99.9%, 30ms, 100Mbit/s)"
+        )
     number, suffix = _decimal(m.group(1)), m.group(2).lower()
     if not suffix:
         return number

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from itertools import pairwise
 from typing import Annotated, Any
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from servanda.agreements.metrics import METRICS, Metric, Unit, parse_metric, parse_target
 from servanda.catalog.model import ID_PATTERN, Id, Identifier
@@ -178,7 +178,7 @@ class Objective:
                 if slice_target is not None:
                     data["timeslice_target"] = parse_target(slice_target, METRICS[metric].unit)
             except ValueError:
-                pass  # left as written; Decimal validation reports it with its location
+                pass  # left as written; ``_target`` reports why, at the target's location
         if not data.get("id"):
             pct = data.get("percentile")
             data["id"] = metric.value.replace("_", "-") + (f"-p{pct}" if pct is not None else "")
@@ -190,6 +190,32 @@ class Objective:
     @classmethod
     def _metric(cls, value: Any) -> Metric:
         return parse_metric(value)
+
+    @field_validator("target", "timeslice_target", mode="before")
+    @classmethod
+    def _target(cls, value: Any, info: ValidationInfo) -> Any:
+        """Say why a target ``_parse`` could not read is wrong (a unit that does not fit the
+        metric, a decimal comma …); with an unknown metric, accept any unit so the metric's
+        own problem is the only one reported."""
+        if value is None or isinstance(value, Decimal):
+            return value
+        if isinstance(value, str):
+            try:
+                number = Decimal(value.strip())  # a plain number, in the canonical unit
+            except InvalidOperation:
+                pass
+            else:
+                if number.is_finite():
+                    return number
+        metric = info.data.get("metric")
+        if isinstance(metric, Metric):
+            return parse_target(value, METRICS[metric].unit)
+        for unit in Unit:
+            try:
+                return parse_target(value, unit)
+            except ValueError:
+                continue
+        return value
 
     @model_validator(mode="after")
     def _consistent(self) -> Objective:

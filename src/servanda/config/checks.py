@@ -26,6 +26,25 @@ def _at(origin: Origin | None, field: tuple[str | int, ...], message: str) -> Pr
     return origin.problem(field, message)
 
 
+def _member_field(origin: Origin | None, r: int, m: int) -> tuple[str | int, ...]:
+    """The field of member ``m`` of requirement ``r`` as the file writes it: a bare id, an
+    ``any_of``/``all_of`` list, ``k_of_n: {of: …}`` or the record form ``nodes: […]``."""
+    written: Any = origin.doc.data if origin is not None else None
+    for part in (*(origin.path if origin is not None else ()), "depends_on", r):
+        try:
+            written = written[part]
+        except (KeyError, IndexError, TypeError):
+            return ("depends_on", r, m)
+    if not isinstance(written, dict):
+        return ("depends_on", r)  # a bare id is the requirement and its only member
+    for key in ("nodes", "any_of", "all_of"):
+        if key in written:
+            return ("depends_on", r, key, m)
+    if "k_of_n" in written:
+        return ("depends_on", r, "k_of_n", "of", m)
+    return ("depends_on", r, m)
+
+
 def check_unique(result: ReadResult) -> list[Problem]:
     """Ids are unique: parties; services and components together (one node namespace);
     calendars; agreement versions by (id, effective_from)."""
@@ -97,19 +116,34 @@ def check_references(result: ReadResult) -> list[Problem]:
                         problems.append(
                             _at(
                                 origin,
-                                ("depends_on", r, m),
+                                _member_field(origin, r, m),
                                 f"unknown service or component {member!r}",
                             )
                         )
                     elif member == node.id:
                         problems.append(
-                            _at(origin, ("depends_on", r, m), f"{node.id} cannot depend on itself")
+                            _at(
+                                origin,
+                                _member_field(origin, r, m),
+                                f"{node.id} cannot depend on itself",
+                            )
                         )
     for i, origin in _origins(result, "components", len(b.components)):
         c = b.components[i]
         calendar(origin, ("calendar",), c.calendar)
         if c.owner is not None and c.owner not in parties:
             problems.append(_at(origin, ("owner",), f"unknown party {c.owner!r}"))
+    for i, origin in _origins(result, "calendars", len(b.calendars)):
+        for w, window in enumerate(b.calendars[i].maintenance):
+            for n, node_id in enumerate(window.nodes or ()):
+                if node_id not in nodes:
+                    problems.append(
+                        _at(
+                            origin,
+                            ("maintenance", w, "nodes", n),
+                            f"unknown service or component {node_id!r}",
+                        )
+                    )
     for i, origin in _origins(result, "subscriptions", len(b.subscriptions)):
         sub = b.subscriptions[i]
         party(origin, ("customer",), sub.customer, PartyRole.CUSTOMER)
@@ -251,9 +285,10 @@ CHECKS = (check_unique, check_references, check_versions, check_cycles, check_in
 
 
 def check_all(result: ReadResult) -> list[Problem]:
-    """Run every cross-record check (the cycle and inheritance checks only on sound references)."""
+    """Run every cross-record check. The inheritance check runs even when others found
+    problems: it only needs the agreements that were read, and a silent loosening must not
+    hide behind an unrelated typo."""
     problems = check_unique(result) + check_references(result) + check_versions(result)
     problems += check_cycles(result)
-    if not problems:
-        problems += check_inheritance(result)
+    problems += check_inheritance(result)
     return problems

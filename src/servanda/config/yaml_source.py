@@ -79,7 +79,11 @@ def read_yaml(text: str, file: str) -> tuple[list[SourceDoc], list[Problem]]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file)
-        what = " ".join(part for part in (exc.context, exc.problem) if part)
+        context, start = exc.context, exc.context_mark
+        if context and start is not None and start is not mark:
+            # e.g. an unclosed quote is found at the end of the file: say where it opened
+            context = f"{context} (from line {start.line + 1}, column {start.column + 1})"
+        what = " ".join(part for part in (context, exc.problem) if part)
         return [], [Problem(f"YAML syntax error: {what}", where)]
     except yaml.YAMLError as exc:
         return [], [Problem(f"YAML error: {exc}", Location(file))]
