@@ -9,7 +9,16 @@ from sqlalchemy import Engine, create_engine
 from servanda import __version__
 from servanda.api import ApiSettings, create_app
 from servanda.api.errors import problem_detail
-from servanda.core.problems import Location, Problem, Severity
+from servanda.core.problems import (
+    Forbidden,
+    InvalidInput,
+    Location,
+    NotFound,
+    Problem,
+    ServandaError,
+    Severity,
+)
+from servanda.storage.repositories import UnreadableRecord
 
 
 def test_health_needs_no_token(client: TestClient) -> None:
@@ -98,14 +107,13 @@ def test_problems_keep_their_location() -> None:
 
 
 def test_domain_errors_map_to_status_codes(engine: Engine) -> None:
-    from servanda.core.problems import Forbidden, InvalidInput, NotFound, ServandaError
-
     app = create_app(engine)
     raised: dict[str, Exception] = {
         "missing": NotFound("no such thing"),
         "forbidden": Forbidden("not for you"),
         "invalid": InvalidInput([Problem("bad", Location("a.yaml", 3), ("x", 1))]),
         "conflict": ServandaError("two agreements compete"),
+        "unreadable": UnreadableRecord("stored agreement x does not read back"),
     }
 
     @app.get("/raise/{kind}")
@@ -119,6 +127,7 @@ def test_domain_errors_map_to_status_codes(engine: Engine) -> None:
         "forbidden": 403,
         "invalid": 422,
         "conflict": 409,
+        "unreadable": 500,
     }
     assert answers["missing"].json() == {"detail": "no such thing"}
     assert answers["invalid"].json()["detail"] == [

@@ -6,6 +6,7 @@ Raised                     Code  Body
 ``NotFound``               404   ``{"detail": "no customer 'x'"}``
 ``Forbidden``              403   ``{"detail": "role ingest may not read"}``
 ``InvalidInput``           422   ``{"detail": [{"type", "loc", "msg", "file", "line", …}]}``
+``UnreadableRecord``       500   ``{"detail": "..."}`` (stored data no longer validates)
 other ``ServandaError``    409   ``{"detail": "..."}`` (e.g. two agreements compete)
 =========================  ====  ==========================================================
 
@@ -22,6 +23,7 @@ from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 
 from servanda.core.problems import Forbidden, InvalidInput, NotFound, Problem, ServandaError
+from servanda.storage.repositories import UnreadableRecord
 
 UNLOCATED_FILE = "<input>"
 """The file name of a problem whose file is unknown."""
@@ -73,11 +75,17 @@ async def conflict(_request: Request, exc: Exception) -> JSONResponse:
     return _message(status.HTTP_409_CONFLICT, exc)
 
 
+async def unreadable(_request: Request, exc: Exception) -> JSONResponse:
+    """500: a stored record does not validate any more; the operator must reload it."""
+    return _message(status.HTTP_500_INTERNAL_SERVER_ERROR, exc)
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
     app.add_exception_handler(NotFound, not_found)
     app.add_exception_handler(Forbidden, forbidden)
     app.add_exception_handler(InvalidInput, invalid_input)
+    app.add_exception_handler(UnreadableRecord, unreadable)
     app.add_exception_handler(ServandaError, conflict)
 
 
