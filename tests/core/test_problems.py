@@ -9,8 +9,12 @@ def test_problem_text_and_json() -> None:
     p = Problem("unknown party 'x'", Location("a.yaml", 3, 7), ("agreements", 0, "provider"))
     assert str(p) == "a.yaml:3:7: agreements[0].provider: unknown party 'x'"
     assert p.as_dict() == {
-        "file": "a.yaml", "line": 3, "column": 7, "path": "agreements[0].provider",
-        "message": "unknown party 'x'", "severity": "error",
+        "file": "a.yaml",
+        "line": 3,
+        "column": 7,
+        "path": "agreements[0].provider",
+        "message": "unknown party 'x'",
+        "severity": "error",
     }
 
 

@@ -150,6 +150,8 @@ def parse_target(value: object, unit: Unit) -> Decimal:
         raise ValueError(f"not a target: {value!r}")
     if unit is Unit.SECONDS:
         m = _NUMBER_UNIT.match(value)
+        if m and not m.group(2):
+            return _decimal(m.group(1))  # a plain number: seconds, as stored
         if m and m.group(2) == "ms":
             return _decimal(m.group(1)) / 1000
         seconds = parse_duration(value).total_seconds()

@@ -13,7 +13,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from servanda.agreements.metrics import METRICS, Metric, Unit, parse_metric, parse_target
 from servanda.catalog.model import ID_PATTERN, Id, Identifier
 from servanda.core.durations import Duration
-from servanda.core.records import record
+from servanda.core.records import input_fields, record
 
 
 class Level(StrEnum):
@@ -92,8 +92,9 @@ class Period:
                 "calendar month": "month",
             }
             return {"kind": aliases.get(text, text)}
-        if isinstance(data, dict) and set(data) == {"rolling"}:
-            return {"kind": "rolling", "length": data["rolling"]}
+        fields = input_fields(data)
+        if fields is not None and set(fields) == {"rolling"}:
+            return {"kind": "rolling", "length": fields["rolling"]}
         return data
 
     @model_validator(mode="after")
@@ -162,10 +163,10 @@ class Objective:
 
     @model_validator(mode="before")
     @classmethod
-    def _parse(cls, data: Any) -> Any:
-        if not isinstance(data, dict) or "metric" not in data:
-            return data
-        data = dict(data)
+    def _parse(cls, raw: Any) -> Any:
+        data = input_fields(raw)
+        if data is None or "metric" not in data:
+            return raw
         try:
             metric = parse_metric(data["metric"])
         except ValueError:

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
-from servanda.core.records import record
+from servanda.core.records import input_fields, record
 
 Identifier = str
 """Ids are short, stable, lower-case names such as ``core-router-1``."""
@@ -48,11 +48,10 @@ class Party:
     @model_validator(mode="before")
     @classmethod
     def _supplier_is_carrier(cls, data: Any) -> Any:
-        if isinstance(data, dict) and isinstance(data.get("roles"), list | tuple):
-            data = {
-                **data,
-                "roles": ["carrier" if r == "supplier" else r for r in data["roles"]],
-            }
+        fields = input_fields(data)
+        if fields is not None and isinstance(fields.get("roles"), list | tuple):
+            fields["roles"] = ["carrier" if r == "supplier" else r for r in fields["roles"]]
+            return fields
         return data
 
 
@@ -85,8 +84,9 @@ class Requirement:
     def _sugar(cls, data: Any) -> Any:
         if isinstance(data, str):
             return {"mode": "all_of", "nodes": [data]}
-        if isinstance(data, dict) and "mode" not in data and len(data) == 1:
-            ((key, value),) = data.items()
+        fields = input_fields(data)
+        if fields is not None and "mode" not in fields and len(fields) == 1:
+            ((key, value),) = fields.items()
             if key in ("all_of", "any_of"):
                 return {"mode": key, "nodes": value}
             if key == "k_of_n" and isinstance(value, dict):

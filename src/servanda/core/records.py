@@ -11,6 +11,7 @@ from typing import Any, TypeVar, dataclass_transform
 
 from pydantic import ConfigDict, Field, TypeAdapter
 from pydantic.dataclasses import dataclass
+from pydantic_core import ArgsKwargs
 
 T = TypeVar("T")
 
@@ -42,3 +43,17 @@ def to_jsonable(value: Any, tp: Any | None = None) -> Any:
 def from_jsonable(tp: type[T], data: Any) -> T:
     """Build a ``tp`` from JSON-compatible data, validating it."""
     return adapter(tp).validate_python(data)
+
+
+def input_fields(data: Any) -> dict[str, Any] | None:
+    """The fields of a record's raw input as a dict, whether it came from a mapping (YAML, JSON)
+    or from keyword arguments in Python; None for any other input (e.g. a YAML shorthand).
+
+    Before-validators of records use it so that ``Objective(metric=..., target=...)`` gets the
+    same defaults and shorthands as the same objective written in YAML.
+    """
+    if isinstance(data, dict):
+        return dict(data)
+    if isinstance(data, ArgsKwargs) and not data.args:
+        return dict(data.kwargs or {})
+    return None
