@@ -79,7 +79,7 @@ def test_a_customer_token_needs_a_known_party(client: TestClient, tokens: Tokens
     for body, message in [
         ({"role": "customer"}, "a customer token needs the party it belongs to"),
         ({"role": "customer", "party": "gamma"}, "no party 'gamma'"),
-        ({"role": "admin", "party": "alpha"}, "a admin token belongs to no party (got 'alpha')"),
+        ({"role": "admin", "party": "alpha"}, "admin tokens belong to no party (got 'alpha')"),
     ]:
         response = client.post("/api/v1/tokens", headers=admin, json=body)
         assert response.status_code == 422, body
@@ -87,7 +87,7 @@ def test_a_customer_token_needs_a_known_party(client: TestClient, tokens: Tokens
             "detail": [
                 {
                     "type": "invalid_input",
-                    "loc": ["body", "party"],
+                    "loc": ["party"],
                     "msg": message,
                     "severity": "error",
                 }

@@ -25,9 +25,9 @@ from sqlalchemy.orm import Session
 from servanda.api.settings import ApiSettings
 from servanda.config.bundle import Bundle
 from servanda.core.access import Action, Principal
+from servanda.services import tokens
 from servanda.services.catalog import visible_bundle
 from servanda.storage.database import transaction
-from servanda.storage.tokens import TokenRepository
 
 
 class Clock(Protocol):
@@ -110,10 +110,10 @@ def get_principal(engine: EngineDep, clock: ClockDep, credentials: BearerDep) ->
     if credentials is None:
         raise _unauthorized("not authenticated: send 'Authorization: Bearer <token>'")
     with transaction(engine) as session:
-        token = TokenRepository(session).authenticate(credentials.credentials, clock.now())
-    if token is None:
+        principal = tokens.authenticate(session, credentials.credentials, clock.now())
+    if principal is None:
         raise _unauthorized("invalid or revoked token", "invalid_token")
-    return token.principal()
+    return principal
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

@@ -10,7 +10,7 @@ import typer
 
 from servanda.agreements.effective import Sourced
 from servanda.agreements.metrics import format_target
-from servanda.cli.common import engine, parse_day
+from servanda.cli.common import engine, parse_day, write_text
 from servanda.cli.output import Format, FormatOption, out, print_json, print_problems, table
 from servanda.config.bundle import Bundle
 from servanda.config.loader import load_config
@@ -160,5 +160,5 @@ def render(
     if output is None:
         typer.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
+        write_text(output, text)
         out.print(f"wrote {output}", markup=False)

@@ -3,18 +3,53 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import typer
 from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from servanda.cli.output import USAGE, fail
-from servanda.storage.database import make_engine
+from servanda.storage.database import database_url, make_engine
+
+
+_ENGINE = "servanda.engine"
 
 
 def engine(ctx: typer.Context) -> Engine:
-    """The engine for ``--db`` (or its default)."""
-    settings = ctx.find_root().obj
-    return make_engine(getattr(settings, "db", None))
+    """The engine for ``--db`` (or its default), one per invocation, disposed when it ends.
+
+    A URL that names no database is a usage error.
+    """
+    root = ctx.find_root()
+    found: Engine | None = root.meta.get(_ENGINE)
+    if found is not None:
+        return found
+    url = database_url(getattr(root.obj, "db", None))
+    try:
+        found = make_engine(url)
+    except ArgumentError as exc:
+        fail(f"not a database URL: {_shown(url)!r} ({exc})", USAGE)
+    root.meta[_ENGINE] = found
+    root.call_on_close(found.dispose)
+    return found
+
+
+def _shown(url: str) -> str:
+    """``url`` with its password masked when it parses, as little as possible otherwise."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url.split("@")[-1] if "@" in url else url
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write an ``--out`` file; a path that cannot be written is a usage error."""
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        fail(f"{path}: cannot write: {exc.strerror or exc}", USAGE)
 
 
 def now() -> datetime:

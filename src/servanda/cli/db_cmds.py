@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import typer
+from alembic.util import CommandError
 
 from servanda.cli.common import engine
-from servanda.cli.output import Format, FormatOption, out, print_json
+from servanda.cli.output import USAGE, Format, FormatOption, fail, out, print_json
 from servanda.storage import migrate
 
 app = typer.Typer(help="Create and migrate the database schema.", no_args_is_help=True)
@@ -15,7 +16,10 @@ app = typer.Typer(help="Create and migrate the database schema.", no_args_is_hel
 def upgrade(ctx: typer.Context, revision: str = typer.Argument("head")) -> None:
     """Migrate the database to the latest schema (or to REVISION)."""
     url = engine(ctx).url.render_as_string(hide_password=False)
-    reached = migrate.upgrade(url, revision)
+    try:
+        reached = migrate.upgrade(url, revision)
+    except CommandError as exc:  # an unknown or ambiguous REVISION
+        fail(str(exc), USAGE)
     out.print(f"database at revision {reached} ({engine(ctx).url!r})", markup=False)
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from servanda.cli.common import parse_day
+from servanda.cli.common import parse_day, write_text
 from servanda.cli.output import (
     OK,
     PROBLEMS,
@@ -74,7 +74,7 @@ def openslo(
             markup=False,
         )
     if output is not None and result.ok:
-        output.write_text(result.yaml(), encoding="utf-8")
+        write_text(output, result.yaml())
         if fmt is Format.TEXT:
             out.print(f"wrote {output}", markup=False)
     raise typer.Exit(OK if result.ok else PROBLEMS)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
+from typing import Any
 
 import typer
+from sqlalchemy.exc import SQLAlchemyError
+from typer.core import TyperGroup
 
 from servanda import __version__
 from servanda.cli import (
@@ -18,9 +20,44 @@ from servanda.cli import (
     token_cmds,
 )
 from servanda.cli.output import PROBLEMS, err, print_problems
-from servanda.core.problems import InvalidInput, NotFound, ServandaError
+from servanda.core.problems import InvalidInput, ServandaError
+from servanda.storage import migrate
+from servanda.storage.database import database_url
+
+
+class ServandaGroup(TyperGroup):
+    """The root command: expected errors become a message and exit code, never a traceback."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except InvalidInput as exc:
+            print_problems(exc.problems)
+            raise typer.Exit(PROBLEMS) from None
+        except ServandaError as exc:
+            err.print(f"error: {exc}", style="red", markup=False)
+            raise typer.Exit(PROBLEMS) from None
+        except SQLAlchemyError as exc:
+            err.print(f"error: {_database_problem(ctx, exc)}", style="red", markup=False)
+            raise typer.Exit(PROBLEMS) from None
+
+
+def _database_problem(ctx: Any, exc: SQLAlchemyError) -> str:
+    """What went wrong with the database, and the way out when the schema is behind."""
+    detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    message = f"database: {detail[0] if detail else type(exc).__name__}"
+    url = database_url(getattr(ctx.obj, "db", None))
+    try:
+        behind = migrate.current(url) != migrate.head()
+    except Exception:  # the database cannot even be asked; the message above says why
+        behind = False
+    if behind:
+        message += " (the schema is not up to date: run 'servanda db upgrade')"
+    return message
+
 
 app = typer.Typer(
+    cls=ServandaGroup,
     name="servanda",
     help="Servanda: service level agreements as code, measured and billed.",
     no_args_is_help=True,
@@ -70,12 +107,5 @@ serve_cmds.register(app)
 
 
 def main() -> None:
-    """Run the command; expected errors become a message and exit code, never a traceback."""
-    try:
-        app(standalone_mode=True)
-    except InvalidInput as exc:
-        print_problems(exc.problems)
-        sys.exit(PROBLEMS)
-    except (NotFound, ServandaError) as exc:
-        err.print(f"error: {exc}", style="red", markup=False)
-        sys.exit(PROBLEMS)
+    """Run the command (see :class:`ServandaGroup` for how errors are reported)."""
+    app()

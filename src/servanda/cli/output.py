@@ -48,7 +48,7 @@ def table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any
     """Print a table for people."""
     t = Table(title=title, show_lines=False, header_style="bold")
     for c in columns:
-        t.add_column(c)
+        t.add_column(c, overflow="fold")  # ids are copied from here: wrap, never cut
     for row in rows:
         t.add_row(*("" if v is None else str(v) for v in row))
     out.print(t)

@@ -8,11 +8,10 @@ import typer
 
 from servanda.cli.common import engine, now
 from servanda.cli.output import out
-from servanda.core.access import Role
-from servanda.services import configuration
+from servanda.core.access import LOCAL_ADMIN, Role
+from servanda.services import configuration, tokens
 from servanda.storage import migrate
 from servanda.storage.database import transaction
-from servanda.storage.tokens import TokenRepository
 
 HostOption = typer.Option("127.0.0.1", "--host", help="Address to listen on.")
 PortOption = typer.Option(8000, "--port", help="Port to listen on.")
@@ -46,13 +45,12 @@ def demo(
     out.print(f"loaded {examples}: {summary}", markup=False)
     customer = next((s.customer for s in result.bundle.subscriptions), None)
     with transaction(eng) as session:
-        tokens = TokenRepository(session)
-        _, admin = tokens.create(Role.ADMIN.value, None, "demo admin", now())
-        reader = (
-            tokens.create(Role.CUSTOMER.value, customer, f"demo {customer}", now())[1]
-            if customer
-            else None
-        )
+        _, admin = tokens.create_token(session, LOCAL_ADMIN, Role.ADMIN, None, "demo admin", now())
+        reader = None
+        if customer:
+            _, reader = tokens.create_token(
+                session, LOCAL_ADMIN, Role.CUSTOMER, customer, f"demo {customer}", now()
+            )
     base = f"http://{host}:{port}"
     out.print("", markup=False)
     out.print(f"Servanda is serving at {base}  (API docs: {base}/docs)", markup=False)

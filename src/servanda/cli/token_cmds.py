@@ -6,9 +6,10 @@ import typer
 
 from servanda.cli.common import engine, now
 from servanda.cli.output import USAGE, Format, FormatOption, fail, out, print_json, table
-from servanda.core.access import Role
+from servanda.core.access import LOCAL_ADMIN, Role
+from servanda.core.problems import InvalidInput
+from servanda.services import tokens
 from servanda.storage.database import transaction
-from servanda.storage.tokens import TokenRepository
 
 app = typer.Typer(help="Create, list and revoke API tokens.", no_args_is_help=True)
 
@@ -24,11 +25,11 @@ def create(
     """Create a token; its secret is printed once and stored only as a hash."""
     try:
         with transaction(engine(ctx)) as session:
-            token, plaintext = TokenRepository(session).create(
-                role.value, party, name or f"{role.value} token", now()
+            token, plaintext = tokens.create_token(
+                session, LOCAL_ADMIN, role, party, name or f"{role.value} token", now()
             )
-    except ValueError as exc:
-        fail(str(exc), USAGE)
+    except InvalidInput as exc:
+        fail(exc.problems[0].message, USAGE)
     if fmt is Format.JSON:
         print_json(
             {
@@ -54,7 +55,7 @@ def create(
 def list_tokens(ctx: typer.Context, fmt: Format = FormatOption) -> None:
     """List tokens (never their secrets)."""
     with transaction(engine(ctx)) as session:
-        tokens = TokenRepository(session).list()
+        found = tokens.list_tokens(session, LOCAL_ADMIN)
     rows = [
         {
             "id": t.id,
@@ -65,7 +66,7 @@ def list_tokens(ctx: typer.Context, fmt: Format = FormatOption) -> None:
             "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None,
             "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None,
         }
-        for t in tokens
+        for t in found
     ]
     if fmt is Format.JSON:
         print_json(rows)
@@ -92,7 +93,5 @@ def list_tokens(ctx: typer.Context, fmt: Format = FormatOption) -> None:
 def revoke(ctx: typer.Context, token_id: str = typer.Argument(..., help="The token id.")) -> None:
     """Revoke a token: it stops working at once."""
     with transaction(engine(ctx)) as session:
-        done = TokenRepository(session).revoke(token_id, now())
-    if not done:
-        fail(f"no active token {token_id!r}")
+        tokens.revoke_token(session, LOCAL_ADMIN, token_id, now())
     out.print(f"token {token_id} revoked", markup=False)

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from functools import cached_property
 
-from servanda.agreements.model import Agreement, Level
+from servanda.agreements.model import Agreement
 from servanda.calendars.model import Calendar
 from servanda.catalog.graph import DependencyGraph
 from servanda.catalog.model import Component, Party, Service, Subscription
@@ -77,23 +76,3 @@ class Bundle:
         return sorted(
             (a for a in self.agreements if a.id == agreement_id), key=lambda a: a.effective_from
         )
-
-    def in_force(
-        self,
-        level: Level,
-        provider: str,
-        on: date,
-        customer: str | None = None,
-        service: str | None = None,
-    ) -> list[Agreement]:
-        """The versions in force on ``on`` at one level and scope (latest version per id)."""
-        latest: dict[str, Agreement] = {}
-        for a in self.agreements:
-            if (a.level, a.provider, a.customer, a.service) != (level, provider, customer, service):
-                continue
-            if a.effective_from > on:
-                continue
-            seen = latest.get(a.id)
-            if seen is None or a.effective_from > seen.effective_from:
-                latest[a.id] = a
-        return sorted((a for a in latest.values() if a.in_force(on)), key=lambda a: a.id)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from sqlalchemy.orm import Session
 
 from servanda.agreements.model import Agreement, Level
@@ -11,47 +9,30 @@ from servanda.catalog.model import Component, Party, PartyRole, Service
 from servanda.config.bundle import Bundle
 from servanda.core.access import Action, Principal
 from servanda.core.problems import NotFound
-from servanda.storage.repositories import BundleRepository
-
-
-def scoped(bundle: Bundle, party: str | None) -> Bundle:
-    """What a customer ``party`` may see of ``bundle`` (everything when ``party`` is None).
-
-    A customer sees itself and its providers, its own subscriptions, the services it takes (not
-    the provider's internal components), the corporate agreements of its providers and its own
-    customer and service agreements.
-    """
-    if party is None:
-        return bundle
-    subs = tuple(s for s in bundle.subscriptions if s.customer == party)
-    service_ids = {s.service for s in subs}
-    services = tuple(s for s in bundle.services if s.id in service_ids)
-    providers = {s.provider for s in services}
-    parties = tuple(p for p in bundle.parties if p.id == party or p.id in providers)
-    agreements = tuple(
-        a
-        for a in bundle.agreements
-        if a.customer == party or (a.level is Level.CORPORATE and a.provider in providers)
-    )
-    # Requirements name internal components; a customer sees the services, not the wiring.
-    services = tuple(replace(s, depends_on=()) for s in services)
-    calendar_ids = {a.calendar for a in agreements} | {s.calendar for s in services}
-    calendar_ids |= {o.calendar for a in agreements for o in a.objectives}
-    calendars = tuple(c for c in bundle.calendars if c.id in calendar_ids)
-    return Bundle(
-        parties=parties,
-        services=services,
-        components=(),
-        subscriptions=subs,
-        calendars=calendars,
-        agreements=agreements,
-    )
+from servanda.storage.repositories import AgreementRepository, BundleRepository, CatalogRepository
 
 
 def visible_bundle(session: Session, principal: Principal) -> Bundle:
-    """The stored bundle as ``principal`` may see it."""
+    """The stored bundle as ``principal`` may see it.
+
+    A customer sees itself and its providers, its own subscriptions, the services it takes (not
+    the provider's internal components), the corporate agreements of its providers, its own
+    customer and service agreements, and the calendars those name.
+    """
     principal.require(Action.READ)
-    return scoped(BundleRepository(session).load(), principal.scope)
+    party = principal.scope
+    if party is None:
+        return BundleRepository(session).load()
+    # One rule of what a customer may see: the storage queries' visibility conditions.
+    catalog = CatalogRepository(session)
+    return Bundle(
+        parties=tuple(catalog.list_parties(party=party)),
+        services=tuple(catalog.list_services(party=party)),
+        components=tuple(catalog.list_components(party=party)),
+        subscriptions=tuple(catalog.list_subscriptions(party=party)),
+        calendars=tuple(catalog.list_calendars(party=party)),
+        agreements=tuple(AgreementRepository(session).list_agreements(party=party)),
+    )
 
 
 def list_parties(bundle: Bundle, role: PartyRole | None = None) -> list[Party]:

@@ -94,7 +94,7 @@ class TokenRepository:
         if role is Role.CUSTOMER and not party_id:
             raise ValueError("a customer token needs the party it belongs to")
         if role is not Role.CUSTOMER and party_id:
-            raise ValueError(f"a {role} token belongs to no party (got {party_id!r})")
+            raise ValueError(f"{role} tokens belong to no party (got {party_id!r})")
         if party_id is not None and self.session.get(PartyRow, party_id) is None:
             raise ValueError(f"no party {party_id!r}")
         token_id = secrets.token_hex(8)

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, status
 
-from servanda.api.deps import ClockDep, SessionDep, require
+from servanda.api.deps import ClockDep, PrincipalDep, SessionDep, require
 from servanda.api.errors import ERROR_RESPONSES
 from servanda.api.schemas import TokenCreate, TokenCreated, TokenPublic
 from servanda.core.access import Action
-from servanda.core.problems import InvalidInput, NotFound, Problem
-from servanda.storage.tokens import TokenRepository
+from servanda.services import tokens
 
 router = APIRouter(
     prefix="/tokens",
@@ -30,20 +29,20 @@ router = APIRouter(
     response_model=TokenCreated,
     responses={422: {"description": "Bad role/party combination or unknown party."}},
 )
-def create_token(body: TokenCreate, session: SessionDep, clock: ClockDep) -> TokenCreated:
+def create_token(
+    body: TokenCreate, session: SessionDep, clock: ClockDep, principal: PrincipalDep
+) -> TokenCreated:
     """A new token; its plaintext is in this answer only. Customer tokens name their party."""
-    name = body.name or f"{body.role} token"
-    try:
-        token, plaintext = TokenRepository(session).create(body.role, body.party, name, clock.now())
-    except ValueError as exc:
-        raise InvalidInput([Problem(str(exc), path=("body", "party"))]) from exc
+    token, plaintext = tokens.create_token(
+        session, principal, body.role, body.party, body.name or "", clock.now()
+    )
     return TokenCreated.of_created(token, plaintext)
 
 
 @router.get("", summary="List tokens", response_model=list[TokenPublic])
-def list_tokens(session: SessionDep) -> list[TokenPublic]:
+def list_tokens(session: SessionDep, principal: PrincipalDep) -> list[TokenPublic]:
     """Every token, oldest first, revoked ones included; never their secrets."""
-    return [TokenPublic.of_token(t) for t in TokenRepository(session).list()]
+    return [TokenPublic.of_token(t) for t in tokens.list_tokens(session, principal)]
 
 
 @router.delete(
@@ -52,11 +51,8 @@ def list_tokens(session: SessionDep) -> list[TokenPublic]:
     response_model=TokenPublic,
     responses={404: {"description": "No such token."}},
 )
-def revoke_token(token_id: str, session: SessionDep, clock: ClockDep) -> TokenPublic:
+def revoke_token(
+    token_id: str, session: SessionDep, clock: ClockDep, principal: PrincipalDep
+) -> TokenPublic:
     """Revoke a token at once; revoking it again keeps the first revocation time."""
-    tokens = TokenRepository(session)
-    tokens.revoke(token_id, clock.now())
-    token = tokens.get(token_id)
-    if token is None:
-        raise NotFound(f"no token {token_id!r}")
-    return TokenPublic.of_token(token)
+    return TokenPublic.of_token(tokens.revoke_token(session, principal, token_id, clock.now()))

@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
+from servanda.agreements import effective
 from servanda.agreements.model import Agreement
 from servanda.storage.repositories import mapping, visibility
 from servanda.storage.tables import AgreementRow, AgreementVersionRow
@@ -48,11 +49,7 @@ class AgreementRepository:
         self, on: date, customer: str | None = None, *, party: str | None = None
     ) -> list[Agreement]:
         """Per agreement, the latest version starting on or before ``on``, if it covers ``on``."""
-        latest: dict[str, Agreement] = {}
-        for a in self.list_agreements(customer, party=party):
-            if a.effective_from <= on:
-                latest[a.id] = a
-        return [a for a in latest.values() if a.in_force(on)]
+        return effective.in_force(self.list_agreements(customer, party=party), on)
 
     def _versions(self, condition: ColumnElement[bool]) -> list[Agreement]:
         query = (
