@@ -13,7 +13,6 @@ from sqlalchemy.exc import ArgumentError
 from servanda.cli.output import USAGE, fail
 from servanda.storage.database import database_url, make_engine
 
-
 _ENGINE = "servanda.engine"
 
 
