@@ -97,7 +97,8 @@ def show(
     fmt: Format = FormatOption,
 ) -> None:
     """Show the effective agreement and the level each term came from."""
-    eff = agreements.effective_for(_bundle(ctx, config), customer, service, parse_day(on))
+    day = parse_day(on)
+    eff = agreements.effective_for(_bundle(ctx, config), customer, service, day)
     if fmt is Format.JSON:
         print_json(agreements.effective_view(eff))
         return
@@ -154,9 +155,8 @@ def render(
     config: list[Path] | None = ConfigOption,
 ) -> None:
     """Write the effective agreement as a plain-language document."""
-    text = agreements.render(
-        _bundle(ctx, config), customer, service, parse_day(on), doc_format.value
-    )
+    day = parse_day(on)
+    text = agreements.render(_bundle(ctx, config), customer, service, day, doc_format.value)
     if output is None:
         typer.echo(text, nl=False)
     else:

@@ -250,7 +250,8 @@ def check_inheritance(result: ReadResult) -> list[Problem]:
             except AmbiguousAgreement as exc:
                 last = exc.agreements[-1]
                 once(
-                    ("ambiguous", str(exc)), _at(where.get(last.key), ("effective_from",), str(exc))
+                    ("ambiguous", *sorted(a.id for a in exc.agreements)),
+                    _at(where.get(last.key), ("effective_from",), str(exc)),
                 )
                 continue
             for o in eff.loosened():
