@@ -9,11 +9,13 @@ from servanda.agreements.model import Agreement
 from servanda.calendars.model import Calendar
 from servanda.catalog.graph import DependencyGraph
 from servanda.catalog.model import Component, Party, Service, Subscription
+from servanda.events.model import NodeMapping
 
 
 @dataclass(frozen=True)
 class Bundle:
-    """Parties, services, components, subscriptions, calendars and agreement versions."""
+    """Parties, services, components, subscriptions, calendars, agreement versions and the
+    rules mapping event labels to nodes."""
 
     parties: tuple[Party, ...] = ()
     services: tuple[Service, ...] = ()
@@ -22,6 +24,8 @@ class Bundle:
     calendars: tuple[Calendar, ...] = ()
     agreements: tuple[Agreement, ...] = ()
     """Every version of every agreement."""
+    mappings: tuple[NodeMapping, ...] = ()
+    """Label-to-node rules for events, in the order they are tried."""
 
     def merged(self, other: Bundle) -> Bundle:
         """This bundle with ``other``'s records added (for reading several files)."""
@@ -32,6 +36,7 @@ class Bundle:
             subscriptions=self.subscriptions + other.subscriptions,
             calendars=self.calendars + other.calendars,
             agreements=self.agreements + other.agreements,
+            mappings=self.mappings + other.mappings,
         )
 
     @cached_property

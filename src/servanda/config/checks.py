@@ -1,4 +1,5 @@
-"""Checks that span records: unique ids, references, dependency cycles, agreement inheritance.
+"""Checks that span records: unique ids, references, dependency cycles, agreement inheritance,
+event mapping rules.
 
 Each check returns located problems; none of them stops at the first one.
 """
@@ -13,6 +14,7 @@ from servanda.agreements.model import Actor, Agreement
 from servanda.catalog.model import PartyRole
 from servanda.config.reader import Origin, ReadResult
 from servanda.core.problems import Location, Problem
+from servanda.events.mapping import rule_problems, template_parts
 
 
 def _origins(result: ReadResult, section: str, count: int) -> Iterator[tuple[int, Origin | None]]:
@@ -282,7 +284,32 @@ def check_inheritance(result: ReadResult) -> list[Problem]:
     return problems
 
 
-CHECKS = (check_unique, check_references, check_versions, check_cycles, check_inheritance)
+def check_mappings(result: ReadResult) -> list[Problem]:
+    """Mapping rules compile (regexes, ``{placeholder}`` templates), and a rule naming a fixed
+    node names a known service or component."""
+    b = result.bundle
+    nodes = b.service_by_id.keys() | b.component_by_id.keys()
+    problems: list[Problem] = []
+    for i, origin in _origins(result, "mappings", len(b.mappings)):
+        rule = b.mappings[i]
+        found = rule_problems(rule)
+        problems.extend(_at(origin, field, message) for field, message in found)
+        if any(field == ("node",) for field, _ in found):
+            continue
+        fixed = all(isinstance(part, str) for part in template_parts(rule.node))
+        if fixed and rule.node not in nodes:
+            problems.append(_at(origin, ("node",), f"unknown service or component {rule.node!r}"))
+    return problems
+
+
+CHECKS = (
+    check_unique,
+    check_references,
+    check_versions,
+    check_cycles,
+    check_inheritance,
+    check_mappings,
+)
 
 
 def check_all(result: ReadResult) -> list[Problem]:
@@ -292,4 +319,5 @@ def check_all(result: ReadResult) -> list[Problem]:
     problems = check_unique(result) + check_references(result) + check_versions(result)
     problems += check_cycles(result)
     problems += check_inheritance(result)
+    problems += check_mappings(result)
     return problems

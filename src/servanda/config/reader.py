@@ -1,9 +1,10 @@
 """Reading configuration files into a :class:`Bundle`, collecting every problem with its place.
 
 A configuration file is YAML with top-level sections, each a list: ``parties``, ``services``,
-``components``, ``subscriptions``, ``calendars``, ``agreements``. A directory is read
-recursively (``*.yaml`` and ``*.yml``, in name order). Nothing is stored here: this stage turns
-text into records and problems; :mod:`servanda.config.checks` then checks what spans records.
+``components``, ``subscriptions``, ``calendars``, ``agreements``, ``mappings`` (label-to-node
+rules for events). A directory is read recursively (``*.yaml`` and ``*.yml``, in name order).
+Nothing is stored here: this stage turns text into records and problems;
+:mod:`servanda.config.checks` then checks what spans records.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from servanda.config.bundle import Bundle
 from servanda.config.yaml_source import Path, SourceDoc, read_yaml
 from servanda.core.problems import Location, Problem
 from servanda.core.records import adapter
+from servanda.events.model import NodeMapping
 
 SECTIONS: dict[str, type[Any]] = {
     "parties": Party,
@@ -30,6 +32,7 @@ SECTIONS: dict[str, type[Any]] = {
     "subscriptions": Subscription,
     "calendars": Calendar,
     "agreements": Agreement,
+    "mappings": NodeMapping,
 }
 """Top-level sections of a configuration file and the record each item becomes."""
 
@@ -147,6 +150,7 @@ def read_documents(docs: Iterable[SourceDoc], result: ReadResult | None = None) 
         subscriptions=tuple(collected["subscriptions"]),
         calendars=tuple(collected["calendars"]),
         agreements=tuple(collected["agreements"]),
+        mappings=tuple(collected["mappings"]),
     )
     return result
 
