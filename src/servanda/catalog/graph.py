@@ -3,11 +3,15 @@
 Edges point from a node to what it needs. A node is *down* when it failed itself or when one of
 its requirements is no longer met (all-of: any member down; any-of: every member down; k-of-n:
 fewer than k members up). Cycles are an error the loader reports with the nodes that form them.
+
+A requirement with a ``share`` is partial: when it is unmet the node is only partly down, by that
+fraction. Shares of several unmet partial requirements add up; at 1 or more the node is down.
+A partly down node does not take its own dependents down (they see it up).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
 from graphlib import TopologicalSorter
 
@@ -26,20 +30,48 @@ class Impact:
     """The unmet requirement, when the node is down because of its dependencies."""
     down_members: tuple[str, ...] = ()
     """The members of that requirement that are down."""
+    fraction: float = 1.0
+    """How much of the node is down: 1 when down, less when only partial requirements
+    (with a ``share``) are unmet."""
+    partial: tuple[tuple[Requirement, tuple[str, ...]], ...] = ()
+    """Unmet partial requirements and their members that are down."""
+
+    @property
+    def causes(self) -> tuple[str, ...]:
+        """Every member that is down, of the unmet requirement and of unmet partial ones."""
+        found = list(self.down_members)
+        for _, members in self.partial:
+            found.extend(m for m in members if m not in found)
+        return tuple(found)
 
     def explain(self) -> str:
         """A sentence such as ``depends on core-router-2, which is down``."""
-        if self.failed_itself or self.requirement is None:
+        if self.failed_itself:
             return f"{self.node} failed"
-        down = ", ".join(self.down_members)
-        verb = "is" if len(self.down_members) == 1 else "are"
-        if self.requirement.mode is RequirementMode.ALL_OF:
-            return f"depends on {down}, which {verb} down"
-        up = len(self.requirement.nodes) - len(self.down_members)
-        return (
-            f"needs {self.requirement.describe()}; {down} {verb} down, "
-            f"{up} of {self.requirement.needed()} needed remain"
-        )
+        if self.requirement is not None:
+            return _unmet(self.requirement, self.down_members)
+        if self.partial:
+            parts = "; ".join(
+                f"{_unmet(r, m)} ({_percent(r.share or 0.0)} of it)" for r, m in self.partial
+            )
+            return f"partly down ({_percent(self.fraction)}): {parts}"
+        return f"{self.node} failed"
+
+
+def _percent(value: float) -> str:
+    return f"{value * 100:.4g} %"
+
+
+def _unmet(requirement: Requirement, down_members: tuple[str, ...]) -> str:
+    down = ", ".join(down_members)
+    verb = "is" if len(down_members) == 1 else "are"
+    if requirement.mode is RequirementMode.ALL_OF:
+        return f"depends on {down}, which {verb} down"
+    up = len(requirement.nodes) - len(down_members)
+    return (
+        f"needs {requirement.describe()}; {down} {verb} down, "
+        f"{up} of {requirement.needed()} needed remain"
+    )
 
 
 class DependencyGraph:
@@ -136,14 +168,46 @@ class DependencyGraph:
         seen.discard(start)
         return frozenset(seen)
 
+    def assess(self, node: str, down: Container[str]) -> Impact | None:
+        """How far ``node`` is down because of its requirements alone, when ``down`` are down.
+
+        None when every requirement is met; an :class:`Impact` with fraction 1 when a plain
+        requirement is unmet or the shares of unmet partial requirements reach 1; else an
+        Impact with the partial fraction. The node's own failure is not considered.
+        """
+        partial: list[tuple[Requirement, tuple[str, ...]]] = []
+        fraction = 0.0
+        for req in self._requirements.get(node, ()):
+            met, members_down = req.is_met(down)
+            if met:
+                continue
+            if req.share is None:
+                return Impact(node, False, req, members_down)
+            partial.append((req, members_down))
+            fraction += req.share
+        if not partial:
+            return None
+        if fraction >= 1.0:
+            req, members = partial[0]
+            return Impact(node, False, req, members, 1.0, tuple(partial[1:]))
+        return Impact(node, False, None, (), fraction, tuple(partial))
+
+    def impact_fractions(self, failed: Iterable[str]) -> dict[str, Impact]:
+        """Like :meth:`impacts`, plus the nodes only partly down (``fraction`` below 1)."""
+        return self._evaluate(failed, keep_partial=True)
+
     def impacts(self, failed: Iterable[str]) -> dict[str, Impact]:
         """Which nodes are down when ``failed`` are, and why, honouring redundancy.
 
         The graph must be acyclic (the loader refuses cycles); nodes are evaluated in
         dependency order so each is decided once.
         """
+        return self._evaluate(failed, keep_partial=False)
+
+    def _evaluate(self, failed: Iterable[str], keep_partial: bool) -> dict[str, Impact]:
         failed_set = set(failed)
         down: dict[str, Impact] = {n: Impact(n, True) for n in failed_set}
+        partly: dict[str, Impact] = {}
         affected = set(failed_set)
         for n in failed_set:
             affected |= self.downstream(n)
@@ -151,11 +215,15 @@ class DependencyGraph:
         for node in order.static_order():
             if node in down:
                 continue
-            for req in self._requirements.get(node, ()):
-                members_down = tuple(m for m in req.nodes if m in down)
-                if len(req.nodes) - len(members_down) < req.needed():
-                    down[node] = Impact(node, False, req, members_down)
-                    break
+            found = self.assess(node, down)
+            if found is None:
+                continue
+            if found.fraction >= 1.0:
+                down[node] = found
+            else:
+                partly[node] = found
+        if keep_partial:
+            down.update(partly)
         return down
 
     def degraded(self, failed: Iterable[str]) -> dict[str, tuple[str, ...]]:

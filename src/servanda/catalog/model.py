@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Container
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from servanda.core.records import input_fields, record
 
@@ -78,6 +79,18 @@ class Requirement:
     """The nodes this requirement names."""
     k: int | None = Field(default=None, ge=1)
     """How many of ``nodes`` must be up, for k_of_n."""
+    share: float | None = Field(default=None, gt=0, lt=1)
+    """Partial dependency: when this requirement is unmet the node is only partly down, by
+    this fraction (e.g. ``0.5`` when one of two content origins carries half the catalogue).
+    Shares of several unmet requirements add up; at 1 or more the node is down. Absent: an
+    unmet requirement takes the node down. Written as a number or a percentage (``50%``)."""
+
+    @field_validator("share", mode="before")
+    @classmethod
+    def _percent(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.strip().endswith("%"):
+            return float(value.strip()[:-1]) / 100
+        return value
 
     @model_validator(mode="before")
     @classmethod
@@ -85,12 +98,14 @@ class Requirement:
         if isinstance(data, str):
             return {"mode": "all_of", "nodes": [data]}
         fields = input_fields(data)
-        if fields is not None and "mode" not in fields and len(fields) == 1:
-            ((key, value),) = fields.items()
-            if key in ("all_of", "any_of"):
-                return {"mode": key, "nodes": value}
-            if key == "k_of_n" and isinstance(value, dict):
-                return {"mode": key, "k": value.get("k"), "nodes": value.get("of")}
+        if fields is not None and "mode" not in fields:
+            extra = {"share": fields.pop("share")} if "share" in fields else {}
+            if len(fields) == 1:
+                ((key, value),) = fields.items()
+                if key in ("all_of", "any_of"):
+                    return {"mode": key, "nodes": value, **extra}
+                if key == "k_of_n" and isinstance(value, dict):
+                    return {"mode": key, "k": value.get("k"), "nodes": value.get("of"), **extra}
         return data
 
     @model_validator(mode="after")
@@ -114,6 +129,11 @@ class Requirement:
             return 1
         assert self.k is not None
         return self.k
+
+    def is_met(self, down: Container[str]) -> tuple[bool, tuple[str, ...]]:
+        """Whether the requirement holds when ``down`` are down, and its members that are."""
+        members_down = tuple(m for m in self.nodes if m in down)
+        return len(self.nodes) - len(members_down) >= self.needed(), members_down
 
     def describe(self) -> str:
         """E.g. ``any of uplink-a, uplink-b``."""

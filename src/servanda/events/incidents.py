@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -83,7 +83,7 @@ class ImpactedNode:
     """The service or component."""
     kind: Literal["service", "component", "node"]
     """``service`` or ``component`` as the catalog says; ``node`` when not in the catalog."""
-    fraction: float = Field(gt=0, le=1)
+    fraction: Annotated[float, Field(gt=0, le=1)]
     """1 when down, less when partly down (unmet partial requirements)."""
     since: datetime
     """Start of the interval."""
@@ -236,4 +236,3 @@ def incident_id(root_key: str, detected_at: datetime) -> str:
     stamp = detected_at.astimezone(UTC).isoformat()
     digest = hashlib.sha256(f"{root_key}\x1f{stamp}".encode()).hexdigest()
     return f"inc-{digest[:16]}"
-

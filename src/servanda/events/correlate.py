@@ -1,0 +1,920 @@
+"""Correlation on the dependency map: alerts in, incidents out, incrementally and in memory.
+
+:class:`Correlator` keeps, per catalog node, whether it fires (has an alert that counts as
+firing), whether it is down or partly down because of its requirements, and which root owns it.
+It reacts to changes only: a repeat or a symptom of a known root is a few dictionary look-ups;
+a node that starts or stops failing re-evaluates the nodes below it, in dependency order, and
+stops where nothing changes. The whole graph is never recomputed per event.
+
+Rules (defaults in :class:`CorrelationSettings`):
+
+* **De-duplication.** An alert is its fingerprint. An observation adds its start time (and, when
+  resolved, its end time) to the alert; one that adds no new time is an exact duplicate and
+  changes nothing (the same batch sent twice is a no-op). Otherwise ``count`` and ``last_seen``
+  move. The latest time decides the status, whatever order observations arrive in.
+* **Order.** A batch is applied in event-time order (firing: ``starts_at``; resolved:
+  ``ends_at``), one instant at a time; within an instant nodes that stop failing are handled
+  first, then nodes that start, upstream before downstream. Time-based decisions (flapping
+  quiet, symptom grace) are taken when the event clock or ``now`` passes their deadline, so
+  replaying a history gives what live processing gave.
+* **Roots and symptoms.** A node that starts firing while it would be down anyway because of
+  its requirements (fully, or partly through a requirement with a ``share``) is a *symptom*: its
+  alerts join the incident of the root that takes it down (when several roots do, the one that
+  failed first, then by node id). Otherwise it is a *root* and opens an incident.
+* **Hold-down.** When a root starts failing, incidents of nodes below it that nobody has acted
+  on (state ``detected``) and that were detected at most ``hold_down`` before the root failed
+  are merged into the root's incident: their alerts become its symptoms; the taken-over
+  incident is closed with ``merged_into`` set, and both trails say so. Older or acknowledged
+  incidents stay on their own.
+* **Redundancy.** Requirements decide: one of two ``any_of`` uplinks down takes nothing down, so
+  the incident impacts only the uplink and lists the nodes that lost their spare (``degraded``).
+* **Recovery.** When the root's alerts all resolve, the incident is resolved at the latest end.
+  Symptom alerts that still fire are held for ``symptom_grace``; if they still fire then, their
+  node becomes a root of its own incident, detected at the root's recovery time.
+* **Flapping.** See :mod:`servanda.events.flapping`: a flapping alert is held firing and stays
+  with its incident until quiet.
+* **Reopen.** A root that fails again within ``reopen_window`` of its incident's resolution (or
+  closing, whichever is later) reopens that incident instead of opening a new one.
+* **Maintenance.** See :mod:`servanda.events.planned`.
+* **Unmapped.** An alert with no node is kept and correlated with nothing: each such
+  fingerprint is its own incident with ``root = None`` (so it is seen and runs the lifecycle),
+  and is listed in :attr:`Changes.unmapped`.
+* **Cycles.** Evaluation goes in a dependency order that tolerates cycles (nodes on a cycle are
+  ordered by id), and no node is re-evaluated more than a few times per change, so a cyclic
+  graph cannot loop.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from itertools import groupby
+from typing import Literal
+
+from servanda.calendars.model import Calendar
+from servanda.catalog.graph import DependencyGraph, Impact
+from servanda.catalog.model import Component, Service
+from servanda.config.bundle import Bundle
+from servanda.core.records import record
+from servanda.events.flapping import FlapRule
+from servanda.events.incidents import (
+    Alert,
+    Degraded,
+    Incident,
+    IncidentState,
+    Transition,
+    incident_id,
+)
+from servanda.events.model import Event, Status
+from servanda.events.planned import MaintenanceLookup
+from servanda.events.working import (
+    SEVERITIES,
+    UNMAPPED,
+    AlertState,
+    IncidentWork,
+    Interval,
+    SymptomInfo,
+    when,
+)
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+_MAX_VISITS = 4
+"""How often one node may be re-evaluated per change (guards against cycles)."""
+
+
+@record
+class CorrelationSettings:
+    """The time windows of correlation."""
+
+    hold_down: timedelta = timedelta(minutes=2)
+    """A root failing this long after a symptom's incident was detected still takes it over."""
+    symptom_grace: timedelta = timedelta(minutes=5)
+    """A symptom still firing this long after its root recovered becomes its own incident."""
+    reopen_window: timedelta = timedelta(hours=1)
+    """A root failing again within this of its incident's end reopens it."""
+    retention: timedelta = timedelta(hours=24)
+    """Resolved alerts not seen for this long are forgotten (see :meth:`Correlator.tick`)."""
+    flapping: FlapRule = FlapRule()
+    """When an alert is flapping."""
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """What one call to :meth:`Correlator.process` or :meth:`Correlator.tick` changed."""
+
+    opened: tuple[str, ...] = ()
+    """Incidents opened (including provisional ones merged in the same call)."""
+    updated: tuple[str, ...] = ()
+    """Incidents changed in any way (opened, merged, resolved and reopened ones included)."""
+    merged: tuple[tuple[str, str], ...] = ()
+    """(taken over, into) pairs."""
+    resolved: tuple[str, ...] = ()
+    """Incidents whose root recovered."""
+    reopened: tuple[str, ...] = ()
+    """Incidents reopened because their fault returned."""
+    incidents: tuple[Incident, ...] = ()
+    """The current record of every incident in ``updated``."""
+    new_alerts: tuple[str, ...] = ()
+    """Fingerprints seen for the first time."""
+    repeats: tuple[str, ...] = ()
+    """Fingerprints seen before that brought a new observation."""
+    duplicates: int = 0
+    """Events that told nothing new and were ignored."""
+    flapping: tuple[str, ...] = ()
+    """Alerts that started flapping."""
+    stable: tuple[str, ...] = ()
+    """Alerts that stopped flapping."""
+    unmapped: tuple[str, ...] = ()
+    """Fingerprints of events in this batch that name no node."""
+    alerts: tuple[Alert, ...] = ()
+    """The current record of every alert that changed."""
+
+    def incident(self, incident_id: str) -> Incident | None:
+        """The record of one changed incident."""
+        for inc in self.incidents:
+            if inc.id == incident_id:
+                return inc
+        return None
+
+
+@record
+class CorrelatorState:
+    """Everything a correlator needs to carry on after a restart."""
+
+    alerts: tuple[Alert, ...] = ()
+    """Alerts it remembers (firing ones, and resolved ones within the retention)."""
+    incidents: tuple[Incident, ...] = ()
+    """Incidents it holds (open ones, and resolved ones within the reopen window)."""
+
+
+class _Status:
+    """How a node stands: down (fully) or partly, who owns it, which incident holds it."""
+
+    __slots__ = ("down", "fraction", "impact", "incident", "owner")
+
+    def __init__(
+        self, down: bool, fraction: float, owner: str | None, impact: Impact | None
+    ) -> None:
+        self.down, self.fraction, self.owner, self.impact = down, fraction, owner, impact
+        self.incident: str | None = None
+
+
+class _Batch:
+    __slots__ = (
+        "alerts",
+        "attach",
+        "duplicates",
+        "flapping",
+        "merged",
+        "new",
+        "nodes",
+        "opened",
+        "reopened",
+        "repeats",
+        "resolved",
+        "stable",
+        "touched",
+        "unmapped",
+    )
+
+    def __init__(self) -> None:
+        self.alerts: dict[str, None] = {}
+        self.touched: dict[str, None] = {}
+        self.nodes: dict[str, datetime] = {}
+        self.attach: list[AlertState] = []
+        self.new: list[str] = []
+        self.repeats: list[str] = []
+        self.duplicates = 0
+        self.flapping: list[str] = []
+        self.stable: list[str] = []
+        self.unmapped: list[str] = []
+        self.opened: list[str] = []
+        self.merged: list[tuple[str, str]] = []
+        self.resolved: list[str] = []
+        self.reopened: list[str] = []
+
+
+def _event_time(ev: Event) -> datetime:
+    if ev.status is Status.RESOLVED and ev.ends_at is not None:
+        return ev.ends_at
+    return ev.starts_at
+
+
+def _event_order(ev: Event) -> tuple[datetime, bool, str, datetime]:
+    return (_event_time(ev), ev.status is Status.FIRING, ev.fingerprint, ev.starts_at)
+
+
+class Correlator:
+    """Incremental correlation of events into incidents. Not thread-safe: one per process."""
+
+    def __init__(
+        self,
+        graph: DependencyGraph,
+        *,
+        nodes: Iterable[Service | Component] = (),
+        calendars: Iterable[Calendar] = (),
+        settings: CorrelationSettings | None = None,
+    ) -> None:
+        nodes = tuple(nodes)
+        self.settings = settings or CorrelationSettings()
+        self._graph = graph
+        self._rule = self.settings.flapping
+        self._maintenance = MaintenanceLookup(nodes, calendars)
+        self._kind: dict[str, Literal["service", "component", "node"]] = {
+            n.id: "service" if isinstance(n, Service) else "component" for n in nodes
+        }
+        self._order = _dependency_order(graph)
+        self._dependents = {n: tuple(sorted(graph.dependents(n))) for n in graph.nodes}
+        self._has_requirements = frozenset(n for n in graph.nodes if graph.requirements(n))
+        self._alerts: dict[str, AlertState] = {}
+        self._firing: dict[str, set[str]] = {}
+        self._status: dict[str, _Status] = {}
+        self._down: set[str] = set()
+        self._roots: dict[str, str] = {}
+        self._incidents: dict[str, IncidentWork] = {}
+        self._last_by_root: dict[str, str] = {}
+        self._pending: dict[str, datetime] = {}
+        self._deadlines: list[tuple[datetime, int, str]] = []
+        self._orphans: list[str] = []
+        self._batch = _Batch()
+        self._restoring = False
+
+    @classmethod
+    def of(cls, bundle: Bundle, settings: CorrelationSettings | None = None) -> Correlator:
+        """A correlator over a bundle's graph, nodes and calendars."""
+        return cls(
+            bundle.graph,
+            nodes=(*bundle.services, *bundle.components),
+            calendars=bundle.calendars,
+            settings=settings,
+        )
+
+    # -- public ---------------------------------------------------------------------------------
+
+    def process(self, events: Sequence[Event], now: datetime) -> Changes:
+        """Apply a batch of events, then the time-based decisions due at ``now``."""
+        self._batch = batch = _Batch()
+        ordered = sorted(events, key=_event_order)
+        for instant, group in groupby(ordered, key=_event_time):
+            self._advance(min(instant, now))
+            for ev in group:
+                self._apply(ev, now)
+            self._reconcile()
+        self._advance(now)
+        return self._changes(batch)
+
+    def tick(self, now: datetime) -> Changes:
+        """Take the time-based decisions due at ``now`` and forget what is past keeping."""
+        self._batch = batch = _Batch()
+        self._advance(now)
+        self._forget(now)
+        return self._changes(batch)
+
+    def incident(self, incident_id: str) -> Incident | None:
+        """The current record of an incident the correlator holds."""
+        w = self._incidents.get(incident_id)
+        return None if w is None else self._record(w)
+
+    def incidents(self, *, open_only: bool = False) -> list[Incident]:
+        """Incidents held, by detection time (``open_only``: not resolved, not merged)."""
+        found = [w for w in self._incidents.values() if w.live or not open_only]
+        return [self._record(w) for w in sorted(found, key=lambda w: (w.detected_at, w.id))]
+
+    def alert(self, fingerprint: str) -> Alert | None:
+        """The current record of an alert."""
+        a = self._alerts.get(fingerprint)
+        return None if a is None else a.to_record()
+
+    def apply_lifecycle(self, incident: Incident) -> bool:
+        """Take over the lifecycle fields of an incident changed by :mod:`lifecycle`.
+
+        Returns False when the correlator no longer holds that incident.
+        """
+        w = self._incidents.get(incident.id)
+        if w is None:
+            return False
+        w.state = incident.state
+        w.acknowledged_at, w.corrected_at = incident.acknowledged_at, incident.corrected_at
+        w.validated_at, w.closed_at = incident.validated_at, incident.closed_at
+        w.transitions = list(incident.transitions)
+        w.reopen_count = incident.reopen_count
+        w.rec = None
+        return True
+
+    def state(self) -> CorrelatorState:
+        """A snapshot to persist; :meth:`restore` rebuilds an equivalent correlator."""
+        return CorrelatorState(
+            alerts=tuple(a.to_record() for a in sorted(self._alerts.values(), key=_by_fp)),
+            incidents=tuple(self.incidents()),
+        )
+
+    @classmethod
+    def restore(
+        cls,
+        state: CorrelatorState,
+        graph: DependencyGraph,
+        *,
+        nodes: Iterable[Service | Component] = (),
+        calendars: Iterable[Calendar] = (),
+        settings: CorrelationSettings | None = None,
+    ) -> Correlator:
+        """A correlator carrying on from a snapshot taken by :meth:`state`."""
+        self = cls(graph, nodes=nodes, calendars=calendars, settings=settings)
+        self._restoring = True
+        for rec in state.incidents:
+            w = IncidentWork.from_record(rec)
+            self._incidents[w.id] = w
+            if w.live:
+                self._roots[w.root] = w.id
+            last = self._last_by_root.get(w.root)
+            if last is None or self._incidents[last].detected_at <= w.detected_at:
+                self._last_by_root[w.root] = w.id
+        for arec in state.alerts:
+            a = AlertState.from_record(arec)
+            a.rec = arec
+            self._alerts[a.fp] = a
+            if a.firing:
+                self._firing.setdefault(a.key, set()).add(a.fp)
+            if a.flapping:
+                self._schedule(a.latest + self._rule.quiet, "f", a.fp)
+            if a.grace_until is not None and a.firing:
+                self._pending[a.key] = a.grace_until - self.settings.symptom_grace
+                self._schedule(a.grace_until, "g", a.key)
+        self._refresh(list(self._firing), _EPOCH)
+        for w in self._incidents.values():
+            for node in w.open_nodes():
+                st = self._status.get(node)
+                if st is not None:
+                    st.incident = w.id
+        self._orphans.clear()
+        self._restoring = False
+        return self
+
+    # -- events ---------------------------------------------------------------------------------
+
+    def _apply(self, ev: Event, now: datetime) -> None:
+        batch = self._batch
+        end = None
+        if ev.status is Status.RESOLVED:
+            end = ev.ends_at if ev.ends_at is not None else now
+        a = self._alerts.get(ev.fingerprint)
+        if ev.node is None:
+            batch.unmapped.append(ev.fingerprint)
+        if a is None:
+            name = ev.label("alertname") or ev.summary or ev.fingerprint
+            a = AlertState(ev.fingerprint, ev.source, ev.node, name, ev.starts_at)
+            self._alerts[ev.fingerprint] = a
+            a.add(ev.starts_at, end)
+            batch.new.append(a.fp)
+            was_firing = False
+        else:
+            was_firing = a.firing
+            episode = a.episode_start() if a.starts else None
+            if not a.add(ev.starts_at, end):
+                batch.duplicates += 1
+                return
+            batch.repeats.append(a.fp)
+            if episode is not None and a.episode_start() != episode:
+                a.planned = self._maintenance.is_planned(a.node, a.episode_start())
+        a.count += 1
+        latest = a.latest
+        a.first_seen = min(a.first_seen, ev.starts_at)
+        if latest >= a.last_seen:
+            a.last_seen = latest
+            a.severity, a.summary = ev.severity, ev.summary or a.summary
+        if a.count == 1:
+            a.planned = self._maintenance.is_planned(a.node, a.episode_start())
+        if a.incident is not None and (w := self._incidents.get(a.incident)) is not None:
+            rank = SEVERITIES.index(a.severity)
+            if rank < w.severity:
+                w.severity = rank
+                self._touch(w)
+        if (
+            not a.flapping
+            and len(a.starts) + len(a.ends) > self._rule.changes
+            and self._rule.is_flapping(a.starts, a.ends)
+        ):
+            a.flapping, a.flapping_since = True, latest
+            batch.flapping.append(a.fp)
+        if a.flapping:
+            self._schedule(latest + self._rule.quiet, "f", a.fp)
+        a.prune(self._rule)
+        a.rec = None
+        batch.alerts[a.fp] = None
+        self._firing_changed(a, was_firing)
+
+    def _firing_changed(self, a: AlertState, was_firing: bool) -> None:
+        firing = a.firing
+        if firing == was_firing:
+            if firing and a.incident is None and a.key not in self._batch.nodes:
+                self._batch.attach.append(a)
+            return
+        batch = self._batch
+        fps = self._firing.get(a.key)
+        if firing:
+            if fps is None:
+                self._firing[a.key] = {a.fp}
+                batch.nodes.setdefault(a.key, a.episode_start())
+            else:
+                fps.add(a.fp)
+                batch.attach.append(a)
+            return
+        end = a.ends[-1] if a.ends else a.latest
+        self._resolve_alert(a, end)
+        if fps is not None:
+            fps.discard(a.fp)
+            if not fps:
+                del self._firing[a.key]
+                prior = batch.nodes.get(a.key)
+                batch.nodes[a.key] = end if prior is None else max(prior, end)
+
+    def _resolve_alert(self, a: AlertState, end: datetime) -> None:
+        a.grace_until = None
+        w = self._incidents.get(a.incident) if a.incident else None
+        if w is not None:
+            s = w.symptoms.get(a.fp)
+            if s is not None and s.until is None:
+                s.until, s.rec = end, None
+                self._touch(w)
+
+    # -- decisions ------------------------------------------------------------------------------
+
+    def _reconcile(self) -> None:
+        batch = self._batch
+        if batch.nodes:
+            changed, batch.nodes = batch.nodes, {}
+            order = self._order
+            left = sorted((n for n in changed if n not in self._firing), key=order.get_key)
+            joined = sorted((n for n in changed if n in self._firing), key=order.get_key)
+            for n in left:
+                self._node_left(n, changed[n])
+            for n in joined:
+                self._node_joined(n, changed[n])
+        if batch.attach:
+            todo, batch.attach = batch.attach, []
+            for a in todo:
+                st = self._status.get(a.key)
+                if a.firing and st is not None and st.owner is not None:
+                    self._attach(a, a.episode_start())
+
+    def _node_joined(self, node: str, at: datetime) -> None:
+        self._refresh([node], at)
+        st = self._status.get(node)
+        if st is not None and st.owner is not None and node in self._firing:
+            for fp in sorted(self._firing[node]):
+                self._attach(self._alerts[fp], at)
+
+    def _node_left(self, node: str, at: datetime) -> None:
+        self._pending.pop(node, None)
+        inc_id = self._roots.pop(node, None)
+        if inc_id is not None:
+            w = self._incidents[inc_id]
+            w.resolved_at = at
+            w.note(at, f"{_name(w)} recovered")
+            self._batch.resolved.append(w.id)
+            self._touch(w)
+            grace = self.settings.symptom_grace
+            for s in w.symptoms.values():
+                held = self._alerts.get(s.fp)
+                if held is not None and held.firing and held.incident == w.id:
+                    self._pending[held.key] = at
+                    held.grace_until, held.rec = at + grace, None
+                    self._batch.alerts[held.fp] = None
+                    self._schedule(at + grace, "g", held.key)
+        self._refresh([node], at)
+
+    def _advance(self, now: datetime) -> None:
+        """Take decisions whose deadline is at or before ``now``."""
+        heap = self._deadlines
+        while heap and heap[0][0] <= now:
+            due, kind, key = heapq.heappop(heap)
+            if kind == 0:
+                self._quiet(key, due, now)
+            else:
+                self._reconcile()
+                self._grace_over(key, due)
+        self._reconcile()
+
+    def _schedule(self, due: datetime, kind: Literal["f", "g"], key: str) -> None:
+        heapq.heappush(self._deadlines, (due, 0 if kind == "f" else 1, key))
+
+    def _quiet(self, fp: str, due: datetime, now: datetime) -> None:
+        a = self._alerts.get(fp)
+        if a is None or not a.flapping or a.latest + self._rule.quiet > due:
+            return
+        a.flapping, a.flapping_since, a.rec = False, None, None
+        self._batch.stable.append(fp)
+        self._batch.alerts[fp] = None
+        self._firing_changed(a, True)
+
+    def _grace_over(self, key: str, due: datetime) -> None:
+        since = self._pending.get(key)
+        if since is None or since + self.settings.symptom_grace > due:
+            return
+        del self._pending[key]
+        st = self._status.get(key)
+        if key in self._firing and (st is None or st.owner is None) and key not in self._roots:
+            self._make_root(key, since)
+
+    def _make_root(self, node: str, at: datetime) -> None:
+        self._pending.pop(node, None)
+        w = self._reopenable(node, at)
+        if w is not None:
+            w.resolved_at = None
+            w.corrected_at = w.validated_at = w.closed_at = None
+            w.reopen_count += 1
+            w.note(at, f"{_name(w)} failed again at {when(at)}", IncidentState.DETECTED)
+            w.root_since = at
+            self._batch.reopened.append(w.id)
+        else:
+            key = node if not node.startswith(UNMAPPED) else "unmapped:" + node[len(UNMAPPED) :]
+            new_id = incident_id(key, at)
+            n = 2
+            while new_id in self._incidents:
+                new_id, n = f"{incident_id(key, at)}-{n}", n + 1
+            w = IncidentWork(new_id, node, at)
+            self._incidents[new_id] = w
+            w.transitions.append(_opening(w, at))
+            self._batch.opened.append(new_id)
+        self._roots[node] = w.id
+        self._last_by_root[node] = w.id
+        self._touch(w)
+        self._refresh([node], at)
+
+    def _reopenable(self, node: str, at: datetime) -> IncidentWork | None:
+        last = self._last_by_root.get(node)
+        w = self._incidents.get(last) if last else None
+        if w is None or w.resolved_at is None or w.merged_into is not None:
+            return None
+        ref = max(w.resolved_at, w.closed_at or w.resolved_at)
+        return w if at - ref <= self.settings.reopen_window else None
+
+    # -- propagation ----------------------------------------------------------------------------
+
+    def _refresh(self, start: Iterable[str], at: datetime) -> None:
+        """Re-evaluate ``start`` and, where something changed, the nodes below, in order."""
+        order = self._order
+        heap = [(order.get_key(n), n) for n in set(start)]
+        heapq.heapify(heap)
+        queued = {n for _, n in heap}
+        visits: dict[str, int] = {}
+        while heap:
+            _, node = heapq.heappop(heap)
+            queued.discard(node)
+            v = visits[node] = visits.get(node, 0) + 1
+            if v > _MAX_VISITS:
+                continue
+            old = self._status.get(node)
+            new = self._evaluate(node, at)
+            if new is None:
+                if old is None:
+                    continue
+                del self._status[node]
+                self._down.discard(node)
+            else:
+                if (
+                    old is not None
+                    and old.down == new.down
+                    and old.owner == new.owner
+                    and old.fraction == new.fraction
+                ):
+                    old.impact = new.impact
+                    continue
+                self._status[node] = new
+                if new.down:
+                    self._down.add(node)
+                else:
+                    self._down.discard(node)
+            if not self._restoring:
+                self._follow(node, old, new, at)
+            if (
+                old is None
+                or new is None
+                or old.down != new.down
+                or old.owner != new.owner
+                or old.fraction != new.fraction
+            ):
+                for d in self._dependents.get(node, ()):
+                    if d not in queued:
+                        queued.add(d)
+                        heapq.heappush(heap, (order.get_key(d), d))
+        if self._orphans and not self._restoring:
+            orphans, self._orphans = self._orphans, []
+            for node in sorted(set(orphans), key=order.get_key):
+                st = self._status.get(node)
+                if (
+                    node in self._firing
+                    and node not in self._roots
+                    and node not in self._pending
+                    and (st is None or st.owner is None)
+                ):
+                    self._make_root(node, at)
+
+    def _evaluate(self, node: str, at: datetime) -> _Status | None:
+        firing = node in self._firing
+        imp = self._graph.assess(node, self._down) if node in self._has_requirements else None
+        frac = imp.fraction if imp is not None else 0.0
+        owner: str | None
+        if node in self._roots:
+            owner = node
+            if imp is not None and not self._restoring:
+                y = self._best_owner(imp, node)
+                if y is not None and self._mergeable(node, y):
+                    self._merge(node, y, at)
+                    owner = y
+        elif imp is not None:
+            owner = self._best_owner(imp, node)
+        elif firing:
+            owner = None
+        else:
+            return None
+        return _Status(firing or frac >= 1.0, 1.0 if firing else frac, owner, imp)
+
+    def _best_owner(self, imp: Impact, exclude: str) -> str | None:
+        best: tuple[datetime, str] | None = None
+        for m in imp.causes:
+            st = self._status.get(m)
+            if st is None or st.owner is None or st.owner == exclude:
+                continue
+            inc = self._roots.get(st.owner)
+            if inc is None:
+                continue
+            key = (self._incidents[inc].root_since, st.owner)
+            if best is None or key < best:
+                best = key
+        return None if best is None else best[1]
+
+    def _mergeable(self, node: str, into: str) -> bool:
+        w = self._incidents[self._roots[node]]
+        target = self._incidents[self._roots[into]]
+        return (
+            w.state is IncidentState.DETECTED
+            and w.detected_at >= target.root_since - self.settings.hold_down
+        )
+
+    def _merge(self, node: str, into: str, at: datetime) -> None:
+        src = self._incidents[self._roots.pop(node)]
+        dst = self._incidents[self._roots[into]]
+        src.merged_into = dst.id
+        src.note(
+            at,
+            f"merged into {dst.id}: {node} depends on {into}, down since {when(dst.root_since)}",
+            IncidentState.CLOSED,
+        )
+        dst.merged_from.append(src.id)
+        dst.note(at, f"took over {src.id}: {node} is a symptom of {into}")
+        dst.detected_at = min(dst.detected_at, src.detected_at)
+        dst.severity = min(dst.severity, src.severity)
+        dst.unplanned = dst.unplanned or src.unplanned
+        for n, ivs in src.impacts.items():
+            if ivs and ivs[-1].until is None:
+                st = self._status.get(n)
+                if st is not None and st.incident == src.id:
+                    st.incident = dst.id
+                moving = ivs[-1]
+                dst.impacts.setdefault(n, []).append(moving)
+                ivs[-1] = Interval(n, moving.kind, moving.since, moving.fraction, moving.reason)
+                ivs[-1].until = max(at, moving.since)
+        self._batch.merged.append((src.id, dst.id))
+        self._touch(src)
+        self._touch(dst)
+
+    def _follow(self, node: str, old: _Status | None, new: _Status | None, at: datetime) -> None:
+        """Move intervals and alerts after ``node``'s status changed."""
+        old_inc = old.incident if old is not None else None
+        new_inc = self._roots.get(new.owner) if new is not None and new.owner else None
+        if new is not None:
+            new.incident = new_inc
+        same_interval = old is not None and new is not None and old.fraction == new.fraction
+        if old_inc != new_inc or not same_interval:
+            if old_inc is not None:
+                self._close_interval(old_inc, node, at)
+            if new_inc is not None and new is not None:
+                self._open_interval(new_inc, node, new, at)
+        if new is None or node not in self._firing:
+            return
+        if new.owner is None:
+            if node not in self._pending:
+                self._orphans.append(node)
+            return
+        self._pending.pop(node, None)
+        for fp in sorted(self._firing[node]):
+            self._attach(self._alerts[fp], at)
+
+    def _close_interval(self, inc_id: str, node: str, at: datetime) -> None:
+        w = self._incidents[inc_id]
+        ivs = w.impacts.get(node)
+        if ivs and ivs[-1].until is None:
+            iv = ivs[-1]
+            iv.until, iv.rec = max(at, iv.since), None
+            self._touch(w)
+
+    def _open_interval(self, inc_id: str, node: str, st: _Status, at: datetime) -> None:
+        if node.startswith(UNMAPPED):
+            return
+        w = self._incidents[inc_id]
+        ivs = w.impacts.setdefault(node, [])
+        if ivs and ivs[-1].until is None:
+            return
+        reason = f"{node} failed" if node in self._firing else _explain(st.impact, node)
+        kind = self._kind.get(node, "node")
+        ivs.append(Interval(node, kind, at, st.fraction, reason))
+        self._touch(w)
+
+    def _attach(self, a: AlertState, at: datetime) -> None:
+        st = self._status[a.key]
+        assert st.owner is not None
+        inc_id = self._roots[st.owner]
+        if a.incident == inc_id:
+            again = self._incidents[inc_id].symptoms.get(a.fp)
+            if again is not None and again.until is not None:
+                again.since, again.until, again.rec = a.episode_start(), None, None
+                self._touch(self._incidents[inc_id])
+            return
+        old = self._incidents.get(a.incident) if a.incident else None
+        if old is not None and old.merged_into is None:
+            s = old.symptoms.get(a.fp)
+            if old.resolved_at is not None:
+                if s is not None and s.until is None:
+                    s.until, s.rec = at, None
+            else:
+                old.symptoms.pop(a.fp, None)
+                old.root_fps.discard(a.fp)
+            self._touch(old)
+        w = self._incidents[inc_id]
+        if st.owner == a.key:
+            w.root_fps.add(a.fp)
+            w.unplanned = w.unplanned or not a.planned
+        else:
+            w.symptoms[a.fp] = SymptomInfo(
+                a.fp, a.key, a.episode_start(), st.impact, st.owner, w.root_since
+            )
+        w.severity = min(w.severity, SEVERITIES.index(a.severity))
+        a.incident, a.grace_until, a.rec = inc_id, None, None
+        self._batch.alerts[a.fp] = None
+        self._touch(w)
+
+    # -- records --------------------------------------------------------------------------------
+
+    def _touch(self, w: IncidentWork) -> None:
+        w.rec = None
+        self._batch.touched[w.id] = None
+
+    def _record(self, w: IncidentWork) -> Incident:
+        if w.rec is None:
+            w.degraded = self._degraded(w) if w.live else w.degraded
+            planned = not w.unplanned and bool(w.root_fps) and w.node is not None
+            w.to_record(planned, _summary(w, planned, self._kind))
+        assert w.rec is not None
+        return w.rec
+
+    def _degraded(self, w: IncidentWork) -> tuple[Degraded, ...]:
+        down = [n for n in w.open_nodes() if n in self._down]
+        found: dict[str, Degraded] = {}
+        for n in sorted(down):
+            for d in self._dependents.get(n, ()):
+                if d in self._down or d in found:
+                    continue
+                st = self._status.get(d)
+                if st is not None and st.fraction > 0:
+                    continue
+                for req in self._graph.requirements(d):
+                    met, lost = req.is_met(self._down)
+                    if met and lost:
+                        up = len(req.nodes) - len(lost)
+                        reason = (
+                            f"needs {req.describe()}; {', '.join(lost)} down, "
+                            f"{up} up of {req.needed()} needed"
+                        )
+                        found[d] = Degraded(node=d, lost=lost, reason=reason)
+                        break
+        return tuple(found[k] for k in sorted(found))
+
+    def _changes(self, batch: _Batch) -> Changes:
+        touched = [self._incidents[i] for i in batch.touched if i in self._incidents]
+        return Changes(
+            opened=tuple(batch.opened),
+            updated=tuple(w.id for w in touched),
+            merged=tuple(batch.merged),
+            resolved=tuple(batch.resolved),
+            reopened=tuple(batch.reopened),
+            incidents=tuple(self._record(w) for w in touched),
+            new_alerts=tuple(batch.new),
+            repeats=tuple(dict.fromkeys(batch.repeats)),
+            duplicates=batch.duplicates,
+            flapping=tuple(batch.flapping),
+            stable=tuple(batch.stable),
+            unmapped=tuple(dict.fromkeys(batch.unmapped)),
+            alerts=tuple(self._alerts[fp].to_record() for fp in batch.alerts if fp in self._alerts),
+        )
+
+    def _forget(self, now: datetime) -> None:
+        keep_incident = self.settings.reopen_window
+        gone: set[str] = set()
+        for w in list(self._incidents.values()):
+            if w.live:
+                continue
+            ref = w.resolved_at or now
+            ref = max(ref, w.closed_at or ref)
+            if now - ref <= keep_incident:
+                continue
+            if any(self._holds(w, fp) for fp in (*w.root_fps, *w.symptoms)):
+                continue
+            gone.add(w.id)
+            del self._incidents[w.id]
+            if self._last_by_root.get(w.root) == w.id:
+                del self._last_by_root[w.root]
+        retention = self.settings.retention
+        for fp in [fp for fp, a in self._alerts.items() if not a.firing]:
+            a = self._alerts[fp]
+            if now - a.last_seen > retention and (
+                a.incident is None or a.incident in gone or a.incident not in self._incidents
+            ):
+                del self._alerts[fp]
+
+    def _holds(self, w: IncidentWork, fp: str) -> bool:
+        a = self._alerts.get(fp)
+        return a is not None and a.firing and a.incident == w.id
+
+
+class _Order:
+    """Dependency order (upstream first) that tolerates cycles."""
+
+    __slots__ = ("_index",)
+
+    def __init__(self, index: dict[str, int]) -> None:
+        self._index = index
+
+    def get_key(self, node: str) -> tuple[int, str]:
+        return (self._index.get(node, -1), node)
+
+
+def _dependency_order(graph: DependencyGraph) -> _Order:
+    """Kahn's algorithm; nodes left on cycles follow, by id."""
+    nodes = sorted(graph.nodes)
+    remaining = {n: len(graph.needs(n)) for n in nodes}
+    ready = [n for n in nodes if remaining[n] == 0]
+    heapq.heapify(ready)
+    index: dict[str, int] = {}
+    while ready:
+        n = heapq.heappop(ready)
+        index[n] = len(index)
+        for d in graph.dependents(n):
+            remaining[d] -= 1
+            if remaining[d] == 0:
+                heapq.heappush(ready, d)
+    for n in nodes:
+        if n not in index:
+            index[n] = len(index)
+    return _Order(index)
+
+
+def _by_fp(a: AlertState) -> str:
+    return a.fp
+
+
+def _name(w: IncidentWork) -> str:
+    return w.node if w.node is not None else "unmapped alert " + ",".join(sorted(w.root_fps))
+
+
+def _explain(impact: Impact | None, node: str) -> str:
+    return impact.explain() if impact is not None else f"{node} failed"
+
+
+def _opening(w: IncidentWork, at: datetime) -> Transition:
+    what = f"{w.node} failed" if w.node is not None else "an alert no mapping rule matched fired"
+    return Transition(None, IncidentState.DETECTED, at, "servanda", what)
+
+
+def _summary(w: IncidentWork, planned: bool, kinds: Mapping[str, str]) -> str:
+    if w.node is None:
+        fps = ", ".join(sorted(w.root_fps))
+        text = f"Unmapped alert {fps}: no mapping rule matched its labels, so it is not correlated."
+    else:
+        text = f"{w.node} failed at {when(w.root_since)}."
+    if w.merged_into is not None:
+        return text + f" Taken over by {w.merged_into}."
+    firing_symptoms = len(w.symptoms)
+    if firing_symptoms:
+        nodes = len({s.node for s in w.symptoms.values()})
+        text += f" {firing_symptoms} symptom alert(s) on {nodes} node(s) attached."
+    services = sorted({n for n in w.impacts if kinds.get(n) == "service"})
+    others = sorted({n for n in w.impacts if kinds.get(n) != "service" and n != w.root})
+    if services:
+        shown = ", ".join(services[:5]) + (" …" if len(services) > 5 else "")
+        text += f" Impacts {len(services)} service(s): {shown}."
+    elif w.node is not None:
+        text += " No service is impacted."
+    if others:
+        text += f" {len(others)} other node(s) down."
+    if w.degraded:
+        lost = "; ".join(f"{d.node} ({', '.join(d.lost)} down)" for d in w.degraded[:5])
+        text += f" Lost redundancy but still up: {lost}."
+    if planned:
+        text += " Planned: inside a maintenance window."
+    if w.resolved_at is not None:
+        text += f" Recovered at {when(w.resolved_at)}."
+    return text

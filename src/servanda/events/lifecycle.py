@@ -1,0 +1,203 @@
+"""The incident lifecycle: pure functions from one incident record to the next.
+
+    detected → acknowledged → corrected → validated → closed
+    corrected | validated | closed → detected            (reopen)
+
+Each function returns a new :class:`~servanda.events.incidents.Incident` with the state, its
+timestamp and one more :class:`~servanda.events.incidents.Transition` (who, when, note), or
+raises :class:`InvalidTransition` saying why the move is not allowed. Nothing else changes.
+
+Who may validate a correction follows the agreement's responsibilities
+(``validates_correction`` of the effective agreement):
+
+* ``None`` or ``provider``: the provider's staff, i.e. an ``operator`` or ``admin`` principal
+  (or a plain name: the command line acts as the local administrator);
+* ``customer``: a ``customer`` principal bound to one of the incident's ``customers``, or an
+  ``admin`` acting for one of them, who must say which (``on_behalf_of``, recorded in the trail);
+* ``both``: either of the above;
+* any other value names one party: a customer principal bound to it, or an admin acting for it.
+
+Closing needs a validated correction; when no agreement asks for validation, pass
+``validation_required=False`` to close a corrected incident directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import replace
+from datetime import datetime
+
+from servanda.core.access import Principal, Role
+from servanda.core.problems import ServandaError
+from servanda.events.incidents import Incident, IncidentState, Transition
+
+Actor = Principal | str
+"""Who acts: a principal (API) or a person's name (command line, local administrator)."""
+
+
+class InvalidTransition(ServandaError):
+    """The incident cannot make this move (wrong state, or the actor may not)."""
+
+
+_S = IncidentState
+
+
+def actor_name(by: Actor) -> str:
+    """How an actor is written in the audit trail, e.g. ``customer:acme`` or ``admin:tok-1``."""
+    if isinstance(by, str):
+        name = by.strip()
+        if not name:
+            raise InvalidTransition("say who acts: the actor's name is empty")
+        return name
+    who = by.party if by.role is Role.CUSTOMER else by.token_id
+    return f"{by.role.value}:{who}" if who else by.role.value
+
+
+def _step(
+    incident: Incident,
+    allowed_from: tuple[IncidentState, ...],
+    to: IncidentState,
+    at: datetime,
+    by: Actor,
+    note: str,
+    on_behalf_of: str | None = None,
+) -> Transition:
+    if incident.merged_into is not None:
+        raise InvalidTransition(
+            f"incident {incident.id} was merged into {incident.merged_into}; act on that one"
+        )
+    if incident.state not in allowed_from:
+        froms = " or ".join(s.value for s in allowed_from)
+        raise InvalidTransition(
+            f"incident {incident.id} is {incident.state.value}; it can become {to.value} "
+            f"only when {froms}"
+        )
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise InvalidTransition("the time of a transition needs a timezone")
+    if at < incident.detected_at:
+        raise InvalidTransition(
+            f"{to.value} at {at.isoformat()} is before detection ({incident.detected_at})"
+        )
+    return Transition(incident.state, to, at, actor_name(by), note.strip(), on_behalf_of)
+
+
+def acknowledge(incident: Incident, at: datetime, by: Actor, note: str = "") -> Incident:
+    """detected → acknowledged; the first acknowledgement time is kept for MTTA."""
+    step = _step(incident, (_S.DETECTED,), _S.ACKNOWLEDGED, at, by, note)
+    first = incident.acknowledged_at or at
+    return replace(
+        incident,
+        acknowledged_at=first,
+        state=step.to_state,
+        transitions=(*incident.transitions, step),
+    )
+
+
+def correct(incident: Incident, at: datetime, by: Actor, note: str = "") -> Incident:
+    """acknowledged → corrected: someone says the fault is fixed."""
+    step = _step(incident, (_S.ACKNOWLEDGED,), _S.CORRECTED, at, by, note)
+    return replace(
+        incident, corrected_at=at, state=step.to_state, transitions=(*incident.transitions, step)
+    )
+
+
+def may_validate(
+    by: Actor,
+    validates_correction: str | None,
+    customers: Collection[str] = (),
+    on_behalf_of: str | None = None,
+) -> str | None:
+    """None when ``by`` may validate under the rule, else the reason it may not.
+
+    See the module documentation for the rule.
+    """
+    role = Role.ADMIN if isinstance(by, str) else by.role
+    party = None if isinstance(by, str) else by.party
+    rule = (validates_correction or "provider").strip()
+    provider_ok = role in (Role.ADMIN, Role.OPERATOR) and on_behalf_of is None
+    if rule == "provider":
+        return None if provider_ok else "the provider validates corrections under this agreement"
+    if rule in ("customer", "both"):
+        wanted = set(customers)
+        who = "one of " + ", ".join(sorted(wanted)) if wanted else "the customer"
+    else:
+        wanted = {rule}
+        who = rule
+    if rule == "both" and provider_ok:
+        return None
+    if role is Role.CUSTOMER:
+        if party in wanted:
+            return None
+        return f"only {who} validates this correction, not {party}"
+    if role is Role.ADMIN and on_behalf_of is not None:
+        if on_behalf_of in wanted:
+            return None
+        return f"an administrator may validate only for {who}, not for {on_behalf_of}"
+    return (
+        f"{who} validates this correction; an administrator may act for them by naming the "
+        "party (on behalf of)"
+    )
+
+
+def validate(
+    incident: Incident,
+    at: datetime,
+    by: Actor,
+    note: str = "",
+    *,
+    validates_correction: str | None = None,
+    customers: Collection[str] = (),
+    on_behalf_of: str | None = None,
+) -> Incident:
+    """corrected → validated, by whoever the agreement's responsibilities name.
+
+    ``validates_correction`` is the effective agreement's value; ``customers`` the customers
+    whose validation counts (those the incident impacts, under that agreement).
+    """
+    refusal = may_validate(by, validates_correction, customers, on_behalf_of)
+    if refusal is not None:
+        raise InvalidTransition(f"incident {incident.id}: {refusal}")
+    step = _step(incident, (_S.CORRECTED,), _S.VALIDATED, at, by, note, on_behalf_of)
+    return replace(
+        incident, validated_at=at, state=step.to_state, transitions=(*incident.transitions, step)
+    )
+
+
+def close(
+    incident: Incident,
+    at: datetime,
+    by: Actor,
+    note: str = "",
+    *,
+    validation_required: bool = True,
+) -> Incident:
+    """validated → closed (or corrected → closed when no validation is required)."""
+    allowed = (_S.VALIDATED,) if validation_required else (_S.VALIDATED, _S.CORRECTED)
+    step = _step(incident, allowed, _S.CLOSED, at, by, note)
+    return replace(
+        incident, closed_at=at, state=step.to_state, transitions=(*incident.transitions, step)
+    )
+
+
+def reopen(incident: Incident, at: datetime, by: Actor, note: str = "") -> Incident:
+    """corrected, validated or closed → detected: the fix did not hold.
+
+    Clears ``corrected_at``, ``validated_at`` and ``closed_at`` (the trail keeps them) and counts
+    the reopening. The correlator calls it with ``by="servanda"`` when the fault returns; it
+    then also clears ``resolved_at``.
+    """
+    allowed: tuple[IncidentState, ...] = (_S.CORRECTED, _S.VALIDATED, _S.CLOSED)
+    if incident.state is _S.DETECTED or incident.state is _S.ACKNOWLEDGED:
+        if incident.resolved_at is None:
+            raise InvalidTransition(f"incident {incident.id} is still open ({incident.state})")
+        allowed = (incident.state, *allowed)
+    step = _step(incident, allowed, _S.DETECTED, at, by, note)
+    return replace(
+        incident,
+        corrected_at=None,
+        validated_at=None,
+        closed_at=None,
+        reopen_count=incident.reopen_count + 1,
+        state=step.to_state,
+        transitions=(*incident.transitions, step),
+    )

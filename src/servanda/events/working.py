@@ -1,0 +1,383 @@
+"""The correlator's working state: mutable, slotted objects kept per alert and per incident.
+
+The correlator updates these in place on its hot path (a frozen record per change would cost
+more than the whole decision) and turns them into the frozen records of
+:mod:`servanda.events.incidents` only for what a batch changed, caching each record until the
+object changes again. Nothing here is public API.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from datetime import UTC, datetime
+from typing import Literal
+
+from servanda.catalog.graph import Impact
+from servanda.events.flapping import FlapRule
+from servanda.events.incidents import (
+    Alert,
+    Degraded,
+    ImpactedNode,
+    Incident,
+    IncidentState,
+    Symptom,
+    Transition,
+)
+from servanda.events.model import Severity, Status
+
+UNMAPPED = "\x00unmapped\x00"
+"""Prefix of the internal node key of an unmapped alert (one key per fingerprint)."""
+
+SEVERITIES = tuple(Severity)
+
+
+def when(t: datetime) -> str:
+    """A time as people read it in reasons: ``2024-04-02 10:02 UTC``."""
+    return f"{t.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+
+
+class AlertState:
+    """One fingerprint: its recent start and end times, counters and attachment."""
+
+    __slots__ = (
+        "alertname",
+        "count",
+        "ends",
+        "first_seen",
+        "flapping",
+        "flapping_since",
+        "fp",
+        "grace_until",
+        "incident",
+        "key",
+        "last_seen",
+        "node",
+        "planned",
+        "rec",
+        "severity",
+        "source",
+        "starts",
+        "summary",
+    )
+
+    def __init__(
+        self, fp: str, source: str, node: str | None, alertname: str, seen: datetime
+    ) -> None:
+        self.fp = fp
+        self.source = source
+        self.node = node
+        self.key = node if node is not None else UNMAPPED + fp
+        self.alertname = alertname
+        self.severity = Severity.WARNING
+        self.summary = ""
+        self.starts: list[datetime] = []
+        self.ends: list[datetime] = []
+        self.first_seen = seen
+        self.last_seen = seen
+        self.count = 0
+        self.flapping = False
+        self.flapping_since: datetime | None = None
+        self.planned = False
+        self.incident: str | None = None
+        self.grace_until: datetime | None = None
+        self.rec: Alert | None = None
+
+    @property
+    def raw_firing(self) -> bool:
+        """Latest status by event time is firing."""
+        return bool(self.starts) and (not self.ends or self.starts[-1] > self.ends[-1])
+
+    @property
+    def firing(self) -> bool:
+        """Counts as firing: latest status firing, or held so while flapping."""
+        return self.flapping or self.raw_firing
+
+    def add(self, start: datetime, end: datetime | None) -> bool:
+        """Record an observation's times; False when it told nothing new (a duplicate)."""
+        new = False
+        i = bisect_left(self.starts, start)
+        if i == len(self.starts) or self.starts[i] != start:
+            self.starts.insert(i, start)
+            new = True
+        if end is not None:
+            j = bisect_left(self.ends, end)
+            if j == len(self.ends) or self.ends[j] != end:
+                self.ends.insert(j, end)
+                new = True
+        return new
+
+    @property
+    def latest(self) -> datetime:
+        """The latest change time seen."""
+        if self.ends and self.ends[-1] > self.starts[-1]:
+            return self.ends[-1]
+        return self.starts[-1]
+
+    def episode_start(self) -> datetime:
+        """Start of the current episode (firing) or of the latest one (resolved)."""
+        if not self.ends:
+            return self.starts[0]
+        if self.raw_firing:
+            after = self.ends[-1]
+            return self.starts[bisect_left(self.starts, after)]
+        before = self.ends[-2] if len(self.ends) > 1 else None
+        i = 0 if before is None else bisect_left(self.starts, before)
+        return self.starts[min(i, len(self.starts) - 1)]
+
+    def prune(self, rule: FlapRule) -> None:
+        """Forget times older than the flapping window, keeping one start before it."""
+        horizon = self.latest - rule.window
+        i = bisect_left(self.starts, horizon)
+        if i > 1:
+            del self.starts[: i - 1]
+        j = bisect_left(self.ends, horizon)
+        if j > 0 and len(self.ends) > 1:
+            del self.ends[: min(j, len(self.ends) - 1)]
+
+    def to_record(self) -> Alert:
+        """The frozen record (cached until the state changes)."""
+        if self.rec is None:
+            self.rec = Alert(
+                fingerprint=self.fp,
+                source=self.source,
+                node=self.node,
+                alertname=self.alertname,
+                severity=self.severity,
+                status=Status.FIRING if self.raw_firing else Status.RESOLVED,
+                starts_at=self.episode_start(),
+                ends_at=None if self.raw_firing else self.ends[-1],
+                first_seen=self.first_seen,
+                last_seen=self.last_seen,
+                count=self.count,
+                starts=tuple(self.starts),
+                ends=tuple(self.ends),
+                flapping=self.flapping,
+                flapping_since=self.flapping_since,
+                planned=self.planned,
+                incident_id=self.incident,
+                grace_until=self.grace_until,
+                summary=self.summary,
+            )
+        return self.rec
+
+    @classmethod
+    def from_record(cls, rec: Alert) -> AlertState:
+        """Working state from a stored record."""
+        a = cls(rec.fingerprint, rec.source, rec.node, rec.alertname, rec.first_seen)
+        a.severity = rec.severity
+        a.summary = rec.summary
+        a.starts = sorted(set(rec.starts) | {rec.starts_at})
+        ends = set(rec.ends) | ({rec.ends_at} if rec.ends_at is not None else set())
+        a.ends = sorted(ends)
+        a.first_seen, a.last_seen, a.count = rec.first_seen, rec.last_seen, rec.count
+        a.flapping, a.flapping_since = rec.flapping, rec.flapping_since
+        a.planned, a.incident, a.grace_until = rec.planned, rec.incident_id, rec.grace_until
+        return a
+
+
+class SymptomInfo:
+    """A symptom alert inside an incident; its reason is written when first needed."""
+
+    __slots__ = ("fp", "impact", "node", "reason", "rec", "root", "root_since", "since", "until")
+
+    def __init__(
+        self,
+        fp: str,
+        node: str,
+        since: datetime,
+        impact: Impact | None,
+        root: str,
+        root_since: datetime,
+        reason: str | None = None,
+    ) -> None:
+        self.fp, self.node, self.since = fp, node, since
+        self.impact, self.root, self.root_since = impact, root, root_since
+        self.reason = reason
+        self.until: datetime | None = None
+        self.rec: Symptom | None = None
+
+    def to_record(self) -> Symptom:
+        """The frozen record (cached)."""
+        if self.rec is None:
+            if self.reason is None:
+                self.reason = symptom_reason(self.impact, self.root, self.root_since)
+            self.rec = Symptom(self.fp, self.node, self.reason, self.since, self.until)
+        return self.rec
+
+
+def symptom_reason(impact: Impact | None, root: str, root_since: datetime) -> str:
+    """``depends on core-router-2, which is down since 2024-04-02 10:02 UTC`` and the like."""
+    if impact is None:
+        return f"root cause {root}, down since {when(root_since)}"
+    text = impact.explain()
+    req = impact.requirement
+    if req is not None and req.mode == "all_of" and impact.down_members == (root,):
+        return f"{text} since {when(root_since)}"
+    return f"{text}; root cause {root}, down since {when(root_since)}"
+
+
+class Interval:
+    """A node down (or partly down) because of an incident, from ``since`` to ``until``."""
+
+    __slots__ = ("fraction", "kind", "node", "reason", "rec", "since", "until")
+
+    def __init__(
+        self,
+        node: str,
+        kind: Literal["service", "component", "node"],
+        since: datetime,
+        fraction: float,
+        reason: str,
+        until: datetime | None = None,
+    ) -> None:
+        self.node, self.kind, self.since, self.fraction = node, kind, since, fraction
+        self.reason, self.until = reason, until
+        self.rec: ImpactedNode | None = None
+
+    def to_record(self) -> ImpactedNode:
+        """The frozen record (cached)."""
+        if self.rec is None:
+            self.rec = ImpactedNode(
+                node=self.node,
+                kind=self.kind,
+                fraction=self.fraction,
+                since=self.since,
+                until=self.until,
+                reason=self.reason,
+            )
+        return self.rec
+
+
+class IncidentWork:
+    """One incident while the correlator holds it."""
+
+    __slots__ = (
+        "acknowledged_at",
+        "closed_at",
+        "corrected_at",
+        "degraded",
+        "detected_at",
+        "id",
+        "impacts",
+        "merged_from",
+        "merged_into",
+        "rec",
+        "reopen_count",
+        "resolved_at",
+        "root",
+        "root_fps",
+        "root_since",
+        "severity",
+        "state",
+        "symptoms",
+        "transitions",
+        "unplanned",
+        "validated_at",
+    )
+
+    def __init__(self, id: str, root: str, detected_at: datetime) -> None:
+        self.id = id
+        self.root = root
+        """Internal node key of the root (``UNMAPPED + fingerprint`` when unmapped)."""
+        self.detected_at = detected_at
+        self.root_since = detected_at
+        self.state = IncidentState.DETECTED
+        self.severity = len(SEVERITIES) - 1
+        self.root_fps: set[str] = set()
+        self.symptoms: dict[str, SymptomInfo] = {}
+        self.impacts: dict[str, list[Interval]] = {}
+        self.transitions: list[Transition] = []
+        self.acknowledged_at: datetime | None = None
+        self.corrected_at: datetime | None = None
+        self.validated_at: datetime | None = None
+        self.closed_at: datetime | None = None
+        self.resolved_at: datetime | None = None
+        self.reopen_count = 0
+        self.merged_from: list[str] = []
+        self.merged_into: str | None = None
+        self.unplanned = False
+        self.degraded: tuple[Degraded, ...] = ()
+        self.rec: Incident | None = None
+
+    @property
+    def node(self) -> str | None:
+        """The root as a catalog node, None when unmapped."""
+        return None if self.root.startswith(UNMAPPED) else self.root
+
+    @property
+    def live(self) -> bool:
+        """Not resolved and not merged away."""
+        return self.resolved_at is None and self.merged_into is None
+
+    def note(self, at: datetime, text: str, to: IncidentState | None = None) -> None:
+        """Add an automatic entry to the trail."""
+        new = self.state if to is None else to
+        self.transitions.append(Transition(self.state, new, at, "servanda", text))
+        self.state = new
+
+    def open_nodes(self) -> list[str]:
+        """Nodes with an interval still open in this incident."""
+        return [n for n, ivs in self.impacts.items() if ivs and ivs[-1].until is None]
+
+    def to_record(self, planned: bool, summary: str) -> Incident:
+        """The frozen record (cached until the incident changes)."""
+        if self.rec is None:
+            self.rec = Incident(
+                id=self.id,
+                root=self.node,
+                root_fingerprints=tuple(sorted(self.root_fps)),
+                state=self.state,
+                severity=SEVERITIES[self.severity],
+                detected_at=self.detected_at,
+                planned=planned,
+                acknowledged_at=self.acknowledged_at,
+                corrected_at=self.corrected_at,
+                validated_at=self.validated_at,
+                closed_at=self.closed_at,
+                resolved_at=self.resolved_at,
+                symptoms=tuple(
+                    s.to_record() for s in sorted(self.symptoms.values(), key=_symptom_order)
+                ),
+                impacted=tuple(
+                    iv.to_record() for node in sorted(self.impacts) for iv in self.impacts[node]
+                ),
+                degraded=self.degraded,
+                transitions=tuple(self.transitions),
+                reopen_count=self.reopen_count,
+                merged_from=tuple(self.merged_from),
+                merged_into=self.merged_into,
+                summary=summary,
+            )
+        return self.rec
+
+    @classmethod
+    def from_record(cls, rec: Incident) -> IncidentWork:
+        """Working state from a stored record."""
+        root = rec.root if rec.root is not None else UNMAPPED + rec.root_fingerprints[0]
+        w = cls(rec.id, root, rec.detected_at)
+        w.state = rec.state
+        w.severity = SEVERITIES.index(rec.severity)
+        w.root_fps = set(rec.root_fingerprints)
+        for s in rec.symptoms:
+            info = SymptomInfo(s.fingerprint, s.node, s.since, None, "", s.since, s.reason)
+            info.until = s.until
+            w.symptoms[s.fingerprint] = info
+        for iv in rec.impacted:
+            w.impacts.setdefault(iv.node, []).append(
+                Interval(iv.node, iv.kind, iv.since, iv.fraction, iv.reason, iv.until)
+            )
+        own = w.impacts.get(root)
+        w.root_since = own[-1].since if own else rec.detected_at
+        w.transitions = list(rec.transitions)
+        w.acknowledged_at, w.corrected_at = rec.acknowledged_at, rec.corrected_at
+        w.validated_at, w.closed_at = rec.validated_at, rec.closed_at
+        w.resolved_at, w.reopen_count = rec.resolved_at, rec.reopen_count
+        w.merged_from, w.merged_into = list(rec.merged_from), rec.merged_into
+        w.unplanned = not rec.planned
+        w.degraded = rec.degraded
+        w.rec = rec
+        return w
+
+
+def _symptom_order(s: SymptomInfo) -> tuple[datetime, str, str]:
+    return (s.since, s.node, s.fp)
