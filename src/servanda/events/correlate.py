@@ -367,26 +367,26 @@ class Correlator:
             name = ev.label("alertname") or ev.summary or ev.fingerprint
             a = AlertState(ev.fingerprint, ev.source, ev.node, name, ev.starts_at)
             self._alerts[ev.fingerprint] = a
-            a.add(ev.starts_at, end)
+            a.count = a.add(ev.starts_at, end)
+            a.planned = self._maintenance.is_planned(a.node, a.episode_start())
             batch.new.append(a.fp)
             was_firing = False
         else:
             was_firing = a.firing
-            episode = a.episode_start() if a.starts else None
-            if not a.add(ev.starts_at, end):
+            episode = a.episode_start()
+            added = a.add(ev.starts_at, end)
+            if not added:
                 batch.duplicates += 1
                 return
+            a.count += added
             batch.repeats.append(a.fp)
-            if episode is not None and a.episode_start() != episode:
+            if a.episode_start() != episode:
                 a.planned = self._maintenance.is_planned(a.node, a.episode_start())
-        a.count += 1
         latest = a.latest
         a.first_seen = min(a.first_seen, ev.starts_at)
         if latest >= a.last_seen:
             a.last_seen = latest
             a.severity, a.summary = ev.severity, ev.summary or a.summary
-        if a.count == 1:
-            a.planned = self._maintenance.is_planned(a.node, a.episode_start())
         if a.incident is not None and (w := self._incidents.get(a.incident)) is not None:
             rank = SEVERITIES.index(a.severity)
             if rank < w.severity:
@@ -437,7 +437,7 @@ class Correlator:
         if w is not None:
             s = w.symptoms.get(a.fp)
             if s is not None and s.until is None:
-                s.until, s.rec = end, None
+                w.symptom_ended(s, end)
                 self._touch(w)
 
     # -- decisions ------------------------------------------------------------------------------
@@ -678,6 +678,8 @@ class Correlator:
                 dst.impacts.setdefault(n, []).append(moving)
                 ivs[-1] = Interval(n, moving.kind, moving.since, moving.fraction, moving.reason)
                 ivs[-1].until = max(at, moving.since)
+        src.intervals_changed()
+        dst.intervals_changed()
         self._batch.merged.append((src.id, dst.id))
         self._touch(src)
         self._touch(dst)
@@ -710,6 +712,7 @@ class Correlator:
         if ivs and ivs[-1].until is None:
             iv = ivs[-1]
             iv.until, iv.rec = max(at, iv.since), None
+            w.intervals_changed()
             self._touch(w)
 
     def _open_interval(self, inc_id: str, node: str, st: _Status, at: datetime) -> None:
@@ -722,6 +725,7 @@ class Correlator:
         reason = f"{node} failed" if node in self._firing else _explain(st.impact, node)
         kind = self._kind.get(node, "node")
         ivs.append(Interval(node, kind, at, st.fraction, reason))
+        w.intervals_changed()
         self._touch(w)
 
     def _attach(self, a: AlertState, at: datetime) -> None:
@@ -729,19 +733,23 @@ class Correlator:
         assert st.owner is not None
         inc_id = self._roots[st.owner]
         if a.incident == inc_id:
-            again = self._incidents[inc_id].symptoms.get(a.fp)
+            same = self._incidents[inc_id]
+            again = same.symptoms.get(a.fp)
             if again is not None and again.until is not None:
-                again.since, again.until, again.rec = a.episode_start(), None, None
-                self._touch(self._incidents[inc_id])
+                renewed = SymptomInfo(
+                    a.fp, a.key, a.episode_start(), again.impact, again.root, again.root_since
+                )
+                same.put_symptom(renewed)
+                self._touch(same)
             return
         old = self._incidents.get(a.incident) if a.incident else None
         if old is not None and old.merged_into is None:
             s = old.symptoms.get(a.fp)
             if old.resolved_at is not None:
                 if s is not None and s.until is None:
-                    s.until, s.rec = at, None
+                    old.symptom_ended(s, at)
             else:
-                old.symptoms.pop(a.fp, None)
+                old.drop_symptom(a.fp)
                 old.root_fps.discard(a.fp)
             self._touch(old)
         w = self._incidents[inc_id]
@@ -749,8 +757,8 @@ class Correlator:
             w.root_fps.add(a.fp)
             w.unplanned = w.unplanned or not a.planned
         else:
-            w.symptoms[a.fp] = SymptomInfo(
-                a.fp, a.key, a.episode_start(), st.impact, st.owner, w.root_since
+            w.put_symptom(
+                SymptomInfo(a.fp, a.key, a.episode_start(), st.impact, st.owner, w.root_since)
             )
         w.severity = min(w.severity, SEVERITIES.index(a.severity))
         a.incident, a.grace_until, a.rec = inc_id, None, None

@@ -207,7 +207,8 @@ class Alert:
     ends_at: datetime | None = None
     """End of the latest episode, when resolved."""
     count: int = Field(default=1, ge=1)
-    """Distinct observations (exact duplicates do not count)."""
+    """Distinct start and end times observed: every repeat that tells something new adds to
+    it, exact duplicates do not, so it does not depend on arrival order or re-sends."""
     starts: tuple[datetime, ...] = ()
     """Recent distinct start times."""
     ends: tuple[datetime, ...] = ()

@@ -8,9 +8,9 @@ object changes again. Nothing here is public API.
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, insort
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 from servanda.catalog.graph import Impact
 from servanda.events.flapping import FlapRule
@@ -29,6 +29,20 @@ UNMAPPED = "\x00unmapped\x00"
 """Prefix of the internal node key of an unmapped alert (one key per fingerprint)."""
 
 SEVERITIES = tuple(Severity)
+
+R = TypeVar("R")
+
+
+def trusted(cls: type[R], **values: Any) -> R:
+    """A record built from values the correlator produced itself, without re-validating them.
+
+    Validation costs more than the rest of a decision; every value here comes from validated
+    events and records. Tests round-trip these records through validation to keep this honest.
+    """
+    obj = object.__new__(cls)
+    for name, value in values.items():
+        object.__setattr__(obj, name, value)
+    return obj
 
 
 def when(t: datetime) -> str:
@@ -92,18 +106,18 @@ class AlertState:
         """Counts as firing: latest status firing, or held so while flapping."""
         return self.flapping or self.raw_firing
 
-    def add(self, start: datetime, end: datetime | None) -> bool:
-        """Record an observation's times; False when it told nothing new (a duplicate)."""
-        new = False
+    def add(self, start: datetime, end: datetime | None) -> int:
+        """Record an observation's times; how many were new (0: an exact duplicate)."""
+        new = 0
         i = bisect_left(self.starts, start)
         if i == len(self.starts) or self.starts[i] != start:
             self.starts.insert(i, start)
-            new = True
+            new += 1
         if end is not None:
             j = bisect_left(self.ends, end)
             if j == len(self.ends) or self.ends[j] != end:
                 self.ends.insert(j, end)
-                new = True
+                new += 1
         return new
 
     @property
@@ -137,7 +151,8 @@ class AlertState:
     def to_record(self) -> Alert:
         """The frozen record (cached until the state changes)."""
         if self.rec is None:
-            self.rec = Alert(
+            self.rec = trusted(
+                Alert,
                 fingerprint=self.fp,
                 source=self.source,
                 node=self.node,
@@ -201,7 +216,14 @@ class SymptomInfo:
         if self.rec is None:
             if self.reason is None:
                 self.reason = symptom_reason(self.impact, self.root, self.root_since)
-            self.rec = Symptom(self.fp, self.node, self.reason, self.since, self.until)
+            self.rec = trusted(
+                Symptom,
+                fingerprint=self.fp,
+                node=self.node,
+                reason=self.reason,
+                since=self.since,
+                until=self.until,
+            )
         return self.rec
 
 
@@ -237,7 +259,8 @@ class Interval:
     def to_record(self) -> ImpactedNode:
         """The frozen record (cached)."""
         if self.rec is None:
-            self.rec = ImpactedNode(
+            self.rec = trusted(
+                ImpactedNode,
                 node=self.node,
                 kind=self.kind,
                 fraction=self.fraction,
@@ -258,6 +281,7 @@ class IncidentWork:
         "degraded",
         "detected_at",
         "id",
+        "imp_cache",
         "impacts",
         "merged_from",
         "merged_into",
@@ -269,6 +293,8 @@ class IncidentWork:
         "root_since",
         "severity",
         "state",
+        "sym_cache",
+        "sym_order",
         "symptoms",
         "transitions",
         "unplanned",
@@ -285,7 +311,10 @@ class IncidentWork:
         self.severity = len(SEVERITIES) - 1
         self.root_fps: set[str] = set()
         self.symptoms: dict[str, SymptomInfo] = {}
+        self.sym_order: list[tuple[datetime, str, str]] = []
+        self.sym_cache: tuple[Symptom, ...] | None = None
         self.impacts: dict[str, list[Interval]] = {}
+        self.imp_cache: tuple[ImpactedNode, ...] | None = None
         self.transitions: list[Transition] = []
         self.acknowledged_at: datetime | None = None
         self.corrected_at: datetime | None = None
@@ -315,6 +344,32 @@ class IncidentWork:
         self.transitions.append(Transition(self.state, new, at, "servanda", text))
         self.state = new
 
+    def put_symptom(self, info: SymptomInfo) -> None:
+        """Add (or replace) a symptom, keeping the order records are listed in."""
+        self.drop_symptom(info.fp)
+        self.symptoms[info.fp] = info
+        insort(self.sym_order, _symptom_order(info))
+        self.sym_cache = self.rec = None
+
+    def drop_symptom(self, fp: str) -> None:
+        """Remove a symptom (it moved to another live incident)."""
+        old = self.symptoms.pop(fp, None)
+        if old is not None:
+            key = _symptom_order(old)
+            i = bisect_left(self.sym_order, key)
+            if i < len(self.sym_order) and self.sym_order[i] == key:
+                del self.sym_order[i]
+            self.sym_cache = self.rec = None
+
+    def symptom_ended(self, info: SymptomInfo, until: datetime) -> None:
+        """A symptom resolved (or stopped being one) at ``until``."""
+        info.until, info.rec = until, None
+        self.sym_cache = self.rec = None
+
+    def intervals_changed(self) -> None:
+        """An impact interval opened, closed or moved."""
+        self.imp_cache = self.rec = None
+
     def open_nodes(self) -> list[str]:
         """Nodes with an interval still open in this incident."""
         return [n for n, ivs in self.impacts.items() if ivs and ivs[-1].until is None]
@@ -322,7 +377,8 @@ class IncidentWork:
     def to_record(self, planned: bool, summary: str) -> Incident:
         """The frozen record (cached until the incident changes)."""
         if self.rec is None:
-            self.rec = Incident(
+            self.rec = trusted(
+                Incident,
                 id=self.id,
                 root=self.node,
                 root_fingerprints=tuple(sorted(self.root_fps)),
@@ -335,12 +391,8 @@ class IncidentWork:
                 validated_at=self.validated_at,
                 closed_at=self.closed_at,
                 resolved_at=self.resolved_at,
-                symptoms=tuple(
-                    s.to_record() for s in sorted(self.symptoms.values(), key=_symptom_order)
-                ),
-                impacted=tuple(
-                    iv.to_record() for node in sorted(self.impacts) for iv in self.impacts[node]
-                ),
+                symptoms=self._symptom_records(),
+                impacted=self._impact_records(),
                 degraded=self.degraded,
                 transitions=tuple(self.transitions),
                 reopen_count=self.reopen_count,
@@ -349,6 +401,19 @@ class IncidentWork:
                 summary=summary,
             )
         return self.rec
+
+    def _symptom_records(self) -> tuple[Symptom, ...]:
+        if self.sym_cache is None:
+            by_fp = self.symptoms
+            self.sym_cache = tuple(by_fp[fp].to_record() for _, _, fp in self.sym_order)
+        return self.sym_cache
+
+    def _impact_records(self) -> tuple[ImpactedNode, ...]:
+        if self.imp_cache is None:
+            self.imp_cache = tuple(
+                iv.to_record() for node in sorted(self.impacts) for iv in self.impacts[node]
+            )
+        return self.imp_cache
 
     @classmethod
     def from_record(cls, rec: Incident) -> IncidentWork:
@@ -361,7 +426,7 @@ class IncidentWork:
         for s in rec.symptoms:
             info = SymptomInfo(s.fingerprint, s.node, s.since, None, "", s.since, s.reason)
             info.until = s.until
-            w.symptoms[s.fingerprint] = info
+            w.put_symptom(info)
         for iv in rec.impacted:
             w.impacts.setdefault(iv.node, []).append(
                 Interval(iv.node, iv.kind, iv.since, iv.fraction, iv.reason, iv.until)
@@ -380,4 +445,5 @@ class IncidentWork:
 
 
 def _symptom_order(s: SymptomInfo) -> tuple[datetime, str, str]:
+    """Symptoms are listed by start, node, fingerprint (whatever order they arrived in)."""
     return (s.since, s.node, s.fp)
