@@ -81,6 +81,8 @@ from servanda.events.working import (
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
+_RANK = {s: i for i, s in enumerate(SEVERITIES)}
+
 _MAX_VISITS = 4
 """How often one node may be re-evaluated per change (guards against cycles)."""
 
@@ -388,7 +390,7 @@ class Correlator:
             a.last_seen = latest
             a.severity, a.summary = ev.severity, ev.summary or a.summary
         if a.incident is not None and (w := self._incidents.get(a.incident)) is not None:
-            rank = SEVERITIES.index(a.severity)
+            rank = _RANK[a.severity]
             if rank < w.severity:
                 w.severity = rank
                 self._touch(w)
@@ -447,8 +449,12 @@ class Correlator:
         if batch.nodes:
             changed, batch.nodes = batch.nodes, {}
             order = self._order
-            left = sorted((n for n in changed if n not in self._firing), key=order.get_key)
-            joined = sorted((n for n in changed if n in self._firing), key=order.get_key)
+            if len(changed) == 1:
+                (n,) = changed
+                left, joined = ([], [n]) if n in self._firing else ([n], [])
+            else:
+                left = sorted((n for n in changed if n not in self._firing), key=order.get_key)
+                joined = sorted((n for n in changed if n in self._firing), key=order.get_key)
             for n in left:
                 self._node_left(n, changed[n])
             for n in joined:
@@ -760,7 +766,7 @@ class Correlator:
             w.put_symptom(
                 SymptomInfo(a.fp, a.key, a.episode_start(), st.impact, st.owner, w.root_since)
             )
-        w.severity = min(w.severity, SEVERITIES.index(a.severity))
+        w.severity = min(w.severity, _RANK[a.severity])
         a.incident, a.grace_until, a.rec = inc_id, None, None
         self._batch.alerts[a.fp] = None
         self._touch(w)
