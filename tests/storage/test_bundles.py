@@ -80,6 +80,7 @@ def test_first_save_counts_everything_created(session: Session, bundle: Bundle) 
         "components": {"created": 4, "updated": 0, "unchanged": 0},
         "subscriptions": {"created": 3, "updated": 0, "unchanged": 0},
         "agreements": {"created": 6, "updated": 0, "unchanged": 0},
+        "mappings": {"created": 0, "updated": 0, "unchanged": 0},
     }
     assert summary.changed
     assert summary.run_id is not None

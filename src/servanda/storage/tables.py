@@ -19,6 +19,7 @@ from sqlalchemy import (
     Date,
     ForeignKey,
     ForeignKeyConstraint,
+    Index,
     Integer,
     MetaData,
     String,
@@ -300,3 +301,132 @@ class LoadRunRow(Base):
     """The files (or other sources) the bundle was read from."""
     counts: Mapped[dict[str, Any]]
     """``{kind: {"created": n, "updated": n, "unchanged": n}}``."""
+
+
+class NodeMappingRow(Base):
+    """A rule mapping event labels to a node; rules are tried in ``position`` order."""
+
+    __tablename__ = "node_mappings"
+
+    position: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    match: Mapped[list[Any]]
+    """``[[label, value], ...]``; a value starting with ``~`` is a regular expression."""
+    node: Mapped[str] = mapped_column(Text)
+    """The node id, or a template of it."""
+    source: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(HASH)
+    updated_at: Mapped[datetime]
+
+
+class EventRow(Base):
+    """Every observation received, once: ``key`` hashes its idempotency key."""
+
+    __tablename__ = "events"
+    __table_args__ = (
+        Index("ix_events_node_received_at", "node", "received_at"),
+        Index("ix_events_starts_at", "starts_at"),
+    )
+
+    key: Mapped[str] = mapped_column(HASH, primary_key=True)
+    """SHA-256 of fingerprint, status, start and end (see ``Event.key``)."""
+    fingerprint: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(Text)
+    labels: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(16))
+    severity: Mapped[str] = mapped_column(String(16))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime | None]
+    summary: Mapped[str] = mapped_column(Text)
+    node: Mapped[str | None] = mapped_column(ID)
+    """The node it mapped to when received; NULL when unmapped."""
+    generator_url: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime]
+
+
+class AlertRow(Base):
+    """The de-duplicated state of one fingerprint (the correlator's ``Alert``)."""
+
+    __tablename__ = "alerts"
+
+    fingerprint: Mapped[str] = mapped_column(ID, primary_key=True)
+    record: Mapped[dict[str, Any]]
+    node: Mapped[str | None] = mapped_column(ID, index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    last_seen: Mapped[datetime] = mapped_column(index=True)
+    count: Mapped[int] = mapped_column(Integer)
+    flapping: Mapped[bool]
+    planned: Mapped[bool]
+    incident_id: Mapped[str | None] = mapped_column(String(64), index=True)
+
+
+class IncidentRow(Base):
+    """One incident: the ``Incident`` record and the columns its queries filter on."""
+
+    __tablename__ = "incidents"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    record: Mapped[dict[str, Any]]
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    root: Mapped[str | None] = mapped_column(ID, index=True)
+    severity: Mapped[str] = mapped_column(String(16))
+    planned: Mapped[bool]
+    detected_at: Mapped[datetime] = mapped_column(index=True)
+    resolved_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    merged_into: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime]
+
+
+class IncidentTransitionRow(Base):
+    """One step of an incident's audit trail (``seq`` counts from 0, oldest first)."""
+
+    __tablename__ = "incident_transitions"
+
+    incident_id: Mapped[str] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    from_state: Mapped[str | None] = mapped_column(String(16))
+    to_state: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(index=True)
+    by: Mapped[str] = mapped_column(Text)
+    note: Mapped[str] = mapped_column(Text)
+    on_behalf_of: Mapped[str | None] = mapped_column(ID)
+
+
+class OutageRow(Base):
+    """An interval during which an incident took a service down for a customer (or, with no
+    customer, for everyone taking it); ``fraction`` below 1 for a partial outage."""
+
+    __tablename__ = "outages"
+    __table_args__ = (
+        Index("ix_outages_service_starts_at", "service", "starts_at"),
+        Index("ix_outages_customer_starts_at", "customer", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[str] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
+    service: Mapped[str] = mapped_column(ID)
+    customer: Mapped[str | None] = mapped_column(ID)
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime | None]
+    """NULL while it lasts."""
+    fraction: Mapped[Decimal]
+    planned: Mapped[bool]
+
+
+class EventEngineRow(Base):
+    """One row: the version of the stored correlation state, bumped by every writer.
+
+    A process whose correlator last wrote another version reloads it before writing (see
+    :mod:`servanda.services.events`).
+    """
+
+    __tablename__ = "event_engine"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime]

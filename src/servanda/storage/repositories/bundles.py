@@ -5,6 +5,11 @@ start and reference; for agreement versions id and ``effective_from``) and rewri
 their content hash changed. Nothing is deleted: a record missing from the bundle stays stored,
 and every agreement version is kept, so the history of agreements survives new versions.
 
+Mapping rules (``Bundle.mappings``) are an ordered list, not records with keys: a bundle that
+declares any replaces the stored list (rule ``i`` is stored at position ``i``; only positions
+whose rule changed are rewritten; stored rules past the end are removed and counted as updated).
+A bundle that declares none leaves the stored rules as they are, like any record it leaves out.
+
 A ``load_runs`` row audits each save that changed something. A save that changes nothing writes
 nothing at all, not even a load run: saving the same bundle twice leaves the database as it was.
 """
@@ -18,7 +23,7 @@ from datetime import date, datetime
 from os import PathLike
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from servanda.agreements.model import Agreement
@@ -26,6 +31,7 @@ from servanda.calendars.model import Calendar
 from servanda.catalog.model import Component, Party, Service, Subscription
 from servanda.config.bundle import Bundle
 from servanda.core.problems import InvalidInput, Location, Problem
+from servanda.events.model import NodeMapping
 from servanda.storage.repositories import mapping
 from servanda.storage.tables import (
     AgreementRow,
@@ -33,6 +39,7 @@ from servanda.storage.tables import (
     CalendarRow,
     Declared,
     LoadRunRow,
+    NodeMappingRow,
     NodeRow,
     PartyRow,
     SubscriptionRow,
@@ -73,6 +80,8 @@ class LoadSummary:
     subscriptions: KindCounts = field(default_factory=KindCounts)
     agreements: KindCounts = field(default_factory=KindCounts)
     """Agreement versions."""
+    mappings: KindCounts = field(default_factory=KindCounts)
+    """Label-to-node rules, by position."""
     run_id: int | None = None
     """The ``load_runs`` row of this save; None when nothing changed (no row is written)."""
 
@@ -148,6 +157,7 @@ class BundleRepository:
             mapping.subscription_key, mapping.fill_subscription, now=now,
         )  # fmt: skip
         summary.agreements = self._sync_agreements(bundle.agreements, now)
+        summary.mappings = self._sync_mappings(bundle.mappings, now)
         if summary.changed:
             run = LoadRunRow(
                 loaded_at=now,
@@ -194,6 +204,10 @@ class BundleRepository:
                         AgreementVersionRow.agreement_id, AgreementVersionRow.effective_from
                     )
                 )
+            ),
+            mappings=tuple(
+                mapping.read_node_mapping(row)
+                for row in s.scalars(select(NodeMappingRow).order_by(NodeMappingRow.position))
             ),
         )
 
@@ -320,6 +334,37 @@ class BundleRepository:
                 mapping.fill_version(row, a)
                 _record_version(row, data, digest, now)
         self.session.flush()
+        return counts
+
+    def _sync_mappings(self, rules: Sequence[NodeMapping], now: datetime) -> KindCounts:
+        counts = KindCounts()
+        if not rules:
+            return counts
+        stored: dict[int, str] = dict(
+            self.session.execute(select(NodeMappingRow.position, NodeMappingRow.content_hash)).all()
+        )
+        rows: list[dict[str, Any]] = []
+        for position, rule in enumerate(rules):
+            values = mapping.node_mapping_values(rule)
+            old = stored.get(position)
+            if old == values["content_hash"]:
+                counts.unchanged += 1
+                continue
+            if old is None:
+                counts.created += 1
+            else:
+                counts.updated += 1
+            rows.append({"position": position, **values, "updated_at": now})
+        beyond = [p for p in stored if p >= len(rules)]
+        if beyond:
+            self.session.execute(
+                delete(NodeMappingRow).where(NodeMappingRow.position >= len(rules))
+            )
+            counts.updated += len(beyond)
+        if rows:
+            changed = [r["position"] for r in rows]
+            self.session.execute(delete(NodeMappingRow).where(NodeMappingRow.position.in_(changed)))
+            self.session.execute(insert(NodeMappingRow), rows)
         return counts
 
     def _check(self, bundle: Bundle) -> None:

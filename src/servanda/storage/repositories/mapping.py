@@ -15,9 +15,11 @@ from servanda.calendars.model import Calendar
 from servanda.catalog.model import Component, Party, Requirement, Service, Subscription
 from servanda.core.problems import ServandaError
 from servanda.core.records import from_jsonable, to_jsonable
+from servanda.events.model import NodeMapping
 from servanda.storage.tables import (
     AgreementVersionRow,
     CalendarRow,
+    NodeMappingRow,
     NodeRow,
     ObjectiveRow,
     PartyRoleRow,
@@ -150,3 +152,31 @@ def _objective(position: int, objective: Objective) -> ObjectiveRow:
         calendar=objective.calendar,
         series=objective.series,
     )
+
+
+def node_mapping_values(rule: NodeMapping) -> dict[str, Any]:
+    """The columns of a ``node_mappings`` row (all but position and time) for ``rule``."""
+    match = [[label, value] for label, value in rule.match]
+    values: dict[str, Any] = {
+        "match": match,
+        "node": rule.node,
+        "source": rule.source,
+        "description": rule.description,
+    }
+    values["content_hash"] = content_hash(values)
+    return values
+
+
+def read_node_mapping(row: NodeMappingRow) -> NodeMapping:
+    """A mapping rule back from its row."""
+    try:
+        return NodeMapping(
+            match=tuple((str(k), str(v)) for k, v in row.match),
+            node=row.node,
+            source=row.source,
+            description=row.description,
+        )
+    except (ValidationError, TypeError, ValueError) as error:
+        raise UnreadableRecord(
+            f"stored mapping rule {row.position} does not read back: {error}"
+        ) from error

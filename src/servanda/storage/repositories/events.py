@@ -1,0 +1,256 @@
+"""Events as received and the de-duplicated alert states, written in bulk.
+
+This is the ingestion hot path: everything here is SQLAlchemy Core on the mapped tables —
+one ``SELECT … IN`` per batch to find keys already stored, executemany inserts with
+``ON CONFLICT DO NOTHING`` (events) or ``DO UPDATE`` (alert states), and never an ORM object
+or a SELECT per row. Only SQLite and PostgreSQL are supported (both have ``ON CONFLICT``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Table, func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from servanda.core.records import to_jsonable
+from servanda.events.incidents import Alert
+from servanda.events.model import Event, Severity, Status
+from servanda.storage.repositories.mapping import read
+from servanda.storage.tables import AlertRow, EventRow
+
+EVENTS: Table = EventRow.__table__  # type: ignore[assignment]
+ALERTS: Table = AlertRow.__table__  # type: ignore[assignment]
+
+
+def event_key(event: Event) -> str:
+    """SHA-256 (hex) of the event's idempotency key, times in UTC (``Event.key``)."""
+    fp, status, starts, ends = event.key
+    end = ends.astimezone(UTC).isoformat() if ends is not None else ""
+    text = f"{fp}\x1f{status}\x1f{starts.astimezone(UTC).isoformat()}\x1f{end}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def upsert(
+    session: Session,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    keys: Sequence[str],
+    update: Sequence[str] | None,
+) -> None:
+    """Insert ``rows`` (executemany); on a conflict on ``keys`` update the ``update`` columns,
+    or do nothing when ``update`` is None."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        pg = postgresql.insert(table)
+        if update is None:
+            session.connection().execute(pg.on_conflict_do_nothing(index_elements=keys), rows)
+        else:
+            session.connection().execute(
+                pg.on_conflict_do_update(
+                    index_elements=keys, set_={c: pg.excluded[c] for c in update}
+                ),
+                rows,
+            )
+    elif dialect == "sqlite":
+        lite = sqlite.insert(table)
+        if update is None:
+            session.connection().execute(lite.on_conflict_do_nothing(index_elements=keys), rows)
+        else:
+            session.connection().execute(
+                lite.on_conflict_do_update(
+                    index_elements=keys, set_={c: lite.excluded[c] for c in update}
+                ),
+                rows,
+            )
+    else:  # pragma: no cover - the project supports SQLite and PostgreSQL only
+        raise NotImplementedError(f"no upsert for {dialect}")
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    """An event as stored: the event, its key, and when it was received."""
+
+    key: str
+    event: Event
+    received_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SourceCount:
+    """How many events one source (or node) sent in a period."""
+
+    name: str | None
+    events: int
+    alerts: int
+    """Distinct fingerprints."""
+
+
+class EventRepository:
+    """Received events and alert states, in the caller's session and transaction."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # -- events ----------------------------------------------------------------------------
+
+    def existing_keys(self, keys: Iterable[str]) -> set[str]:
+        """Those of ``keys`` already stored (one query)."""
+        wanted = list(keys)
+        if not wanted:
+            return set()
+        found = self.session.connection().execute(
+            select(EVENTS.c.key).where(EVENTS.c.key.in_(wanted))
+        )
+        return set(found.scalars())
+
+    def add_events(self, events: Sequence[tuple[str, Event]], received_at: datetime) -> None:
+        """Store ``(key, event)`` pairs; keys already stored are skipped by the database."""
+        rows = [
+            {
+                "key": key,
+                "fingerprint": ev.fingerprint,
+                "source": ev.source,
+                "labels": dict(ev.labels),
+                "status": ev.status.value,
+                "severity": ev.severity.value,
+                "starts_at": ev.starts_at,
+                "ends_at": ev.ends_at,
+                "summary": ev.summary,
+                "node": ev.node,
+                "generator_url": ev.generator_url,
+                "received_at": received_at,
+            }
+            for key, ev in events
+        ]
+        upsert(self.session, EVENTS, rows, ["key"], None)
+
+    def unmapped(
+        self, *, since: datetime | None = None, limit: int = 100, offset: int = 0
+    ) -> list[StoredEvent]:
+        """Events no rule mapped to a node, newest received first."""
+        query = select(EVENTS).where(EVENTS.c.node.is_(None))
+        if since is not None:
+            query = query.where(EVENTS.c.received_at >= since)
+        query = query.order_by(EVENTS.c.received_at.desc(), EVENTS.c.key).limit(limit)
+        rows = self.session.connection().execute(query.offset(offset)).mappings()
+        return [_stored(r) for r in rows]
+
+    def count_unmapped(self) -> int:
+        """How many stored events are unmapped."""
+        found = self.session.connection().execute(
+            select(func.count()).select_from(EVENTS).where(EVENTS.c.node.is_(None))
+        )
+        return int(found.scalar_one())
+
+    def count_events(self, since: datetime, until: datetime) -> tuple[int, int]:
+        """Events whose start is in ``[since, until)``, and their distinct fingerprints."""
+        found = self.session.connection().execute(
+            select(func.count(), func.count(EVENTS.c.fingerprint.distinct())).where(
+                EVENTS.c.starts_at >= since, EVENTS.c.starts_at < until
+            )
+        )
+        events, alerts = found.one()
+        return int(events), int(alerts)
+
+    def noisiest(
+        self, since: datetime, until: datetime, by: str = "source", limit: int = 10
+    ) -> list[SourceCount]:
+        """Sources (``by="source"``) or nodes (``by="node"``) by events in ``[since, until)``."""
+        column = EVENTS.c[by]
+        n = func.count().label("n")
+        query = (
+            select(column, n, func.count(EVENTS.c.fingerprint.distinct()))
+            .where(EVENTS.c.starts_at >= since, EVENTS.c.starts_at < until)
+            .group_by(column)
+            .order_by(n.desc(), column)
+            .limit(limit)
+        )
+        return [
+            SourceCount(name, int(events), int(alerts))
+            for name, events, alerts in self.session.connection().execute(query)
+        ]
+
+    # -- alert states ----------------------------------------------------------------------
+
+    def save_alerts(self, alerts: Iterable[Alert]) -> int:
+        """Upsert alert states by fingerprint; returns how many were written."""
+        rows = [
+            {
+                "fingerprint": a.fingerprint,
+                "record": to_jsonable(a),
+                "node": a.node,
+                "status": a.status.value,
+                "last_seen": a.last_seen,
+                "count": a.count,
+                "flapping": a.flapping,
+                "planned": a.planned,
+                "incident_id": a.incident_id,
+            }
+            for a in alerts
+        ]
+        upsert(self.session, ALERTS, rows, ["fingerprint"], _ALERT_UPDATE)
+        return len(rows)
+
+    def live_alerts(self, seen_since: datetime) -> list[Alert]:
+        """Alerts firing or flapping, and any seen at or after ``seen_since``."""
+        query = select(ALERTS.c.record).where(
+            or_(
+                ALERTS.c.status == Status.FIRING.value,
+                ALERTS.c.flapping.is_(True),
+                ALERTS.c.last_seen >= seen_since,
+            )
+        )
+        return [read(Alert, r) for r in self.session.connection().execute(query).scalars()]
+
+    def alerts(
+        self,
+        *,
+        fingerprints: Iterable[str] | None = None,
+        incident_id: str | None = None,
+        flapping: bool | None = None,
+        seen_since: datetime | None = None,
+        seen_until: datetime | None = None,
+    ) -> list[Alert]:
+        """Alert states, by fingerprint, filtered."""
+        conditions: list[ColumnElement[bool]] = []
+        if fingerprints is not None:
+            conditions.append(ALERTS.c.fingerprint.in_(list(fingerprints)))
+        if incident_id is not None:
+            conditions.append(ALERTS.c.incident_id == incident_id)
+        if flapping is not None:
+            conditions.append(ALERTS.c.flapping.is_(flapping))
+        if seen_since is not None:
+            conditions.append(ALERTS.c.last_seen >= seen_since)
+        if seen_until is not None:
+            conditions.append(ALERTS.c.last_seen < seen_until)
+        query = select(ALERTS.c.record).where(*conditions).order_by(ALERTS.c.fingerprint)
+        return [read(Alert, r) for r in self.session.connection().execute(query).scalars()]
+
+
+_ALERT_UPDATE = (
+    "record", "node", "status", "last_seen", "count", "flapping", "planned", "incident_id",
+)  # fmt: skip
+
+
+def _stored(row: Any) -> StoredEvent:
+    event = Event(
+        source=row["source"],
+        fingerprint=row["fingerprint"],
+        labels=tuple(sorted((str(k), str(v)) for k, v in row["labels"].items())),
+        status=Status(row["status"]),
+        starts_at=row["starts_at"],
+        severity=Severity(row["severity"]),
+        ends_at=row["ends_at"],
+        summary=row["summary"],
+        node=row["node"],
+        generator_url=row["generator_url"],
+    )
+    return StoredEvent(row["key"], event, row["received_at"])
