@@ -141,7 +141,7 @@ class EventRepository:
             query = query.where(EVENTS.c.received_at >= since)
         query = query.order_by(EVENTS.c.received_at.desc(), EVENTS.c.key).limit(limit)
         rows = self.session.connection().execute(query.offset(offset)).mappings()
-        return [_stored(r) for r in rows]
+        return [stored_event(r) for r in rows]
 
     def count_unmapped(self) -> int:
         """How many stored events are unmapped."""
@@ -240,7 +240,8 @@ _ALERT_UPDATE = (
 )  # fmt: skip
 
 
-def _stored(row: Any) -> StoredEvent:
+def stored_event(row: Any) -> StoredEvent:
+    """An event back from an ``events`` row (a mapping of its columns)."""
     event = Event(
         source=row["source"],
         fingerprint=row["fingerprint"],

@@ -1,0 +1,408 @@
+"""Event ingestion: map, de-duplicate, correlate and persist, in one transaction per batch.
+
+:class:`EventEngine` is the one writer of correlation state in a process. It holds the loaded
+bundle, a :class:`~servanda.events.mapping.NodeMapper` and the in-memory
+:class:`~servanda.events.correlate.Correlator` (restored from the stored alert states and
+incidents when it starts), and serialises every batch and every lifecycle step with a lock:
+
+1. open a transaction and *claim* the stored state: bump the one-row ``event_engine``
+   version (this takes the database's write lock: a row lock on PostgreSQL, the database lock
+   on SQLite, so writers in other processes wait for this transaction);
+2. when the version found is not the one this engine wrote last (another process wrote, or an
+   earlier transaction failed), or the configuration was loaded again (a new ``load_runs``
+   row), rebuild the correlator from storage before going on;
+3. map events to nodes, drop those whose idempotency key is stored already (one query per
+   batch), correlate the rest, then write the new events, the alert states and incidents that
+   changed, the new transitions and the outages that changed — bulk statements only;
+4. commit. If anything fails the transaction rolls back and the engine forgets its in-memory
+   state, so the next call rebuilds it from what was committed.
+
+So one process per database does the correlation; a second one (the command line while the
+server runs, a second server) stays correct, at the cost of a rebuild each time the writer
+changes. Scale-out path: partition the dependency graph into independent components (no
+dependency edge between partitions), run one engine per partition with its own ``event_engine``
+row, and route each event to its partition by node (unmapped events to any). The domain is
+already batch-at-a-time with time as an argument, so nothing else changes.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from sqlalchemy import Engine, Table, func, select, update
+from sqlalchemy.orm import Session
+
+from servanda.config.bundle import Bundle
+from servanda.core.access import Action, Principal, Role
+from servanda.core.problems import Forbidden, InvalidInput, NotFound, Problem, ServandaError
+from servanda.events import lifecycle
+from servanda.events.correlate import Changes, CorrelationSettings, Correlator, CorrelatorState
+from servanda.events.incidents import Incident, Transition
+from servanda.events.lifecycle import InvalidTransition
+from servanda.events.mapping import NodeMapper
+from servanda.events.model import Event
+from servanda.events.outages import outages
+from servanda.services.agreements import effective_for
+from servanda.storage.database import transaction
+from servanda.storage.repositories import BundleRepository
+from servanda.storage.repositories.events import EventRepository, event_key, upsert
+from servanda.storage.repositories.incidents import IncidentRepository, StoredOutage
+from servanda.storage.tables import EventEngineRow, LoadRunRow
+
+ENGINE_STATE: Table = EventEngineRow.__table__  # type: ignore[assignment]
+_ROW = 1
+
+LifecycleAction = Literal["acknowledge", "correct", "validate", "close", "reopen"]
+"""The moves a person can make on an incident."""
+
+
+@dataclass(frozen=True, slots=True)
+class IngestResult:
+    """What one batch did."""
+
+    received: int
+    """Events in the batch."""
+    new: int
+    """Events stored (their idempotency key was not stored yet)."""
+    duplicates: int
+    """Events already stored, or repeated within the batch: ignored."""
+    unmapped: int
+    """New events no rule mapped to a node (stored, listed as unmapped)."""
+    opened: tuple[str, ...] = ()
+    """Incidents opened."""
+    updated: tuple[str, ...] = ()
+    """Incidents changed (opened ones included)."""
+    resolved: tuple[str, ...] = ()
+    """Incidents whose root recovered."""
+    reopened: tuple[str, ...] = ()
+    """Incidents reopened because their fault returned."""
+    merged: tuple[tuple[str, str], ...] = ()
+    """(taken over, into) pairs."""
+    flapping: tuple[str, ...] = ()
+    """Alerts that started flapping."""
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-compatible data."""
+        return {
+            "received": self.received,
+            "new": self.new,
+            "duplicates": self.duplicates,
+            "unmapped": self.unmapped,
+            "incidents_opened": len(self.opened),
+            "incidents_updated": len(self.updated),
+            "opened": list(self.opened),
+            "updated": list(self.updated),
+            "resolved": list(self.resolved),
+            "reopened": list(self.reopened),
+            "merged": [list(m) for m in self.merged],
+            "flapping": list(self.flapping),
+        }
+
+
+@dataclass(slots=True)
+class _Memory:
+    """What the engine knows of the stored state it last wrote."""
+
+    bundle: Bundle
+    mapper: NodeMapper
+    correlator: Correlator
+    version: int
+    load_run: int | None
+    trail: dict[str, int] = field(default_factory=dict)
+    """Transitions stored per incident."""
+    outages: dict[str, int] = field(default_factory=dict)
+    """Hash of the outages stored per incident."""
+
+
+class EventEngine:
+    """Ingests events and moves incidents for one database; one per process (thread-safe)."""
+
+    def __init__(self, engine: Engine, settings: CorrelationSettings | None = None) -> None:
+        self.engine = engine
+        self.settings = settings or CorrelationSettings()
+        self._lock = threading.Lock()
+        self._memory: _Memory | None = None
+
+    # -- public ----------------------------------------------------------------------------
+
+    def ingest(self, principal: Principal, events: Sequence[Event], now: datetime) -> IngestResult:
+        """Store and correlate one batch of parsed events (all of it, or nothing on error).
+
+        ``now`` is the receiving time (stored as ``received_at``) and the correlator's clock.
+        Sending the same batch again stores nothing and changes nothing.
+        """
+        principal.require(Action.INGEST_EVENTS)
+        with self._lock, self._writing(now) as (session, memory):
+            keyed: dict[str, Event] = {}
+            for ev in memory.mapper.map_all(events):
+                keyed.setdefault(event_key(ev), ev)
+            repo = EventRepository(session)
+            stored = repo.existing_keys(keyed)
+            new = [(k, ev) for k, ev in keyed.items() if k not in stored]
+            changes = memory.correlator.process([ev for _, ev in new], now)
+            repo.add_events(new, now)
+            self._persist(session, memory, changes, now)
+        return IngestResult(
+            received=len(events),
+            new=len(new),
+            duplicates=len(events) - len(new),
+            unmapped=sum(1 for _, ev in new if ev.node is None),
+            opened=changes.opened,
+            updated=changes.updated,
+            resolved=changes.resolved,
+            reopened=changes.reopened,
+            merged=changes.merged,
+            flapping=changes.flapping,
+        )
+
+    def tick(self, now: datetime) -> IngestResult:
+        """Take the time-based decisions due at ``now`` (symptom grace, flapping quiet) and
+        persist them; run it every minute or so when events are sparse."""
+        with self._lock, self._writing(now) as (session, memory):
+            changes = memory.correlator.tick(now)
+            self._persist(session, memory, changes, now)
+        return IngestResult(
+            received=0,
+            new=0,
+            duplicates=0,
+            unmapped=0,
+            opened=changes.opened,
+            updated=changes.updated,
+            resolved=changes.resolved,
+            reopened=changes.reopened,
+            merged=changes.merged,
+            flapping=changes.flapping,
+        )
+
+    def act(
+        self,
+        principal: Principal,
+        incident_id: str,
+        action: LifecycleAction,
+        now: datetime,
+        note: str = "",
+        *,
+        by: str | None = None,
+        on_behalf_of: str | None = None,
+    ) -> Incident:
+        """Move an incident one lifecycle step and persist it with its audit entry.
+
+        ``by`` names the person (only an administrator principal may name someone; the command
+        line does). Validation follows the ``validates_correction`` responsibility of the
+        agreements of the customers the incident impacts; closing needs a validated correction
+        when any of them names who validates. Raises :class:`NotFound`, :class:`Forbidden`, or
+        :class:`InvalidTransition` for a move the state does not allow.
+        """
+        if action == "validate" and principal.role is Role.CUSTOMER:
+            principal.require(Action.READ)
+        else:
+            principal.require(Action.MANAGE_INCIDENTS)
+        if by is not None and principal.role is not Role.ADMIN:
+            raise Forbidden("only an administrator may act in someone else's name")
+        if on_behalf_of is not None and action != "validate":
+            raise InvalidInput([Problem("on behalf of applies to validation only")])
+        actor: lifecycle.Actor = by if by is not None else principal
+        with self._lock, self._writing(now) as (session, memory):
+            incidents = IncidentRepository(session)
+            current = memory.correlator.incident(incident_id) or incidents.get(incident_id)
+            if current is None or (
+                principal.scope is not None
+                and not incidents.outages(incident_id=incident_id, customer=principal.scope)
+            ):
+                raise NotFound(f"no incident {incident_id!r}")
+            rules = _validation_rules(memory.bundle, incidents.outages(incident_id=incident_id))
+            moved = _move(current, action, now, actor, note, rules, on_behalf_of)
+            memory.correlator.apply_lifecycle(moved)
+            incidents.save([moved], now)
+            self._append_trail(incidents, memory, [moved])
+        return moved
+
+    def reload(self) -> None:
+        """Forget the in-memory state: the next call rebuilds it from storage (after a new
+        configuration was loaded in this process; other processes' loads are noticed)."""
+        with self._lock:
+            self._memory = None
+
+    # -- claiming and restoring ------------------------------------------------------------
+
+    def _writing(self, now: datetime) -> _Writing:
+        return _Writing(self, now)
+
+    def _claim(self, session: Session, now: datetime) -> _Memory:
+        connection = session.connection()
+        bump = (
+            update(ENGINE_STATE)
+            .where(ENGINE_STATE.c.id == _ROW)
+            .values(version=ENGINE_STATE.c.version + 1, updated_at=now)
+            .returning(ENGINE_STATE.c.version)
+        )
+        version = connection.execute(bump).scalar_one_or_none()
+        if version is None:
+            upsert(session, ENGINE_STATE, [{"id": _ROW, "version": 0, "updated_at": now}],
+                   ["id"], None)  # fmt: skip
+            version = connection.execute(bump).scalar_one()
+        load_run = connection.execute(select(func.max(LoadRunRow.id))).scalar_one_or_none()
+        memory = self._memory
+        if memory is None or memory.version + 1 != version or memory.load_run != load_run:
+            memory = self._restore(session, now, version, load_run)
+        memory.version = version
+        self._memory = memory
+        return memory
+
+    def _restore(
+        self, session: Session, now: datetime, version: int, load_run: int | None
+    ) -> _Memory:
+        bundle = BundleRepository(session).load()
+        nodes = [*(s.id for s in bundle.services), *(c.id for c in bundle.components)]
+        alerts = EventRepository(session).live_alerts(now - self.settings.retention)
+        held = {a.incident_id for a in alerts if a.incident_id is not None}
+        incidents = IncidentRepository(session).live(now - self.settings.reopen_window, held)
+        state = CorrelatorState(
+            alerts=tuple(alerts),
+            incidents=tuple(sorted(incidents, key=lambda i: (i.detected_at, i.id))),
+        )
+        correlator = Correlator.restore(
+            state,
+            bundle.graph,
+            nodes=(*bundle.services, *bundle.components),
+            calendars=bundle.calendars,
+            settings=self.settings,
+        )
+        return _Memory(
+            bundle=bundle,
+            mapper=NodeMapper(bundle.mappings, nodes),
+            correlator=correlator,
+            version=version,
+            load_run=load_run,
+            trail={i.id: len(i.transitions) for i in incidents},
+        )
+
+    # -- persisting ------------------------------------------------------------------------
+
+    def _persist(self, session: Session, memory: _Memory, changes: Changes, now: datetime) -> None:
+        EventRepository(session).save_alerts(changes.alerts)
+        if not changes.incidents:
+            return
+        incidents = IncidentRepository(session)
+        incidents.save(changes.incidents, now)
+        self._append_trail(incidents, memory, changes.incidents)
+        rewrite: list[str] = []
+        rows: list[StoredOutage] = []
+        for inc in changes.incidents:
+            found = [_stored(o) for o in outages(inc, memory.bundle)]
+            digest = hash(tuple(found))
+            if memory.outages.get(inc.id) != digest:
+                memory.outages[inc.id] = digest
+                rewrite.append(inc.id)
+                rows.extend(found)
+        incidents.replace_outages(rewrite, rows)
+
+    @staticmethod
+    def _append_trail(
+        incidents: IncidentRepository, memory: _Memory, changed: Sequence[Incident]
+    ) -> None:
+        trail: list[tuple[str, int, Transition]] = []
+        for inc in changed:
+            done = memory.trail.get(inc.id, 0)
+            trail.extend((inc.id, seq, t) for seq, t in enumerate(inc.transitions) if seq >= done)
+            memory.trail[inc.id] = len(inc.transitions)
+        incidents.add_transitions(trail)
+
+
+class _Writing:
+    """``with engine._writing(now) as (session, memory)``: a claimed transaction; on error the
+    engine forgets its in-memory state (it may be ahead of what was committed)."""
+
+    def __init__(self, owner: EventEngine, now: datetime) -> None:
+        self.owner, self.now = owner, now
+        self._tx: Any = None
+
+    def __enter__(self) -> tuple[Session, _Memory]:
+        self._tx = transaction(self.owner.engine)
+        session: Session = self._tx.__enter__()
+        try:
+            return session, self.owner._claim(session, self.now)
+        except BaseException as exc:
+            self.owner._memory = None
+            self._tx.__exit__(type(exc), exc, exc.__traceback__)
+            raise
+
+    def __exit__(self, kind: Any, exc: Any, tb: Any) -> None:
+        try:
+            self._tx.__exit__(kind, exc, tb)
+        except BaseException:
+            self.owner._memory = None
+            raise
+        if kind is not None:
+            self.owner._memory = None
+
+
+def _stored(o: Any) -> StoredOutage:
+    return StoredOutage(
+        incident_id=o.incident_id,
+        service=o.service,
+        customer=o.customer,
+        start=o.start,
+        end=o.end,
+        fraction=Decimal(str(o.fraction)),
+        planned=o.planned,
+    )
+
+
+def _validation_rules(bundle: Bundle, found: Sequence[StoredOutage]) -> dict[str, str | None]:
+    """``{customer: validates_correction}`` of the agreements of the customers an incident
+    impacts (on each outage's first day)."""
+    rules: dict[str, str | None] = {}
+    for o in found:
+        if o.customer is None or (o.customer in rules and rules[o.customer] is not None):
+            continue
+        try:
+            eff = effective_for(bundle, o.customer, o.service, o.start.date())
+        except ServandaError:  # no agreement applies (or two compete): the provider validates
+            rules.setdefault(o.customer, None)
+            continue
+        term = eff.validates_correction
+        rules[o.customer] = term.value if term is not None else None
+    return rules
+
+
+def _move(
+    incident: Incident,
+    action: LifecycleAction,
+    at: datetime,
+    actor: lifecycle.Actor,
+    note: str,
+    rules: dict[str, str | None],
+    on_behalf_of: str | None,
+) -> Incident:
+    required = any(r not in (None, "") for r in rules.values())
+    if action == "acknowledge":
+        return lifecycle.acknowledge(incident, at, actor, note)
+    if action == "correct":
+        return lifecycle.correct(incident, at, actor, note)
+    if action == "close":
+        return lifecycle.close(incident, at, actor, note, validation_required=required)
+    if action == "reopen":
+        return lifecycle.reopen(incident, at, actor, note)
+    if action != "validate":
+        raise InvalidTransition(f"unknown lifecycle action {action!r}")
+    party = on_behalf_of
+    if isinstance(actor, Principal) and actor.role is Role.CUSTOMER:
+        party = actor.party
+    if party is not None:
+        rule = rules.get(party)
+        customers = [party] if party in rules else []
+    else:
+        # Staff validate when every impacted customer's agreement lets the provider do so.
+        strict = [r for r in rules.values() if r not in (None, "", "provider", "both")]
+        rule = strict[0] if strict else None
+        customers = sorted(rules)
+    return lifecycle.validate(
+        incident, at, actor, note,
+        validates_correction=rule, customers=customers, on_behalf_of=on_behalf_of,
+    )  # fmt: skip

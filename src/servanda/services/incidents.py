@@ -1,0 +1,199 @@
+"""Incidents as people see them: lists with filters, one incident in full, lifecycle steps,
+unmapped events and saturation figures, with the principal's scope enforced.
+
+A customer sees only incidents that have outages for it, and of each only what concerns it:
+its own outages, the impacted services it takes, and the trail; not the symptoms, degraded
+nodes or other impacted nodes (the provider's internal wiring, see
+:mod:`servanda.storage.repositories.visibility`).
+
+Lifecycle steps go through the :class:`~servanda.services.events.EventEngine`, the one writer
+of correlation state, so the correlator in memory and the stored incident never disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from servanda.core.access import Action, Principal
+from servanda.core.problems import InvalidInput, NotFound, Problem
+from servanda.events.incidents import Incident, IncidentState
+from servanda.events.model import Event
+from servanda.events.saturation import Saturation, saturation
+from servanda.services.events import EventEngine
+from servanda.storage.repositories.events import (
+    EVENTS,
+    EventRepository,
+    StoredEvent,
+    stored_event,
+)
+from servanda.storage.repositories.incidents import (
+    IncidentFilter,
+    IncidentRepository,
+    StoredOutage,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentDetail:
+    """One incident with its outages (as the principal may see them)."""
+
+    incident: Incident
+    outages: tuple[StoredOutage, ...]
+
+
+def list_incidents(
+    session: Session,
+    principal: Principal,
+    *,
+    states: tuple[IncidentState, ...] = (),
+    service: str | None = None,
+    customer: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    root: str | None = None,
+    planned: bool | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[Incident]:
+    """Incidents matching every filter given, latest detected first.
+
+    ``since``/``until`` keep incidents overlapping ``[since, until)``; ``service`` and
+    ``customer`` those with an outage of that service or for that customer. Merged incidents
+    (taken over by another) are left out.
+    """
+    principal.require(Action.READ)
+    if customer is not None:
+        principal.require_party(customer)
+    if limit < 1 or offset < 0:
+        raise InvalidInput([Problem("limit must be at least 1 and offset at least 0")])
+    where = IncidentFilter(
+        states=states,
+        service=service,
+        customer=customer,
+        since=since,
+        until=until,
+        root=root,
+        planned=planned,
+        party=principal.scope,
+        limit=limit,
+        offset=offset,
+    )
+    found = IncidentRepository(session).find(where)
+    if principal.scope is None:
+        return found
+    return [_for_customer(session, i, principal.scope)[0] for i in found]
+
+
+def get_incident(session: Session, principal: Principal, incident_id: str) -> IncidentDetail:
+    """One incident with its outages; :class:`NotFound` when missing or not visible."""
+    principal.require(Action.READ)
+    repo = IncidentRepository(session)
+    found = repo.get(incident_id, party=principal.scope)
+    if found is None:
+        raise NotFound(f"no incident {incident_id!r}")
+    if principal.scope is not None:
+        incident, mine = _for_customer(session, found, principal.scope)
+        return IncidentDetail(incident, mine)
+    return IncidentDetail(found, tuple(repo.outages(incident_id=incident_id)))
+
+
+def _for_customer(
+    session: Session, incident: Incident, party: str
+) -> tuple[Incident, tuple[StoredOutage, ...]]:
+    mine = tuple(IncidentRepository(session).outages(incident_id=incident.id, customer=party))
+    services = {o.service for o in mine}
+    shown = replace(
+        incident,
+        symptoms=(),
+        degraded=(),
+        impacted=tuple(i for i in incident.impacted if i.node in services),
+    )
+    return shown, mine
+
+
+def acknowledge(engine: EventEngine, principal: Principal, incident_id: str, now: datetime,
+                note: str = "", *, by: str | None = None) -> Incident:  # fmt: skip
+    """detected → acknowledged."""
+    return engine.act(principal, incident_id, "acknowledge", now, note, by=by)
+
+
+def correct(engine: EventEngine, principal: Principal, incident_id: str, now: datetime,
+            note: str = "", *, by: str | None = None) -> Incident:  # fmt: skip
+    """acknowledged → corrected."""
+    return engine.act(principal, incident_id, "correct", now, note, by=by)
+
+
+def validate(engine: EventEngine, principal: Principal, incident_id: str, now: datetime,
+             note: str = "", *, by: str | None = None,
+             on_behalf_of: str | None = None) -> Incident:  # fmt: skip
+    """corrected → validated, by whoever the customers' agreements name."""
+    return engine.act(
+        principal, incident_id, "validate", now, note, by=by, on_behalf_of=on_behalf_of
+    )
+
+
+def close(engine: EventEngine, principal: Principal, incident_id: str, now: datetime,
+          note: str = "", *, by: str | None = None) -> Incident:  # fmt: skip
+    """validated → closed (corrected → closed when no agreement asks for validation)."""
+    return engine.act(principal, incident_id, "close", now, note, by=by)
+
+
+def reopen(engine: EventEngine, principal: Principal, incident_id: str, now: datetime,
+           note: str = "", *, by: str | None = None) -> Incident:  # fmt: skip
+    """corrected, validated or closed → detected."""
+    return engine.act(principal, incident_id, "reopen", now, note, by=by)
+
+
+def unmapped_events(
+    session: Session,
+    principal: Principal,
+    *,
+    since: datetime | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[list[StoredEvent], int]:
+    """Events no mapping rule matched (newest first) and how many there are in all.
+
+    Staff only: customers do not see raw monitoring events.
+    """
+    principal.require(Action.READ)
+    if principal.scope is not None:
+        raise NotFound("unmapped events are not visible to customers")
+    repo = EventRepository(session)
+    return repo.unmapped(since=since, limit=limit, offset=offset), repo.count_unmapped()
+
+
+def saturation_figures(
+    session: Session, principal: Principal, since: datetime, until: datetime, *, top: int = 5
+) -> Saturation:
+    """Alerts in, incidents out, reduction, noisiest sources, nodes and alert names, and the
+    alerts that started flapping in ``[since, until)`` (staff only)."""
+    principal.require(Action.READ)
+    if principal.scope is not None:
+        raise NotFound("saturation figures are not visible to customers")
+    if until <= since:
+        raise InvalidInput([Problem(f"the period ends ({until}) before it starts ({since})")])
+    incidents = IncidentRepository(session).find(
+        IncidentFilter(since=since, until=until, include_merged=True, limit=1_000_000)
+    )
+    flapping = EventRepository(session).alerts(flapping=True)
+    return saturation(
+        since, until, _events_between(session, since, until), incidents, flapping, top=top
+    )
+
+
+def _events_between(session: Session, since: datetime, until: datetime) -> Iterator[Event]:
+    """Events whose event time may fall in the period, streamed (the domain filters exactly:
+    firing events by start, resolved ones by end)."""
+    query = select(EVENTS).where(
+        EVENTS.c.starts_at < until,
+        (EVENTS.c.starts_at >= since) | (EVENTS.c.ends_at >= since),
+    )
+    result = session.connection().execution_options(yield_per=2000).execute(query)
+    for row in result.mappings():
+        yield stored_event(row).event
