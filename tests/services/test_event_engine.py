@@ -19,7 +19,7 @@ from servanda.storage.database import make_sessionmaker
 from servanda.storage.repositories.incidents import IncidentRepository
 from servanda.storage.tables import Base
 
-from .conftest import T0, fire, resolve
+from .services_support import T0, fire, resolve
 
 INGEST = Principal(Role.INGEST, token_id="tok-1")
 

@@ -18,7 +18,7 @@ from servanda.services.events import EventEngine
 from servanda.storage.database import make_sessionmaker
 from servanda.storage.repositories.incidents import IncidentRepository
 
-from .conftest import T0, fire
+from .services_support import T0, fire
 
 OPERATOR = Principal(Role.OPERATOR, token_id="tok-op")
 GLOBEX = Principal(Role.CUSTOMER, party="globex", token_id="tok-g")
