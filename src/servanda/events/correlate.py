@@ -80,6 +80,7 @@ from servanda.events.working import (
 )
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_FOREVER = datetime(9999, 12, 31, tzinfo=UTC)
 
 _RANK = {s: i for i, s in enumerate(SEVERITIES)}
 
@@ -230,6 +231,7 @@ class Correlator:
         }
         self._order = _dependency_order(graph)
         self._dependents = {n: tuple(sorted(graph.dependents(n))) for n in graph.nodes}
+        self._needs = {n: tuple(sorted(graph.needs(n))) for n in graph.nodes}
         self._has_requirements = frozenset(n for n in graph.nodes if graph.requirements(n))
         self._alerts: dict[str, AlertState] = {}
         self._firing: dict[str, set[str]] = {}
@@ -373,6 +375,7 @@ class Correlator:
             a.planned = self._maintenance.is_planned(a.node, a.episode_start())
             batch.new.append(a.fp)
             was_firing = False
+            episode = a.episode_start()
         else:
             was_firing = a.firing
             episode = a.episode_start()
@@ -407,6 +410,21 @@ class Correlator:
         a.rec = None
         batch.alerts[a.fp] = None
         self._firing_changed(a, was_firing)
+        if was_firing and a.firing and a.incident is not None and a.episode_start() != episode:
+            self._episode_moved(a)
+
+    def _episode_moved(self, a: AlertState) -> None:
+        """A late observation moved the start of a firing alert's episode."""
+        w = self._incidents.get(a.incident or "")
+        if w is None:
+            return
+        if a.fp in w.root_fps:
+            self._earlier_root(w, a.episode_start())
+        elif (s := w.symptoms.get(a.fp)) is not None and s.until is None:
+            w.put_symptom(
+                SymptomInfo(a.fp, s.node, a.episode_start(), s.impact, s.root, s.root_since)
+            )
+        self._touch(w)
 
     def _firing_changed(self, a: AlertState, was_firing: bool) -> None:
         firing = a.firing
@@ -466,9 +484,39 @@ class Correlator:
                 if a.firing and st is not None and st.owner is not None:
                     self._attach(a, a.episode_start())
 
+    def _firing_since(self, node: str) -> datetime:
+        """Earliest start of the node's firing alerts (far future when none fire)."""
+        fps = self._firing.get(node)
+        if not fps:
+            return _FOREVER
+        return min(self._alerts[fp].episode_start() for fp in fps)
+
+    def _pull_back(self, w: IncidentWork, node: str, old: datetime, new: datetime) -> None:
+        """A node of ``w`` turns out to be down since ``new``, before ``old``: so are the nodes
+        below it that went down with it."""
+        todo = [node]
+        seen = {node}
+        while todo:
+            n = todo.pop()
+            ivs = w.impacts.get(n)
+            if not ivs or ivs[-1].until is not None or ivs[-1].since != old:
+                continue
+            ivs[-1].since, ivs[-1].rec = new, None
+            for d in self._dependents.get(n, ()):
+                if d not in seen and d in self._down:
+                    seen.add(d)
+                    todo.append(d)
+        w.intervals_changed()
+        self._touch(w)
+
     def _node_joined(self, node: str, at: datetime) -> None:
         self._refresh([node], at)
         st = self._status.get(node)
+        if st is not None and st.incident is not None:
+            ivs = self._incidents[st.incident].impacts.get(node)
+            since = max(self._firing_since(node), self._earliest(self._incidents[st.incident]))
+            if ivs and ivs[-1].until is None and ivs[-1].since > since:
+                self._pull_back(self._incidents[st.incident], node, ivs[-1].since, since)
         if st is not None and st.owner is not None and node in self._firing:
             for fp in sorted(self._firing[node]):
                 self._attach(self._alerts[fp], at)
@@ -523,9 +571,9 @@ class Correlator:
         del self._pending[key]
         st = self._status.get(key)
         if key in self._firing and (st is None or st.owner is None) and key not in self._roots:
-            self._make_root(key, since)
+            self._make_root(key, since, split=True)
 
-    def _make_root(self, node: str, at: datetime) -> None:
+    def _make_root(self, node: str, at: datetime, split: bool = False) -> None:
         self._pending.pop(node, None)
         w = self._reopenable(node, at)
         if w is not None:
@@ -545,6 +593,7 @@ class Correlator:
             self._incidents[new_id] = w
             w.transitions.append(_opening(w, at))
             self._batch.opened.append(new_id)
+        w.floor = at if split or w.reopen_count else _EPOCH
         self._roots[node] = w.id
         self._last_by_root[node] = w.id
         self._touch(w)
@@ -587,7 +636,7 @@ class Correlator:
                     and old.owner == new.owner
                     and old.fraction == new.fraction
                 ):
-                    old.impact = new.impact
+                    self._reexplain(node, old, new.impact)
                     continue
                 self._status[node] = new
                 if new.down:
@@ -619,6 +668,21 @@ class Correlator:
                 ):
                     self._make_root(node, at)
 
+    def _reexplain(self, node: str, st: _Status, impact: Impact | None) -> None:
+        """Keep the reason of a node's open interval true when its causes change."""
+        before = st.impact
+        st.impact = impact
+        if st.incident is None or node in self._roots or impact is None:
+            return
+        if before is not None and before.causes == impact.causes:
+            return
+        w = self._incidents[st.incident]
+        ivs = w.impacts.get(node)
+        if ivs and ivs[-1].until is None:
+            ivs[-1].reason, ivs[-1].rec = impact.explain(), None
+            w.intervals_changed()
+            self._touch(w)
+
     def _evaluate(self, node: str, at: datetime) -> _Status | None:
         firing = node in self._firing
         imp = self._graph.assess(node, self._down) if node in self._has_requirements else None
@@ -629,7 +693,7 @@ class Correlator:
             if imp is not None and not self._restoring:
                 y = self._best_owner(imp, node)
                 if y is not None and self._mergeable(node, y):
-                    self._merge(node, y, at)
+                    self._merge(node, y, at, imp)
                     owner = y
         elif imp is not None:
             owner = self._best_owner(imp, node)
@@ -661,7 +725,7 @@ class Correlator:
             and w.detected_at >= target.root_since - self.settings.hold_down
         )
 
-    def _merge(self, node: str, into: str, at: datetime) -> None:
+    def _merge(self, node: str, into: str, at: datetime, impact: Impact) -> None:
         src = self._incidents[self._roots.pop(node)]
         dst = self._incidents[self._roots[into]]
         src.merged_into = dst.id
@@ -681,6 +745,8 @@ class Correlator:
                 if st is not None and st.incident == src.id:
                     st.incident = dst.id
                 moving = ivs[-1]
+                if n == node:
+                    moving.reason, moving.rec = impact.explain(), None
                 dst.impacts.setdefault(n, []).append(moving)
                 ivs[-1] = Interval(n, moving.kind, moving.since, moving.fraction, moving.reason)
                 ivs[-1].until = max(at, moving.since)
@@ -694,6 +760,12 @@ class Correlator:
         """Move intervals and alerts after ``node``'s status changed."""
         old_inc = old.incident if old is not None else None
         new_inc = self._roots.get(new.owner) if new is not None and new.owner else None
+        if (old is not None and old.down) != (new is not None and new.down):
+            # Whether this node counts as degraded by the incidents above it changed.
+            for m in self._needs.get(node, ()):
+                above = self._status.get(m)
+                if above is not None and above.incident is not None:
+                    self._touch(self._incidents[above.incident])
         if new is not None:
             new.incident = new_inc
         same_interval = old is not None and new is not None and old.fraction == new.fraction
@@ -717,7 +789,12 @@ class Correlator:
         ivs = w.impacts.get(node)
         if ivs and ivs[-1].until is None:
             iv = ivs[-1]
-            iv.until, iv.rec = max(at, iv.since), None
+            if at <= iv.since:
+                ivs.pop()  # opened and closed at one instant: it never lasted
+                if not ivs:
+                    del w.impacts[node]
+            else:
+                iv.until, iv.rec = at, None
             w.intervals_changed()
             self._touch(w)
 
@@ -728,9 +805,11 @@ class Correlator:
         ivs = w.impacts.setdefault(node, [])
         if ivs and ivs[-1].until is None:
             return
-        reason = f"{node} failed" if node in self._firing else _explain(st.impact, node)
+        own = node in self._roots or st.impact is None
+        reason = f"{node} failed" if own else _explain(st.impact, node)
         kind = self._kind.get(node, "node")
-        ivs.append(Interval(node, kind, at, st.fraction, reason))
+        since = max(min(at, self._firing_since(node)), self._earliest(w))
+        ivs.append(Interval(node, kind, since, st.fraction, reason))
         w.intervals_changed()
         self._touch(w)
 
@@ -762,14 +841,36 @@ class Correlator:
         if st.owner == a.key:
             w.root_fps.add(a.fp)
             w.unplanned = w.unplanned or not a.planned
+            self._earlier_root(w, a.episode_start())
         else:
-            w.put_symptom(
-                SymptomInfo(a.fp, a.key, a.episode_start(), st.impact, st.owner, w.root_since)
-            )
+            start = a.episode_start()
+            w.put_symptom(SymptomInfo(a.fp, a.key, start, st.impact, st.owner, w.root_since))
+            w.detected_at = min(w.detected_at, max(start, self._earliest(w)))
         w.severity = min(w.severity, _RANK[a.severity])
         a.incident, a.grace_until, a.rec = inc_id, None, None
         self._batch.alerts[a.fp] = None
         self._touch(w)
+
+    def _earliest(self, w: IncidentWork) -> datetime:
+        """How far back an alert of the incident may move its start (see the hold-down)."""
+        return max(w.floor, w.root_since - self.settings.hold_down)
+
+    def _earlier_root(self, w: IncidentWork, start: datetime) -> None:
+        """A root alert that started before the incident's root time moves it back.
+
+        The id stays: it was announced when the incident opened.
+        """
+        start = max(start, w.floor)
+        if start >= w.root_since:
+            return
+        old = w.root_since
+        w.root_since = start
+        w.detected_at = min(w.detected_at, start)
+        for ivs in w.impacts.values():
+            iv = ivs[-1] if ivs else None
+            if iv is not None and iv.until is None and iv.since == old:
+                iv.since, iv.rec = start, None
+        w.intervals_changed()
 
     # -- records --------------------------------------------------------------------------------
 
@@ -779,6 +880,15 @@ class Correlator:
 
     def _record(self, w: IncidentWork) -> Incident:
         if w.rec is None:
+            if w.reopen_count == 0 and w.merged_into is None:
+                # Detection: the root's start, or a symptom that started within the hold-down
+                # before it (symptoms that moved to another incident no longer count).
+                earliest = self._earliest(w)
+                w.detected_at = min(
+                    (s.since for s in w.symptoms.values() if s.since >= earliest),
+                    default=w.root_since,
+                )
+                w.detected_at = min(w.detected_at, w.root_since)
             w.degraded = self._degraded(w) if w.live else w.degraded
             planned = not w.unplanned and bool(w.root_fps) and w.node is not None
             w.to_record(planned, _summary(w, planned, self._kind))

@@ -280,6 +280,7 @@ class IncidentWork:
         "corrected_at",
         "degraded",
         "detected_at",
+        "floor",
         "id",
         "imp_cache",
         "impacts",
@@ -307,6 +308,9 @@ class IncidentWork:
         """Internal node key of the root (``UNMAPPED + fingerprint`` when unmapped)."""
         self.detected_at = detected_at
         self.root_since = detected_at
+        self.floor = detected_at
+        """Nothing in the incident starts before this (it stays at the detection time of an
+        incident split off a recovered root; it follows earlier alerts otherwise)."""
         self.state = IncidentState.DETECTED
         self.severity = len(SEVERITIES) - 1
         self.root_fps: set[str] = set()
