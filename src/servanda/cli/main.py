@@ -15,7 +15,9 @@ from servanda.cli import (
     catalog_cmds,
     config_cmds,
     db_cmds,
+    event_cmds,
     import_cmds,
+    incident_cmds,
     serve_cmds,
     token_cmds,
 )
@@ -103,6 +105,8 @@ app.add_typer(catalog_cmds.parties_app, name="parties")
 app.add_typer(catalog_cmds.services_app, name="services")
 app.add_typer(agreement_cmds.app, name="agreement")
 app.add_typer(import_cmds.app, name="import")
+app.add_typer(event_cmds.app, name="events")
+app.add_typer(incident_cmds.app, name="incidents")
 serve_cmds.register(app)
 
 
