@@ -761,11 +761,11 @@ class Correlator:
         old_inc = old.incident if old is not None else None
         new_inc = self._roots.get(new.owner) if new is not None and new.owner else None
         if (old is not None and old.down) != (new is not None and new.down):
-            # Whether this node counts as degraded by the incidents above it changed.
-            for m in self._needs.get(node, ()):
-                above = self._status.get(m)
-                if above is not None and above.incident is not None:
-                    self._touch(self._incidents[above.incident])
+            # What counts as degraded changed for the incidents above this node and for
+            # those of the other members its dependents need.
+            self._touch_above(node)
+            for d in self._dependents.get(node, ()):
+                self._touch_above(d)
         if new is not None:
             new.incident = new_inc
         same_interval = old is not None and new is not None and old.fraction == new.fraction
@@ -783,6 +783,12 @@ class Correlator:
         self._pending.pop(node, None)
         for fp in sorted(self._firing[node]):
             self._attach(self._alerts[fp], at)
+
+    def _touch_above(self, node: str) -> None:
+        for m in self._needs.get(node, ()):
+            above = self._status.get(m)
+            if above is not None and above.incident is not None:
+                self._touch(self._incidents[above.incident])
 
     def _close_interval(self, inc_id: str, node: str, at: datetime) -> None:
         w = self._incidents[inc_id]
@@ -871,6 +877,9 @@ class Correlator:
             if iv is not None and iv.until is None and iv.since == old:
                 iv.since, iv.rec = start, None
         w.intervals_changed()
+        if self._roots.get(w.root) == w.id:
+            # The root now counts as failing earlier: nodes below may change owner.
+            self._refresh(self._dependents.get(w.root, ()), start)
 
     # -- records --------------------------------------------------------------------------------
 
