@@ -50,7 +50,7 @@ def test_services(loaded: str) -> None:
 
 def test_components(loaded: str) -> None:
     components = ok_json("services", "components", db=loaded)
-    assert len(components) == 22
+    assert len(components) == 28
     assert "radius-aaa" in {c["id"] for c in components}
     text = ok("services", "components", db=loaded).stdout
     assert "Components" in text

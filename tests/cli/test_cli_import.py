@@ -84,7 +84,7 @@ def test_import_writes_a_file_that_checks_with_the_example(tmp_path: Path) -> No
     assert agreement["objectives"][0]["target"] == "99.9%"
 
     checked = ok("check", root)
-    assert checked.stdout.startswith("ok: 11 files")
+    assert checked.stdout.startswith("ok: 12 files")
     assert "17 agreement versions" in checked.stdout
 
 

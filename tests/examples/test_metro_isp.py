@@ -67,6 +67,7 @@ def test_it_is_split_by_concern(result: ReadResult) -> None:
         "agreements/quai-capital.yaml",
         "calendars.yaml",
         "catalog.yaml",
+        "mappings.yaml",
         "parties.yaml",
         "subscriptions.yaml",
     ]
