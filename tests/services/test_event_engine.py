@@ -64,14 +64,14 @@ def test_a_batch_with_one_bad_event_stores_nothing(stored: Engine) -> None:
     payload = {
         "events": [
             {"source": "nms", "labels": {"node": "core-1"}, "status": "firing",
-             "starts_at": "2024-04-02T10:00:00Z"},
+             "start": "2024-04-02T10:00:00Z"},
             {"source": "nms", "labels": {"node": "core-2"}, "status": "firing",
-             "starts_at": "not a time"},
+             "start": "not a time"},
         ]
     }  # fmt: skip
     found, problems = GenericFormat.parse(payload, received_at=T0)
     assert found == []
-    assert problems
+    assert [p.path for p in problems] == [("events", 1, "start")]
     assert row_counts(stored) == before
 
 

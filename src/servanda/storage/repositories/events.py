@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, func, or_, select
+from sqlalchemy import ColumnElement, String, Table, any_, bindparam, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -106,10 +106,14 @@ class EventRepository:
         wanted = list(keys)
         if not wanted:
             return set()
-        found = self.session.connection().execute(
-            select(EVENTS.c.key).where(EVENTS.c.key.in_(wanted))
-        )
-        return set(found.scalars())
+        connection = self.session.connection()
+        if connection.dialect.name == "postgresql":
+            # One array parameter: a stable statement the server plans once.
+            keys_param = bindparam("keys", wanted, type_=postgresql.ARRAY(String))
+            query = select(EVENTS.c.key).where(EVENTS.c.key == any_(keys_param))
+        else:
+            query = select(EVENTS.c.key).where(EVENTS.c.key.in_(wanted))
+        return set(connection.execute(query).scalars())
 
     def add_events(self, events: Sequence[tuple[str, Event]], received_at: datetime) -> None:
         """Store ``(key, event)`` pairs; keys already stored are skipped by the database."""
