@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from servanda import __version__
 from servanda.api import errors
-from servanda.api.routers import API_ROUTERS, health
+from servanda.api.routers import API_ROUTERS, events, health, incidents
 from servanda.api.settings import ApiSettings
 from servanda.storage.database import make_engine
 
@@ -36,6 +36,15 @@ TAGS: list[dict[str, Any]] = [
         "description": "Agreement versions and the effective terms for a customer and service.",
     },
     {"name": "tokens", "description": "API tokens (admin only)."},
+    {
+        "name": "events",
+        "description": "Monitoring events in (Alertmanager webhooks, generic JSON), unmapped "
+        "events and saturation figures.",
+    },
+    {
+        "name": "incidents",
+        "description": "Correlated incidents: root, symptoms, impact, outages and lifecycle.",
+    },
 ]
 
 
@@ -65,10 +74,13 @@ def create_app(engine: Engine | None = None, settings: ApiSettings | None = None
     )
     app.state.settings = settings
     app.state.engine = db
+    app.state.events = events.EventEngines(db)
     errors.install(app)
     app.include_router(health.router)
     api = APIRouter(prefix=API_PREFIX)
     for router in API_ROUTERS:
         api.include_router(router)
+    api.include_router(events.router)
+    api.include_router(incidents.router)
     app.include_router(api)
     return app

@@ -1,0 +1,246 @@
+"""``/api/v1/events``: monitoring events in (Alertmanager webhooks, the generic JSON format),
+the events no rule mapped, and saturation figures.
+
+The ingestion routes read the raw body themselves: the parsers
+(:mod:`servanda.ingest.alertmanager`, :mod:`servanda.ingest.generic`) report every problem at
+the path of its field, and a batch is all or nothing, so a malformed payload answers 422 with
+``loc`` such as ``["body", "alerts", 3, "startsAt"]`` and stores nothing. Invalid JSON answers
+422 with the line and column; a body over ``max_body_bytes`` answers 413 before it is read.
+
+Parsing, correlation and storage run in the thread pool, off the event loop. One
+:class:`~servanda.services.events.EventEngine` per application does the correlation (see
+:class:`EventEngines`); it serialises batches, so concurrent senders queue on it.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy import Engine
+
+from servanda.api.deps import ClockDep, PrincipalDep, SessionDep, require
+from servanda.api.errors import ERROR_RESPONSES, UNLOCATED_FILE
+from servanda.api.schemas_events import (
+    IngestResultPublic,
+    SaturationPublic,
+    UnmappedEventPublic,
+    UnmappedPagePublic,
+    inline_schema,
+)
+from servanda.core.access import Action, Principal
+from servanda.core.problems import InvalidInput, Location, Problem
+from servanda.events.correlate import CorrelationSettings
+from servanda.events.model import Event
+from servanda.ingest.alertmanager import AlertmanagerPayload, parse_alertmanager
+from servanda.ingest.generic import GenericBatch, parse_generic
+from servanda.services import incidents as cases
+from servanda.services.events import EventEngine, IngestResult
+
+router = APIRouter(prefix="/events", tags=["events"], responses=ERROR_RESPONSES)
+
+
+class EventEngines:
+    """The application's one event engine, made on first use and shared by every request.
+
+    The engine notices a configuration loaded by any process (a new load run) and rebuilds its
+    state from storage; :meth:`reload` makes it do so at once (after loading in this process).
+    """
+
+    def __init__(self, engine: Engine, settings: CorrelationSettings | None = None) -> None:
+        self._db = engine
+        self._settings = settings
+        self._lock = threading.Lock()
+        self._engine: EventEngine | None = None
+
+    def get(self) -> EventEngine:
+        """The engine (created on first call)."""
+        found = self._engine
+        if found is None:
+            with self._lock:
+                if self._engine is None:
+                    self._engine = EventEngine(self._db, self._settings)
+                found = self._engine
+        return found
+
+    def reload(self) -> None:
+        """Rebuild the engine's state from storage on its next use."""
+        if self._engine is not None:
+            self._engine.reload()
+
+
+async def get_event_engine(request: Request) -> EventEngine:
+    """The event engine of the application."""
+    engines: EventEngines = request.app.state.events
+    return engines.get()
+
+
+EventEngineDep = Annotated[EventEngine, Depends(get_event_engine)]
+IngestPrincipal = Annotated[Principal, Depends(require(Action.INGEST_EVENTS))]
+
+Parser = Callable[[Any, datetime], tuple[list[Event], list[Problem]]]
+
+BAD_BODY: dict[int | str, dict[str, Any]] = {
+    413: {"description": "The body is larger than the server's `max_body_bytes`."},
+    422: {
+        "description": "Invalid JSON (with line and column) or a malformed payload: every "
+        'problem with the path of its field, e.g. `["body", "alerts", 3, "startsAt"]`. '
+        "Nothing of the batch is stored."
+    },
+}
+
+
+def read_json(body: bytes) -> Any:
+    """The JSON document of a request body, or :class:`InvalidInput` at its line and column."""
+    if not body.strip():
+        raise InvalidInput([Problem("the body is empty; send a JSON document", path=("body",))])
+    try:
+        return json.loads(body)
+    except UnicodeDecodeError as exc:
+        problem = Problem(f"the body is not UTF-8 text ({exc.reason})", path=("body",))
+        raise InvalidInput([problem]) from None
+    except json.JSONDecodeError as exc:
+        where = Location(UNLOCATED_FILE, exc.lineno, exc.colno)
+        raise InvalidInput([Problem(f"invalid JSON: {exc.msg}", where, ("body",))]) from None
+
+
+def parse_body(body: bytes, parser: Parser, received_at: datetime) -> list[Event]:
+    """The events of a raw body, or :class:`InvalidInput` with every problem under ``body``."""
+    events, problems = parser(read_json(body), received_at)
+    if problems:
+        raise InvalidInput([replace(p, path=("body", *p.path)) for p in problems])
+    return events
+
+
+def ingest_body(
+    events: EventEngine, principal: Principal, body: bytes, parser: Parser, now: datetime
+) -> IngestResult:
+    """Parse, then store and correlate the batch (all of it, or nothing)."""
+    return events.ingest(principal, parse_body(body, parser, now), now)
+
+
+def _alertmanager(data: Any, received_at: datetime) -> tuple[list[Event], list[Problem]]:
+    return parse_alertmanager(data, received_at=received_at, file=UNLOCATED_FILE)
+
+
+@router.post(
+    "/alertmanager",
+    summary="Receive an Alertmanager webhook",
+    response_model=IngestResultPublic,
+    responses=BAD_BODY,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": inline_schema(AlertmanagerPayload)}},
+        }
+    },
+)
+async def alertmanager_webhook(
+    request: Request, principal: IngestPrincipal, clock: ClockDep, events: EventEngineDep
+) -> IngestResultPublic:
+    """The webhook body Prometheus Alertmanager sends (version 4; unknown keys are ignored),
+    from an ordinary `webhook_configs` receiver with a bearer token. Each alert is mapped to a
+    catalog node, de-duplicated and correlated; sending the same body twice changes nothing."""
+    body = await request.body()
+    now = clock.now()
+    result = await run_in_threadpool(ingest_body, events, principal, body, _alertmanager, now)
+    return IngestResultPublic.of_result(result)
+
+
+@router.post(
+    "",
+    summary="Receive a batch of generic events",
+    response_model=IngestResultPublic,
+    responses=BAD_BODY,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": inline_schema(GenericBatch)}},
+        }
+    },
+)
+async def generic_events(
+    request: Request,
+    principal: IngestPrincipal,
+    clock: ClockDep,
+    events: EventEngineDep,
+    fingerprint_labels: Annotated[
+        list[str],
+        Query(description="Events without a fingerprint: the labels that make one (repeat)."),
+    ] = [],  # noqa: B006 - FastAPI copies query defaults
+) -> IngestResultPublic:
+    """Servanda's generic format, `{"events": [...]}`: each event with `source`, optional
+    `fingerprint`, `labels`, `severity`, `status` (firing/resolved), `start`, `end`, `summary`
+    and `url`. Strict: unknown fields are errors."""
+    body = await request.body()
+    now = clock.now()
+    labels = tuple(fingerprint_labels)
+
+    def parser(data: Any, received_at: datetime) -> tuple[list[Event], list[Problem]]:
+        return parse_generic(
+            data, received_at=received_at, fingerprint_labels=labels, file=UNLOCATED_FILE
+        )
+
+    result = await run_in_threadpool(ingest_body, events, principal, body, parser, now)
+    return IngestResultPublic.of_result(result)
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """A query timestamp, UTC when it has no timezone."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+STAFF_ONLY: dict[int | str, dict[str, Any]] = {
+    404: {"description": "Not visible to customer tokens."},
+}
+
+
+@router.get(
+    "/unmapped",
+    summary="List unmapped events",
+    response_model=UnmappedPagePublic,
+    responses=STAFF_ONLY,
+)
+def unmapped_events(
+    session: SessionDep,
+    principal: PrincipalDep,
+    since: Annotated[datetime | None, Query(description="Received since then.")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> UnmappedPagePublic:
+    """Events no mapping rule tied to a catalog node, newest received first: they are kept,
+    never dropped, and listed here until a rule is added."""
+    found, total = cases.unmapped_events(
+        session, principal, since=_utc(since), limit=limit, offset=offset
+    )
+    return UnmappedPagePublic(total=total, events=[UnmappedEventPublic.of_stored(s) for s in found])
+
+
+@router.get(
+    "/stats",
+    summary="Event saturation figures",
+    response_model=SaturationPublic,
+    responses={**STAFF_ONLY, 422: {"description": "The period ends before it starts."}},
+)
+def saturation(
+    session: SessionDep,
+    principal: PrincipalDep,
+    clock: ClockDep,
+    since: Annotated[datetime | None, Query(description="Start (default: a day before).")] = None,
+    until: Annotated[datetime | None, Query(description="End, excluded (default: now).")] = None,
+    top: Annotated[int, Query(ge=1, le=100, description="How many noisiest to list.")] = 5,
+) -> SaturationPublic:
+    """Over `[since, until)`: alerts in, incidents out, the reduction ratio, the noisiest
+    sources, nodes and alert names, and the alerts that started flapping."""
+    end = _utc(until) or clock.now()
+    start = _utc(since) or end - timedelta(days=1)
+    figures = cases.saturation_figures(session, principal, start, end, top=top)
+    return SaturationPublic.of_saturation(figures)

@@ -1,0 +1,209 @@
+"""``/api/v1/incidents``: incidents with filters, one incident in full, and its lifecycle.
+
+    detected → acknowledged → corrected → validated → closed, and reopened
+
+Every step records who, when and a note in the audit trail. Validation follows the
+agreement's responsibilities: when the customer's agreement says the customer validates
+corrections, that customer's token validates (staff cannot, an administrator may act for the
+customer with ``on_behalf_of``). A customer token sees only incidents with an outage for its
+party (others answer 404) and of those only what concerns it. A move the state does not allow
+answers 409 with the reason.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy import Engine
+
+from servanda.api.deps import ClockDep, EngineDep, PrincipalDep, SessionDep
+from servanda.api.errors import ERROR_RESPONSES
+from servanda.api.routers.events import EventEngineDep
+from servanda.api.schemas_events import (
+    IncidentPublic,
+    IncidentSummaryPublic,
+    LifecycleNote,
+    ValidationNote,
+)
+from servanda.core.access import Principal
+from servanda.events.incidents import IncidentState
+from servanda.services import incidents as cases
+from servanda.services.events import EventEngine, LifecycleAction
+from servanda.storage.database import transaction
+
+router = APIRouter(prefix="/incidents", tags=["incidents"], responses=ERROR_RESPONSES)
+
+NOT_VISIBLE: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such incident, or not visible to this token."},
+}
+MOVE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **NOT_VISIBLE,
+    409: {"description": "The incident's state (or the agreement) does not allow this move."},
+}
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+@router.get("", summary="List incidents", response_model=list[IncidentSummaryPublic])
+def list_incidents(
+    session: SessionDep,
+    principal: PrincipalDep,
+    state: Annotated[list[IncidentState], Query(description="Only these states (repeat).")] = [],  # noqa: B006
+    service: Annotated[str | None, Query(description="Only those with an outage of it.")] = None,
+    customer: Annotated[str | None, Query(description="Only those impacting it.")] = None,
+    since: Annotated[datetime | None, Query(description="Lasting after this time.")] = None,
+    until: Annotated[datetime | None, Query(description="Detected before this time.")] = None,
+    root: Annotated[str | None, Query(description="Only those with this root node.")] = None,
+    planned: Annotated[bool | None, Query(description="Planned (maintenance) or not.")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[IncidentSummaryPublic]:
+    """Incidents matching every filter, latest detected first; merged ones are left out."""
+    found = cases.list_incidents(
+        session, principal, states=tuple(state), service=service, customer=customer,
+        since=_utc(since), until=_utc(until), root=root, planned=planned, limit=limit,
+        offset=offset,
+    )  # fmt: skip
+    return [IncidentSummaryPublic.of_incident(i) for i in found]
+
+
+@router.get(
+    "/{incident_id}",
+    summary="Get an incident",
+    response_model=IncidentPublic,
+    responses=NOT_VISIBLE,
+)
+def get_incident(incident_id: str, session: SessionDep, principal: PrincipalDep) -> IncidentPublic:
+    """The root, symptoms each with its reason, impacted services and customers (full or
+    partial), degraded redundancy, outages, the planned flag and the audit trail."""
+    return IncidentPublic.of_detail(cases.get_incident(session, principal, incident_id))
+
+
+def _move(
+    events: EventEngine,
+    db: Engine,
+    principal: Principal,
+    incident_id: str,
+    action: LifecycleAction,
+    now: datetime,
+    note: str,
+    on_behalf_of: str | None = None,
+) -> IncidentPublic:
+    events.act(principal, incident_id, action, now, note, on_behalf_of=on_behalf_of)
+    with transaction(db) as session:
+        return IncidentPublic.of_detail(cases.get_incident(session, principal, incident_id))
+
+
+async def _step(
+    events: EventEngine,
+    db: Engine,
+    principal: Principal,
+    incident_id: str,
+    action: LifecycleAction,
+    now: datetime,
+    body: LifecycleNote | None,
+) -> IncidentPublic:
+    note = body.note if body is not None else ""
+    on_behalf_of = body.on_behalf_of if isinstance(body, ValidationNote) else None
+    return await run_in_threadpool(
+        _move, events, db, principal, incident_id, action, now, note, on_behalf_of
+    )
+
+
+@router.post(
+    "/{incident_id}/ack",
+    summary="Acknowledge an incident",
+    response_model=IncidentPublic,
+    responses=MOVE_RESPONSES,
+)
+async def acknowledge(
+    incident_id: str,
+    principal: PrincipalDep,
+    clock: ClockDep,
+    events: EventEngineDep,
+    db: EngineDep,
+    body: LifecycleNote | None = None,
+) -> IncidentPublic:
+    """detected → acknowledged: someone is on it (the first acknowledgement gives MTTA)."""
+    return await _step(events, db, principal, incident_id, "acknowledge", clock.now(), body)
+
+
+@router.post(
+    "/{incident_id}/correct",
+    summary="Mark an incident corrected",
+    response_model=IncidentPublic,
+    responses=MOVE_RESPONSES,
+)
+async def correct(
+    incident_id: str,
+    principal: PrincipalDep,
+    clock: ClockDep,
+    events: EventEngineDep,
+    db: EngineDep,
+    body: LifecycleNote | None = None,
+) -> IncidentPublic:
+    """acknowledged → corrected: the fault is fixed."""
+    return await _step(events, db, principal, incident_id, "correct", clock.now(), body)
+
+
+@router.post(
+    "/{incident_id}/validate",
+    summary="Validate a correction",
+    response_model=IncidentPublic,
+    responses=MOVE_RESPONSES,
+)
+async def validate(
+    incident_id: str,
+    principal: PrincipalDep,
+    clock: ClockDep,
+    events: EventEngineDep,
+    db: EngineDep,
+    body: ValidationNote | None = None,
+) -> IncidentPublic:
+    """corrected → validated, by whoever the impacted customers' agreements name
+    (`validates_correction`): the provider's staff by default, the customer's own token when
+    the agreement says the customer validates."""
+    return await _step(events, db, principal, incident_id, "validate", clock.now(), body)
+
+
+@router.post(
+    "/{incident_id}/close",
+    summary="Close an incident",
+    response_model=IncidentPublic,
+    responses=MOVE_RESPONSES,
+)
+async def close(
+    incident_id: str,
+    principal: PrincipalDep,
+    clock: ClockDep,
+    events: EventEngineDep,
+    db: EngineDep,
+    body: LifecycleNote | None = None,
+) -> IncidentPublic:
+    """validated → closed (corrected → closed when no agreement asks for validation)."""
+    return await _step(events, db, principal, incident_id, "close", clock.now(), body)
+
+
+@router.post(
+    "/{incident_id}/reopen",
+    summary="Reopen an incident",
+    response_model=IncidentPublic,
+    responses=MOVE_RESPONSES,
+)
+async def reopen(
+    incident_id: str,
+    principal: PrincipalDep,
+    clock: ClockDep,
+    events: EventEngineDep,
+    db: EngineDep,
+    body: LifecycleNote | None = None,
+) -> IncidentPublic:
+    """corrected, validated or closed → detected: the fault is back."""
+    return await _step(events, db, principal, incident_id, "reopen", clock.now(), body)
