@@ -203,6 +203,22 @@ class NodeMapper:
             if event.node is None:
                 node = self.map(event)
                 if node is not None:
-                    event = dataclasses.replace(event, node=node)
+                    event = with_node(event, node)
             out.append(event)
         return out
+
+
+_EVENT_FIELDS = tuple(f.name for f in dataclasses.fields(Event))
+
+
+def with_node(event: Event, node: str) -> Event:
+    """A copy of ``event`` naming ``node``, without validating it again.
+
+    ``event`` was validated when it was made and a node id is plain text, so the copy is as
+    valid as the original; ``dataclasses.replace`` would run the whole validation again.
+    """
+    copy = object.__new__(Event)
+    for name in _EVENT_FIELDS:
+        object.__setattr__(copy, name, getattr(event, name))
+    object.__setattr__(copy, "node", node)
+    return copy
