@@ -117,6 +117,8 @@ class _Memory:
     """Transitions stored per incident."""
     outages: dict[str, int] = field(default_factory=dict)
     """Hash of the outages stored per incident."""
+    outage_inputs: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+    """What the outages stored per incident were computed from (see :func:`_outage_inputs`)."""
 
 
 class EventEngine:
@@ -294,6 +296,10 @@ class EventEngine:
         rewrite: list[str] = []
         rows: list[StoredOutage] = []
         for inc in changes.incidents:
+            inputs = _outage_inputs(inc)
+            if memory.outage_inputs.get(inc.id) == inputs:
+                continue  # e.g. a new symptom of a node already down: same outages
+            memory.outage_inputs[inc.id] = inputs
             found = [_stored(o) for o in outages(inc, memory.bundle)]
             digest = hash(tuple(found))
             if memory.outages.get(inc.id) != digest:
@@ -340,6 +346,12 @@ class _Writing:
             raise
         if kind is not None:
             self.owner._memory = None
+
+
+def _outage_inputs(inc: Incident) -> tuple[Any, ...]:
+    """What :func:`~servanda.events.outages.outages` reads of an incident (the rest comes from
+    the bundle, fixed for the engine's memory)."""
+    return (inc.merged_into, inc.planned, inc.impacted)
 
 
 def _stored(o: Any) -> StoredOutage:
