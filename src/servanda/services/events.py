@@ -42,7 +42,7 @@ from servanda.core.access import Action, Principal, Role
 from servanda.core.problems import Forbidden, InvalidInput, NotFound, Problem, ServandaError
 from servanda.events import lifecycle
 from servanda.events.correlate import Changes, CorrelationSettings, Correlator, CorrelatorState
-from servanda.events.incidents import Incident, Transition
+from servanda.events.incidents import Incident
 from servanda.events.lifecycle import InvalidTransition
 from servanda.events.mapping import NodeMapper
 from servanda.events.model import Event
@@ -56,6 +56,7 @@ from servanda.storage.tables import EventEngineRow, LoadRunRow
 
 ENGINE_STATE: Table = EventEngineRow.__table__  # type: ignore[assignment]
 _ROW = 1
+_PRUNE_AT = 10_000
 
 LifecycleAction = Literal["acknowledge", "correct", "validate", "close", "reopen"]
 """The moves a person can make on an incident."""
@@ -113,8 +114,11 @@ class _Memory:
     correlator: Correlator
     version: int
     load_run: int | None
-    trail: dict[str, int] = field(default_factory=dict)
-    """Transitions stored per incident."""
+    stored: dict[str, Incident] = field(default_factory=dict)
+    """The incident records as stored (written, or read back when restoring), so that saving
+    one writes only what changed."""
+    prune_at: int = _PRUNE_AT
+    """When ``stored`` holds more than this, forget incidents the correlator let go of."""
     outages: dict[str, int] = field(default_factory=dict)
     """Hash of the outages stored per incident."""
     outage_inputs: dict[str, tuple[Any, ...]] = field(default_factory=dict)
@@ -220,8 +224,9 @@ class EventEngine:
             rules = _validation_rules(memory.bundle, incidents.outages(incident_id=incident_id))
             moved = _move(current, action, now, actor, note, rules, on_behalf_of)
             memory.correlator.apply_lifecycle(moved)
-            incidents.save([moved], now)
-            self._append_trail(incidents, memory, [moved])
+            before = memory.stored.get(incident_id, current)
+            incidents.save([moved], now, {incident_id: before})
+            memory.stored[incident_id] = moved
         return moved
 
     def reload(self) -> None:
@@ -281,7 +286,7 @@ class EventEngine:
             correlator=correlator,
             version=version,
             load_run=load_run,
-            trail={i.id: len(i.transitions) for i in incidents},
+            stored={i.id: i for i in incidents},
         )
 
     # -- persisting ------------------------------------------------------------------------
@@ -291,8 +296,10 @@ class EventEngine:
         if not changes.incidents:
             return
         incidents = IncidentRepository(session)
-        incidents.save(changes.incidents, now)
-        self._append_trail(incidents, memory, changes.incidents)
+        incidents.save(changes.incidents, now, memory.stored)
+        memory.stored.update((inc.id, inc) for inc in changes.incidents)
+        if len(memory.stored) > memory.prune_at:
+            _prune(memory)
         rewrite: list[str] = []
         rows: list[StoredOutage] = []
         for inc in changes.incidents:
@@ -307,17 +314,6 @@ class EventEngine:
                 rewrite.append(inc.id)
                 rows.extend(found)
         incidents.replace_outages(rewrite, rows)
-
-    @staticmethod
-    def _append_trail(
-        incidents: IncidentRepository, memory: _Memory, changed: Sequence[Incident]
-    ) -> None:
-        trail: list[tuple[str, int, Transition]] = []
-        for inc in changed:
-            done = memory.trail.get(inc.id, 0)
-            trail.extend((inc.id, seq, t) for seq, t in enumerate(inc.transitions) if seq >= done)
-            memory.trail[inc.id] = len(inc.transitions)
-        incidents.add_transitions(trail)
 
 
 class _Writing:
@@ -346,6 +342,16 @@ class _Writing:
             raise
         if kind is not None:
             self.owner._memory = None
+
+
+def _prune(memory: _Memory) -> None:
+    """Forget what is known of incidents the correlator no longer holds (they are read back
+    from storage when they change again)."""
+    held = {i for i in memory.stored if memory.correlator.incident(i) is not None}
+    for known in (memory.stored, memory.outages, memory.outage_inputs):
+        for i in [i for i in known if i not in held]:
+            del known[i]
+    memory.prune_at = max(_PRUNE_AT, 2 * len(memory.stored))
 
 
 def _outage_inputs(inc: Incident) -> tuple[Any, ...]:

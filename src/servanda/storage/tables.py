@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     CheckConstraint,
     Date,
+    Double,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
@@ -361,7 +362,13 @@ class AlertRow(Base):
 
 
 class IncidentRow(Base):
-    """One incident: the ``Incident`` record and the columns its queries filter on."""
+    """One incident: the ``Incident`` record and the columns its queries filter on.
+
+    ``record`` holds the record without its symptoms, impact intervals and audit trail: those
+    grow with the incident (thousands of symptoms in an alert storm) and are stored one row each
+    (``incident_symptoms``, ``incident_impacts``, ``incident_transitions``), so a batch writes
+    only the rows that changed.
+    """
 
     __tablename__ = "incidents"
 
@@ -393,6 +400,39 @@ class IncidentTransitionRow(Base):
     by: Mapped[str] = mapped_column(Text)
     note: Mapped[str] = mapped_column(Text)
     on_behalf_of: Mapped[str | None] = mapped_column(ID)
+
+
+class IncidentSymptomRow(Base):
+    """One symptom of an incident (an alert explained by its root)."""
+
+    __tablename__ = "incident_symptoms"
+
+    incident_id: Mapped[str] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True
+    )
+    fingerprint: Mapped[str] = mapped_column(ID, primary_key=True)
+    node: Mapped[str] = mapped_column(ID)
+    reason: Mapped[str] = mapped_column(Text)
+    since: Mapped[datetime]
+    until: Mapped[datetime | None]
+
+
+class IncidentImpactRow(Base):
+    """One interval during which an incident took a node down (``seq`` counts the intervals of
+    that node in the incident from 0, oldest first)."""
+
+    __tablename__ = "incident_impacts"
+
+    incident_id: Mapped[str] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True
+    )
+    node: Mapped[str] = mapped_column(ID, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(16))
+    fraction: Mapped[float] = mapped_column(Double)
+    since: Mapped[datetime]
+    until: Mapped[datetime | None]
+    reason: Mapped[str] = mapped_column(Text)
 
 
 class OutageRow(Base):

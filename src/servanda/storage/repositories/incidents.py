@@ -1,34 +1,69 @@
 """Incidents, their audit trail and their outages.
 
-An incident row keeps the whole :class:`~servanda.events.incidents.Incident` as JSON (the
-source of truth when reading back) beside the columns its queries filter on. Its transitions
-are also stored one row each (``incident_transitions``), appended only, so the audit trail can
-be queried on its own. Outages (``outages``) are what SLA measurement reads; they are rewritten
-per incident when they change. Writes are Core bulk statements (see
-:mod:`servanda.storage.repositories.events`).
+An incident row keeps the :class:`~servanda.events.incidents.Incident` as JSON beside the
+columns its queries filter on, except for the parts that grow with it: its symptoms
+(``incident_symptoms``, one row per alert), its impact intervals (``incident_impacts``, one row
+per interval, numbered per node) and its audit trail (``incident_transitions``, appended only).
+An alert storm's incident has thousands of symptoms; :meth:`IncidentRepository.save` given the
+record stored before writes only the rows that changed.
+
+Read back, symptoms are listed by start, node and fingerprint, and intervals by node, then in
+the order of that node's intervals: the order the correlator lists them in.
+
+Outages (``outages``) are what SLA measurement reads; they are rewritten per incident when they
+change. Writes are Core bulk statements (see :mod:`servanda.storage.repositories.events`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, delete, exists, func, insert, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Table,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    tuple_,
+)
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import BindParameter
 
-from servanda.core.records import to_jsonable
-from servanda.events.incidents import Incident, IncidentState, Transition
+from servanda.core.records import adapter
+from servanda.events.incidents import ImpactedNode, Incident, IncidentState, Symptom, Transition
+from servanda.storage.database import JSONText
 from servanda.storage.repositories.events import upsert
 from servanda.storage.repositories.mapping import read
-from servanda.storage.tables import IncidentRow, IncidentTransitionRow, OutageRow
+from servanda.storage.tables import (
+    IncidentImpactRow,
+    IncidentRow,
+    IncidentSymptomRow,
+    IncidentTransitionRow,
+    OutageRow,
+)
 
 INCIDENTS: Table = IncidentRow.__table__  # type: ignore[assignment]
 TRANSITIONS: Table = IncidentTransitionRow.__table__  # type: ignore[assignment]
+SYMPTOMS: Table = IncidentSymptomRow.__table__  # type: ignore[assignment]
+IMPACTS: Table = IncidentImpactRow.__table__  # type: ignore[assignment]
 OUTAGES: Table = OutageRow.__table__  # type: ignore[assignment]
 
+CHILDREN: set[str] = {"symptoms", "impacted", "transitions"}
+"""The parts of an incident stored in their own tables, left out of its JSON record."""
+_CHUNK = 500
+"""Incident ids per ``IN`` list when reading their rows."""
+
+_SYMPTOM_UPDATE = ("node", "reason", "since", "until")
+_IMPACT_UPDATE = ("kind", "fraction", "since", "until", "reason")
 _INCIDENT_UPDATE = (
     "record", "state", "root", "severity", "planned", "detected_at", "resolved_at",
     "closed_at", "merged_into", "updated_at",
@@ -79,12 +114,28 @@ class IncidentRepository:
 
     # -- writing ---------------------------------------------------------------------------
 
-    def save(self, incidents: Sequence[Incident], now: datetime) -> None:
-        """Upsert incidents by id (the record and its query columns)."""
+    def save(
+        self,
+        incidents: Sequence[Incident],
+        now: datetime,
+        previous: Mapping[str, Incident] | None = None,
+    ) -> None:
+        """Upsert incidents by id: the record, its query columns, its symptoms, intervals and
+        transitions.
+
+        ``previous`` maps ids to the records stored last (as written or read back in this
+        transaction's view of the database): for those, only the symptoms and intervals that
+        changed are written, and only the transitions added since. The others have every row
+        of theirs replaced.
+        """
+        if not incidents:
+            return
+        known = previous or {}
+        dump = adapter(Incident).dump_json
         rows = [
             {
                 "id": inc.id,
-                "record": to_jsonable(inc),
+                "record": JSONText(dump(inc, exclude=CHILDREN).decode()),
                 "state": inc.state.value,
                 "root": inc.root,
                 "severity": inc.severity.value,
@@ -98,6 +149,47 @@ class IncidentRepository:
             for inc in incidents
         ]
         upsert(self.session, INCIDENTS, rows, ["id"], _INCIDENT_UPDATE)
+        symptoms: list[dict[str, Any]] = []
+        gone_symptoms: list[tuple[str, str]] = []
+        impacts: list[dict[str, Any]] = []
+        gone_impacts: list[tuple[str, str, int]] = []
+        trail: list[tuple[str, int, Transition]] = []
+        fresh: list[str] = []
+        for inc in incidents:
+            before = known.get(inc.id)
+            if before is None:
+                fresh.append(inc.id)
+                symptoms.extend(_symptom_row(inc.id, s) for s in inc.symptoms)
+                impacts.extend(_impact_row(inc.id, n, seq, i) for (n, seq), i in _numbered(inc))
+                trail.extend((inc.id, seq, t) for seq, t in enumerate(inc.transitions))
+                continue
+            if inc.symptoms is not before.symptoms:
+                old = {s.fingerprint: s for s in before.symptoms}
+                for s in inc.symptoms:
+                    if old.pop(s.fingerprint, None) != s:
+                        symptoms.append(_symptom_row(inc.id, s))
+                gone_symptoms.extend((inc.id, fp) for fp in old)
+            if inc.impacted is not before.impacted:
+                was = dict(_numbered(before))
+                for key, i in _numbered(inc):
+                    if was.pop(key, None) != i:
+                        impacts.append(_impact_row(inc.id, *key, i))
+                gone_impacts.extend((inc.id, *key) for key in was)
+            done = len(before.transitions)
+            trail.extend((inc.id, seq, t) for seq, t in enumerate(inc.transitions) if seq >= done)
+        connection = self.session.connection()
+        if fresh:
+            for table in (SYMPTOMS, IMPACTS):
+                connection.execute(delete(table).where(table.c.incident_id.in_(fresh)))
+        if gone_symptoms:
+            pair = tuple_(SYMPTOMS.c.incident_id, SYMPTOMS.c.fingerprint)
+            connection.execute(delete(SYMPTOMS).where(pair.in_(gone_symptoms)))
+        if gone_impacts:
+            triple = tuple_(IMPACTS.c.incident_id, IMPACTS.c.node, IMPACTS.c.seq)
+            connection.execute(delete(IMPACTS).where(triple.in_(gone_impacts)))
+        upsert(self.session, SYMPTOMS, symptoms, ["incident_id", "fingerprint"], _SYMPTOM_UPDATE)
+        upsert(self.session, IMPACTS, impacts, ["incident_id", "node", "seq"], _IMPACT_UPDATE)
+        self.add_transitions(trail)
 
     def add_transitions(self, trail: Iterable[tuple[str, int, Transition]]) -> None:
         """Append ``(incident id, position in its trail, transition)``; positions already
@@ -147,8 +239,8 @@ class IncidentRepository:
         query = select(INCIDENTS.c.record).where(INCIDENTS.c.id == incident_id)
         if party is not None:
             query = query.where(_has_outage(customer=party))
-        found = self.session.connection().execute(query).scalar_one_or_none()
-        return None if found is None else read(Incident, found)
+        found = self.session.connection().execute(query.add_columns(INCIDENTS.c.id)).first()
+        return None if found is None else self._read([(found[1], found[0])])[0]
 
     def many(self, incident_ids: Iterable[str]) -> list[Incident]:
         """The incidents of those ids that exist, by id."""
@@ -157,7 +249,7 @@ class IncidentRepository:
             .where(INCIDENTS.c.id.in_(list(incident_ids)))
             .order_by(INCIDENTS.c.id)
         )
-        return [read(Incident, r) for r in self.session.connection().execute(query).scalars()]
+        return self._fetch(query)
 
     def find(self, where: IncidentFilter | None = None) -> list[Incident]:
         """Incidents matching ``where``, latest detected first."""
@@ -165,7 +257,7 @@ class IncidentRepository:
         query = select(INCIDENTS.c.record).where(*_conditions(f))
         query = query.order_by(INCIDENTS.c.detected_at.desc(), INCIDENTS.c.id)
         query = query.limit(f.limit).offset(f.offset)
-        return [read(Incident, r) for r in self.session.connection().execute(query).scalars()]
+        return self._fetch(query)
 
     def count(self, where: IncidentFilter | None = None) -> int:
         """How many incidents match ``where`` (ignoring its limit and offset)."""
@@ -184,7 +276,43 @@ class IncidentRepository:
                 INCIDENTS.c.id.in_(list(also)),
             )
         )
-        return [read(Incident, r) for r in self.session.connection().execute(query).scalars()]
+        return self._fetch(query)
+
+    def _fetch(self, query: Select[Any]) -> list[Incident]:
+        """The incidents of a query selecting their ``record``, in its order."""
+        rows = self.session.connection().execute(query.add_columns(INCIDENTS.c.id)).all()
+        return self._read([(r[1], r[0]) for r in rows])
+
+    def _read(self, rows: Sequence[tuple[str, dict[str, Any]]]) -> list[Incident]:
+        """Incidents from ``(id, record)`` pairs and their symptom, interval and trail rows."""
+        children: dict[str, dict[str, list[dict[str, Any]]]] = {
+            id: {"symptoms": [], "impacted": [], "transitions": []} for id, _ in rows
+        }
+        connection = self.session.connection()
+        ids = list(children)
+        for at in range(0, len(ids), _CHUNK):
+            chunk: BindParameter[str] = bindparam("ids", ids[at : at + _CHUNK], expanding=True)
+            for table, name, order in (
+                (SYMPTOMS, "symptoms", ("since", "node", "fingerprint")),
+                (IMPACTS, "impacted", ("node", "seq")),
+                (TRANSITIONS, "transitions", ("seq",)),
+            ):
+                query = (
+                    select(table)
+                    .where(table.c.incident_id.in_(chunk))
+                    .order_by(*(table.c[c] for c in order))
+                )
+                for r in connection.execute(query).mappings():
+                    data = dict(r)
+                    owner = data.pop("incident_id")
+                    data.pop("seq", None)
+                    children[owner][name].append(data)
+        found = []
+        for id, record in rows:
+            data = {k: v for k, v in record.items() if k not in CHILDREN}
+            data.update(children[id])
+            found.append(read(Incident, data))
+        return found
 
     def transitions(self, incident_id: str) -> list[Transition]:
         """The stored audit trail of one incident, oldest first."""
@@ -240,6 +368,40 @@ class IncidentRepository:
             INCIDENTS.c.merged_into.is_(None),
         )
         return int(self.session.connection().execute(query).scalar_one())
+
+
+def _numbered(inc: Incident) -> list[tuple[tuple[str, int], ImpactedNode]]:
+    """The impact intervals of ``inc`` keyed by node and their position among that node's."""
+    seqs: dict[str, int] = {}
+    out = []
+    for i in inc.impacted:
+        seq = seqs[i.node] = seqs.get(i.node, -1) + 1
+        out.append(((i.node, seq), i))
+    return out
+
+
+def _symptom_row(incident_id: str, s: Symptom) -> dict[str, Any]:
+    return {
+        "incident_id": incident_id,
+        "fingerprint": s.fingerprint,
+        "node": s.node,
+        "reason": s.reason,
+        "since": s.since,
+        "until": s.until,
+    }
+
+
+def _impact_row(incident_id: str, node: str, seq: int, i: ImpactedNode) -> dict[str, Any]:
+    return {
+        "incident_id": incident_id,
+        "node": node,
+        "seq": seq,
+        "kind": i.kind,
+        "fraction": i.fraction,
+        "since": i.since,
+        "until": i.until,
+        "reason": i.reason,
+    }
 
 
 def _has_outage(*, customer: str | None = None, service: str | None = None) -> ColumnElement[bool]:
