@@ -562,3 +562,28 @@ def test_openapi_lists_the_event_and_incident_endpoints(api: TestClient) -> None
     assert "startsAt" in schema["properties"]["alerts"]["items"]["properties"]
     assert {"413", "422", "401", "403"} <= set(webhook_op["responses"])
     assert {t["name"] for t in document["tags"]} >= {"events", "incidents"}
+
+
+def test_a_configuration_loaded_later_is_used_at_once(
+    api: TestClient, auth: Tokens, network: Engine, tmp_path: Path
+) -> None:
+    printer = {
+        **alert("x", NOW - timedelta(minutes=5)),
+        "labels": {"alertname": "Jam", "instance": "printer-3:9100"},
+    }
+    assert send(api, auth, webhook(printer))["unmapped"] == 1
+
+    # The printer joins the catalog while the server runs: the shared engine rebuilds itself.
+    path = tmp_path / "more.yaml"
+    core = "  - {id: core-1, kind: router}\n"
+    more = NETWORK.replace(core, core + "  - {id: printer-3, kind: printer}\n")
+    path.write_text(more, encoding="utf-8")
+    result = load_config([path])
+    assert result.problems == []
+    with transaction(network) as session:
+        BundleRepository(session).save(result.bundle, result.files, now=NOW)
+
+    again = {**printer, "labels": {"alertname": "Offline", "instance": "printer-3:9100"}}
+    assert send(api, auth, webhook(again))["unmapped"] == 0
+    roots = {i["root"] for i in api.get("/api/v1/incidents", headers=auth["operator"]).json()}
+    assert "printer-3" in roots
