@@ -297,6 +297,7 @@ def instrument() -> Phases:
     phases.wrap("claim", service.EventEngine, "_claim")
     phases.wrap("map", NodeMapper, "map_all")
     phases.wrap("dedupe lookup", EventRepository, "existing_keys")
+    phases.wrap("insert new events", EventRepository, "add_new_events")
     phases.wrap("dedupe lookup", service.EventEngine, "_stored_keys")
     phases.wrap("correlate", Correlator, "process")
     phases.wrap("persist events", EventRepository, "add_events")

@@ -11,9 +11,12 @@ incidents when it starts), and serialises every batch and every lifecycle step w
 2. when the version found is not the one this engine wrote last (another process wrote, or an
    earlier transaction failed), or the configuration was loaded again (a new ``load_runs``
    row), rebuild the correlator from storage before going on;
-3. map events to nodes, drop those whose idempotency key is stored already (one query per
-   batch), correlate the rest, then write the new events, the alert states and incidents that
-   changed, the new transitions and the outages that changed — bulk statements only;
+3. map events to nodes; drop those whose idempotency key this engine stored recently (a
+   bounded in-memory set), insert the rest with ``ON CONFLICT DO NOTHING RETURNING key`` (the
+   primary key is the final guard: what it returns is new), correlate the new events, then
+   write the alert states that changed, the incident rows that changed (only the symptoms,
+   intervals and transitions that changed) and the outages that changed — bulk statements
+   only;
 4. commit. If anything fails the transaction rolls back and the engine forgets its in-memory
    state, so the next call rebuilds it from what was committed.
 
@@ -27,8 +30,9 @@ already batch-at-a-time with time as an argument, so nothing else changes.
 
 from __future__ import annotations
 
+import itertools
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -57,6 +61,8 @@ from servanda.storage.tables import EventEngineRow, LoadRunRow
 ENGINE_STATE: Table = EventEngineRow.__table__  # type: ignore[assignment]
 _ROW = 1
 _PRUNE_AT = 10_000
+RECENT_KEYS = 100_000
+"""How many recently stored idempotency keys an engine remembers (about 15 MB)."""
 
 LifecycleAction = Literal["acknowledge", "correct", "validate", "close", "reopen"]
 """The moves a person can make on an incident."""
@@ -121,8 +127,20 @@ class _Memory:
     """When ``stored`` holds more than this, forget incidents the correlator let go of."""
     outages: dict[str, int] = field(default_factory=dict)
     """Hash of the outages stored per incident."""
+    recent: dict[str, None] = field(default_factory=dict)
+    """Idempotency keys stored recently (at most :data:`RECENT_KEYS`, oldest first): events
+    with these keys are dropped without asking the database."""
     outage_inputs: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     """What the outages stored per incident were computed from (see :func:`_outage_inputs`)."""
+
+    def remember(self, keys: Iterable[str]) -> None:
+        """Add stored keys to :attr:`recent`, forgetting the oldest beyond the bound."""
+        recent = self.recent
+        recent.update(dict.fromkeys(keys))
+        excess = len(recent) - RECENT_KEYS
+        if excess > 0:
+            for key in list(itertools.islice(recent, excess)):
+                del recent[key]
 
 
 class EventEngine:
@@ -144,15 +162,17 @@ class EventEngine:
         """
         principal.require(Action.INGEST_EVENTS)
         with self._lock, self._writing(now) as (session, memory):
+            recent = memory.recent
             keyed: dict[str, Event] = {}
             for ev in memory.mapper.map_all(events):
-                keyed.setdefault(event_key(ev), ev)
-            repo = EventRepository(session)
-            stored = repo.existing_keys(keyed)
-            new = [(k, ev) for k, ev in keyed.items() if k not in stored]
+                key = event_key(ev)
+                if key not in recent:
+                    keyed.setdefault(key, ev)
+            stored = EventRepository(session).add_new_events(list(keyed.items()), now)
+            new = [(k, ev) for k, ev in keyed.items() if k in stored]
             changes = memory.correlator.process([ev for _, ev in new], now)
-            repo.add_events(new, now)
             self._persist(session, memory, changes, now)
+            memory.remember(keyed)
         return IngestResult(
             received=len(events),
             new=len(new),

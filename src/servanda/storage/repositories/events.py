@@ -117,24 +117,23 @@ class EventRepository:
 
     def add_events(self, events: Sequence[tuple[str, Event]], received_at: datetime) -> None:
         """Store ``(key, event)`` pairs; keys already stored are skipped by the database."""
-        rows = [
-            {
-                "key": key,
-                "fingerprint": ev.fingerprint,
-                "source": ev.source,
-                "labels": dict(ev.labels),
-                "status": ev.status.value,
-                "severity": ev.severity.value,
-                "starts_at": ev.starts_at,
-                "ends_at": ev.ends_at,
-                "summary": ev.summary,
-                "node": ev.node,
-                "generator_url": ev.generator_url,
-                "received_at": received_at,
-            }
-            for key, ev in events
-        ]
-        upsert(self.session, EVENTS, rows, ["key"], None)
+        upsert(self.session, EVENTS, _event_rows(events, received_at), ["key"], None)
+
+    def add_new_events(
+        self, events: Sequence[tuple[str, Event]], received_at: datetime
+    ) -> set[str]:
+        """Store ``(key, event)`` pairs whose key is not stored yet; returns the keys stored.
+
+        One statement (``INSERT … ON CONFLICT DO NOTHING RETURNING key``) both de-duplicates
+        against what is stored and stores the rest: no look-up beforehand.
+        """
+        rows = _event_rows(events, received_at)
+        if not rows:
+            return set()
+        connection = self.session.connection()
+        dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+        query = dialect.insert(EVENTS).on_conflict_do_nothing(index_elements=["key"])
+        return set(connection.execute(query.returning(EVENTS.c.key), rows).scalars())
 
     def unmapped(
         self, *, since: datetime | None = None, limit: int = 100, offset: int = 0
@@ -242,6 +241,26 @@ class EventRepository:
 _ALERT_UPDATE = (
     "record", "node", "status", "last_seen", "count", "flapping", "planned", "incident_id",
 )  # fmt: skip
+
+
+def _event_rows(events: Sequence[tuple[str, Event]], received_at: datetime) -> list[dict[str, Any]]:
+    return [
+        {
+            "key": key,
+            "fingerprint": ev.fingerprint,
+            "source": ev.source,
+            "labels": dict(ev.labels),
+            "status": ev.status.value,
+            "severity": ev.severity.value,
+            "starts_at": ev.starts_at,
+            "ends_at": ev.ends_at,
+            "summary": ev.summary,
+            "node": ev.node,
+            "generator_url": ev.generator_url,
+            "received_at": received_at,
+        }
+        for key, ev in events
+    ]
 
 
 def stored_event(row: Any) -> StoredEvent:
