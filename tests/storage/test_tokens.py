@@ -112,3 +112,20 @@ def test_listed_oldest_first_with_aware_times(tokens: TokenRepository, session: 
     assert all(t.created_at.utcoffset() == timedelta(0) for t in listed)
     stored = session.scalars(select(ApiTokenRow.created_at)).all()
     assert all(s.tzinfo is not None for s in stored)
+
+
+def test_last_use_is_recorded_once_a_minute(tokens: TokenRepository, session: Session) -> None:
+    """A busy client costs a read per request, not a write; the last use stays within a minute."""
+    token, plaintext = tokens.create(Role.INGEST, None, "alertmanager", NOW)
+    first = tokens.authenticate(plaintext, NOW + timedelta(seconds=5))
+    assert first is not None
+    assert first.last_used_at == NOW + timedelta(seconds=5)
+    again = tokens.authenticate(plaintext, NOW + timedelta(seconds=50))
+    assert again is not None
+    assert again.last_used_at == NOW + timedelta(seconds=5)
+    assert session.dirty == set()
+    later = tokens.authenticate(plaintext, NOW + timedelta(seconds=70))
+    assert later is not None
+    assert later.last_used_at == NOW + timedelta(seconds=70)
+    tokens.revoke(token.id, NOW + timedelta(seconds=71))
+    assert tokens.authenticate(plaintext, NOW + timedelta(seconds=72)) is None

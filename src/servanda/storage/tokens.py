@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -75,6 +75,9 @@ def hash_secret(secret: str) -> str:
 
 _DUMMY_HASH = hash_secret("")
 
+LAST_USE_RESOLUTION = timedelta(minutes=1)
+"""How precisely a token's last use is recorded."""
+
 
 class TokenRepository:
     """API tokens, in the caller's session and transaction (nothing is committed here)."""
@@ -114,7 +117,9 @@ class TokenRepository:
     def authenticate(self, plaintext: str, now: datetime) -> ApiToken | None:
         """The token ``plaintext`` proves, or None (unknown, wrong secret or revoked).
 
-        Records ``now`` as the token's last use.
+        Records ``now`` as the token's last use, at most once per :data:`LAST_USE_RESOLUTION`,
+        so a busy client (an Alertmanager posting every second) costs a read, not a write, per
+        request; revocation still takes effect at once.
         """
         parsed = parse_token(plaintext)
         if parsed is None:
@@ -125,8 +130,9 @@ class TokenRepository:
         matches = hmac.compare_digest(hash_secret(secret), stored)
         if row is None or not matches or row.revoked_at is not None:
             return None
-        row.last_used_at = now
-        self.session.flush()
+        if row.last_used_at is None or now - row.last_used_at >= LAST_USE_RESOLUTION:
+            row.last_used_at = now
+            self.session.flush()
         return _token(row)
 
     def revoke(self, token_id: str, now: datetime) -> bool:
