@@ -123,7 +123,7 @@ def test_last_use_is_recorded_once_a_minute(tokens: TokenRepository, session: Se
     again = tokens.authenticate(plaintext, NOW + timedelta(seconds=50))
     assert again is not None
     assert again.last_used_at == NOW + timedelta(seconds=5)
-    assert session.dirty == set()
+    assert not session.dirty
     later = tokens.authenticate(plaintext, NOW + timedelta(seconds=70))
     assert later is not None
     assert later.last_used_at == NOW + timedelta(seconds=70)
