@@ -18,9 +18,10 @@ from sqlalchemy import ColumnElement, String, Table, any_, bindparam, func, or_,
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from servanda.core.records import to_jsonable
+from servanda.core.records import adapter
 from servanda.events.incidents import Alert
 from servanda.events.model import Event, Severity, Status
+from servanda.storage.database import JSONText
 from servanda.storage.repositories.mapping import read
 from servanda.storage.tables import AlertRow, EventRow
 
@@ -185,10 +186,11 @@ class EventRepository:
 
     def save_alerts(self, alerts: Iterable[Alert]) -> int:
         """Upsert alert states by fingerprint; returns how many were written."""
+        dump = adapter(Alert).dump_json
         rows = [
             {
                 "fingerprint": a.fingerprint,
-                "record": to_jsonable(a),
+                "record": JSONText(dump(a).decode()),
                 "node": a.node,
                 "status": a.status.value,
                 "last_seen": a.last_seen,
