@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from servanda.core.records import adapter
 from servanda.events.incidents import Alert
 from servanda.events.model import Event, Severity, Status
-from servanda.storage.database import JSONText
+from servanda.storage.database import JSONText, json_dumps
 from servanda.storage.repositories.mapping import read
 from servanda.storage.tables import AlertRow, EventRow
 
@@ -128,12 +128,17 @@ class EventRepository:
         One statement (``INSERT … ON CONFLICT DO NOTHING RETURNING key``) both de-duplicates
         against what is stored and stores the rest: no look-up beforehand.
         """
-        rows = _event_rows(events, received_at)
-        if not rows:
+        if not events:
             return set()
         connection = self.session.connection()
-        dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-        query = dialect.insert(EVENTS).on_conflict_do_nothing(index_elements=["key"])
+        if connection.dialect.name == "postgresql":
+            # One statement of fixed text whatever the batch size (arrays, one per column):
+            # the server plans it once, and psycopg does not parse a long VALUES list.
+            columns = _event_columns(events, received_at)
+            found = connection.exec_driver_sql(_PG_INSERT_NEW, columns)
+            return {row[0] for row in found}
+        query = sqlite.insert(EVENTS).on_conflict_do_nothing(index_elements=["key"])
+        rows = _event_rows(events, received_at)
         return set(connection.execute(query.returning(EVENTS.c.key), rows).scalars())
 
     def unmapped(
@@ -243,6 +248,38 @@ class EventRepository:
 _ALERT_UPDATE = (
     "record", "node", "status", "last_seen", "count", "flapping", "planned", "incident_id",
 )  # fmt: skip
+
+
+_PG_INSERT_NEW = """
+INSERT INTO events (key, fingerprint, source, labels, status, severity, starts_at, ends_at,
+                    summary, node, generator_url, received_at)
+SELECT k, f, so, l::jsonb, st, se, sa, ea, su, n, g, %(received_at)s
+FROM unnest(%(key)s::text[], %(fingerprint)s::text[], %(source)s::text[], %(labels)s::text[],
+            %(status)s::text[], %(severity)s::text[], %(starts_at)s::timestamptz[],
+            %(ends_at)s::timestamptz[], %(summary)s::text[], %(node)s::text[],
+            %(generator_url)s::text[])
+     AS e(k, f, so, l, st, se, sa, ea, su, n, g)
+ON CONFLICT (key) DO NOTHING
+RETURNING key
+"""
+
+
+def _event_columns(events: Sequence[tuple[str, Event]], received_at: datetime) -> dict[str, Any]:
+    """The values of :data:`_PG_INSERT_NEW`: one list per column."""
+    return {
+        "key": [key for key, _ in events],
+        "fingerprint": [ev.fingerprint for _, ev in events],
+        "source": [ev.source for _, ev in events],
+        "labels": [json_dumps(dict(ev.labels)) for _, ev in events],
+        "status": [ev.status.value for _, ev in events],
+        "severity": [ev.severity.value for _, ev in events],
+        "starts_at": [ev.starts_at for _, ev in events],
+        "ends_at": [ev.ends_at for _, ev in events],
+        "summary": [ev.summary for _, ev in events],
+        "node": [ev.node for _, ev in events],
+        "generator_url": [ev.generator_url for _, ev in events],
+        "received_at": received_at,
+    }
 
 
 def _event_rows(events: Sequence[tuple[str, Event]], received_at: datetime) -> list[dict[str, Any]]:
