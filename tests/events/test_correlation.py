@@ -53,7 +53,7 @@ def ev(
     node: str | None,
     start: datetime,
     end: datetime | None = None,
-    severity: Severity = Severity.WARNING,
+    severity: Severity = Severity.CRITICAL,
     alertname: str = "Down",
 ) -> Event:
     return Event(

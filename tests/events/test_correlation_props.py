@@ -18,7 +18,7 @@ from servanda.catalog.graph import DependencyGraph
 from servanda.catalog.model import Component, Requirement, RequirementMode
 from servanda.events.correlate import Correlator
 from servanda.events.incidents import Incident
-from servanda.events.model import Event, Status
+from servanda.events.model import Event, Severity, Status
 
 T = datetime(2024, 4, 2, 10, 0, tzinfo=UTC)
 NAMES = [f"n{i}" for i in range(8)]
@@ -57,6 +57,7 @@ def streams(draw: st.DrawFn) -> list[Event]:
                     status=Status.FIRING,
                     starts_at=start,
                     node=node,
+                    severity=Severity.CRITICAL,
                 )
             )
         else:
@@ -70,6 +71,7 @@ def streams(draw: st.DrawFn) -> list[Event]:
                     starts_at=start,
                     ends_at=end,
                     node=node,
+                    severity=Severity.CRITICAL,
                 )
             )
     return events

@@ -9,7 +9,7 @@ from servanda.catalog.model import Component, Service, Subscription
 from servanda.config.bundle import Bundle
 from servanda.core.records import from_jsonable
 from servanda.events.correlate import Correlator
-from servanda.events.model import Event, Status
+from servanda.events.model import Event, Severity, Status
 from servanda.events.outages import Outage, outages
 
 T = datetime(2024, 4, 2, 10, 0, tzinfo=UTC)
@@ -24,6 +24,7 @@ def ev(fp: str, node: str, start: datetime, end: datetime | None = None) -> Even
         starts_at=start,
         ends_at=end,
         node=node,
+        severity=Severity.CRITICAL,
     )
 
 

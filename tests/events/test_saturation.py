@@ -8,7 +8,7 @@ from servanda.catalog.graph import DependencyGraph
 from servanda.catalog.model import Component
 from servanda.core.records import from_jsonable
 from servanda.events.correlate import Correlator
-from servanda.events.model import Event, Status
+from servanda.events.model import Event, Severity, Status
 from servanda.events.saturation import Ranked, saturation
 
 T = datetime(2024, 4, 2, 10, 0, tzinfo=UTC)
@@ -25,6 +25,7 @@ def ev(fp: str, node: str | None, minute: float, source: str = "am", name: str =
         status=Status.FIRING,
         starts_at=T + timedelta(minutes=minute),
         node=node,
+        severity=Severity.CRITICAL,
     )
 
 
@@ -62,6 +63,7 @@ def test_flapping_alerts_are_listed_and_empty_periods_are_zero() -> None:
                 starts_at=start,
                 ends_at=start + timedelta(minutes=1),
                 node="h1",
+                severity=Severity.CRITICAL,
             )
         )
     c.process(events, T + timedelta(minutes=6))

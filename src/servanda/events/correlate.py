@@ -12,11 +12,34 @@ Rules (defaults in :class:`CorrelationSettings`):
   resolved, its end time) to the alert; one that adds no new time is an exact duplicate and
   changes nothing (the same batch sent twice is a no-op). Otherwise ``count`` and ``last_seen``
   move. The latest time decides the status, whatever order observations arrive in.
+* **Severity.** Only an alert at or above ``down_severity`` (default ``minor``: critical,
+  major and minor) makes its node fail. One below it (``warning``, ``info``: disk 80 %, a
+  certificate expiring) is recorded and de-duplicated like any other, and correlated: on a
+  node down (or partly down) because of a root, the root's node included, it is a symptom of
+  that root's incident; otherwise the alerts below the threshold on a node make that node's
+  own incident (``below_down_severity``, state ``detected``, the severity of its alerts), which
+  takes nothing down (``impacted`` stays empty, so no outage) and resolves at the latest end of
+  its alerts. Such an incident is taken over like a provisional root when its node goes down
+  within the hold-down, and an alert of it still firing when its root recovers waits the
+  symptom grace, as symptoms do. Unmapped alerts count as failing whatever their severity.
 * **Order.** A batch is applied in event-time order (firing: ``starts_at``; resolved:
   ``ends_at``), one instant at a time; within an instant nodes that stop failing are handled
   first, then nodes that start, upstream before downstream. Time-based decisions (flapping
   quiet, symptom grace) are taken when the event clock or ``now`` passes their deadline, so
   replaying a history gives what live processing gave.
+* **Batches.** How the same events are cut into batches does not change the outcome, nor
+  does the order across batches of the ends (or starts) of one node's alerts within the
+  hold-down: a node stops failing at the latest end among its alerts, whichever came last;
+  an alert that started before its node's recovery, come late, continues the incident instead
+  of reopening it; an alert first seen resolved is correlated as the episode it reports; a
+  late symptom of a root that has recovered since joins that root's incident; a late root
+  takes over incidents (resolved ones too) of nodes it had down. Decisions already taken when
+  ``now`` passed a deadline are not revisited, and an alert whose start falls between other
+  nodes' events already applied is judged against the state they left.
+* **Ids.** An incident's id follows its root and the earliest start of its root alerts (see
+  :func:`~servanda.events.incidents.incident_id`), whatever order they came in: when an
+  earlier root alert arrives after the id was announced, the incident takes the new id and
+  the old one stays as a closed record ``merged_into`` it. A reopened incident keeps its id.
 * **Roots and symptoms.** A node that starts firing while it would be down anyway because of
   its requirements (fully, or partly through a requirement with a ``share``) is a *symptom*: its
   alerts join the incident of the root that takes it down (when several roots do, the one that
@@ -28,7 +51,8 @@ Rules (defaults in :class:`CorrelationSettings`):
   incidents stay on their own.
 * **Redundancy.** Requirements decide: one of two ``any_of`` uplinks down takes nothing down, so
   the incident impacts only the uplink and lists the nodes that lost their spare (``degraded``).
-* **Recovery.** When the root's alerts all resolve, the incident is resolved at the latest end.
+* **Recovery.** When the root's alerts all resolve, the incident is resolved at the latest end
+  among them.
   Symptom alerts that still fire are held for ``symptom_grace``; if they still fire then, their
   node becomes a root of its own incident, detected at the root's recovery time.
 * **Flapping.** See :mod:`servanda.events.flapping`: a flapping alert is held firing and stays
@@ -47,6 +71,7 @@ Rules (defaults in :class:`CorrelationSettings`):
 from __future__ import annotations
 
 import heapq
+from bisect import insort
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -67,7 +92,7 @@ from servanda.events.incidents import (
     Transition,
     incident_id,
 )
-from servanda.events.model import Event, Status
+from servanda.events.model import Event, Severity, Status
 from servanda.events.planned import MaintenanceLookup
 from servanda.events.working import (
     SEVERITIES,
@@ -87,6 +112,9 @@ _RANK = {s: i for i, s in enumerate(SEVERITIES)}
 _MAX_VISITS = 4
 """How often one node may be re-evaluated per change (guards against cycles)."""
 
+_QUIET, _DOWN, _BELOW = 0, 1, 2
+"""An alert's lane: not firing; firing at or above the down severity; firing below it."""
+
 
 @record
 class CorrelationSettings:
@@ -102,6 +130,9 @@ class CorrelationSettings:
     """Resolved alerts not seen for this long are forgotten (see :meth:`Correlator.tick`)."""
     flapping: FlapRule = FlapRule()
     """When an alert is flapping."""
+    down_severity: Severity = Severity.MINOR
+    """Alerts at or above this severity take their node down; those below it (by default
+    ``warning`` and ``info``) are recorded, de-duplicated and correlated, but take nothing down."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +209,7 @@ class _Batch:
         "reopened",
         "repeats",
         "resolved",
+        "soft",
         "stable",
         "touched",
         "unmapped",
@@ -187,6 +219,7 @@ class _Batch:
         self.alerts: dict[str, None] = {}
         self.touched: dict[str, None] = {}
         self.nodes: dict[str, datetime] = {}
+        self.soft: dict[str, datetime] = {}
         self.attach: list[AlertState] = []
         self.new: list[str] = []
         self.repeats: list[str] = []
@@ -237,6 +270,13 @@ class Correlator:
         self._firing: dict[str, set[str]] = {}
         self._status: dict[str, _Status] = {}
         self._down: set[str] = set()
+        self._down_rank = _RANK[self.settings.down_severity]
+        self._downing = frozenset(s for s in SEVERITIES if _RANK[s] <= self._down_rank)
+        self._ended: dict[str, datetime] = {}
+        self._covered: dict[str, list[str]] = {}
+        self._soft: dict[str, set[str]] = {}
+        self._below: dict[str, str] = {}
+        self._last_below: dict[str, str] = {}
         self._roots: dict[str, str] = {}
         self._incidents: dict[str, IncidentWork] = {}
         self._last_by_root: dict[str, str] = {}
@@ -332,16 +372,22 @@ class Correlator:
             w = IncidentWork.from_record(rec)
             self._incidents[w.id] = w
             if w.live:
-                self._roots[w.root] = w.id
-            last = self._last_by_root.get(w.root)
+                (self._below if w.below else self._roots)[w.root] = w.id
+            by_root = self._last_below if w.below else self._last_by_root
+            last = by_root.get(w.root)
             if last is None or self._incidents[last].detected_at <= w.detected_at:
-                self._last_by_root[w.root] = w.id
+                by_root[w.root] = w.id
         for arec in state.alerts:
             a = AlertState.from_record(arec)
             a.rec = arec
             self._alerts[a.fp] = a
-            if a.firing:
+            lane = self._lane(a)
+            if lane == _DOWN:
                 self._firing.setdefault(a.key, set()).add(a.fp)
+            elif lane == _BELOW:
+                self._soft.setdefault(a.key, set()).add(a.fp)
+            if lane != _DOWN and a.ends and a.ends[-1] > self._ended.get(a.key, _EPOCH):
+                self._ended[a.key] = a.ends[-1]
             if a.flapping:
                 self._schedule(a.latest + self._rule.quiet, "f", a.fp)
             if a.grace_until is not None and a.firing:
@@ -374,10 +420,10 @@ class Correlator:
             a.count = a.add(ev.starts_at, end)
             a.planned = self._maintenance.is_planned(a.node, a.episode_start())
             batch.new.append(a.fp)
-            was_firing = False
+            before, is_new = _QUIET, True
             episode = a.episode_start()
         else:
-            was_firing = a.firing
+            before, is_new = self._lane(a), False
             episode = a.episode_start()
             added = a.add(ev.starts_at, end)
             if not added:
@@ -389,9 +435,17 @@ class Correlator:
                 a.planned = self._maintenance.is_planned(a.node, a.episode_start())
         latest = a.latest
         a.first_seen = min(a.first_seen, ev.starts_at)
-        if latest >= a.last_seen:
-            a.last_seen = latest
+        # The observation with the latest time decides severity and summary, whatever order
+        # they arrive in; at one instant, the most severe wins.
+        told = ev.starts_at if end is None else end
+        if (
+            is_new
+            or told > a.last_seen
+            or (told == a.last_seen and _RANK[ev.severity] < _RANK[a.severity])
+        ):
             a.severity, a.summary = ev.severity, ev.summary or a.summary
+        if latest > a.last_seen:
+            a.last_seen = latest
         if a.incident is not None and (w := self._incidents.get(a.incident)) is not None:
             rank = _RANK[a.severity]
             if rank < w.severity:
@@ -409,9 +463,29 @@ class Correlator:
         a.prune(self._rule)
         a.rec = None
         batch.alerts[a.fp] = None
-        self._firing_changed(a, was_firing)
-        if was_firing and a.firing and a.incident is not None and a.episode_start() != episode:
+        if before == _QUIET and a.incident is None and not a.firing and end is not None:
+            before = self._transient(a, end)
+        self._firing_changed(a, before)
+        if before and a.firing and a.incident is not None and a.episode_start() != episode:
             self._episode_moved(a)
+
+    def _transient(self, a: AlertState, end: datetime) -> int:
+        """An alert never seen firing arrives resolved: it fired from its start to ``end``.
+
+        It is correlated as if its firing had come first, so that its outcome does not depend
+        on whether the firing observation arrived before, after, or never. Returns the lane
+        it fired in (the caller then resolves it).
+        """
+        if end <= a.starts[-1]:
+            return _QUIET
+        a.ends.remove(end)
+        try:
+            lane = self._lane(a)
+            self._firing_changed(a, _QUIET)
+            self._reconcile()
+        finally:
+            insort(a.ends, end)
+        return lane
 
     def _episode_moved(self, a: AlertState) -> None:
         """A late observation moved the start of a firing alert's episode."""
@@ -426,30 +500,77 @@ class Correlator:
             )
         self._touch(w)
 
-    def _firing_changed(self, a: AlertState, was_firing: bool) -> None:
-        firing = a.firing
-        if firing == was_firing:
-            if firing and a.incident is None and a.key not in self._batch.nodes:
-                self._batch.attach.append(a)
-            return
+    def _lane(self, a: AlertState) -> int:
+        """Whether an alert fires, and if so whether it takes its node down."""
+        if not a.firing:
+            return _QUIET
+        return _DOWN if a.severity in self._downing or a.node is None else _BELOW
+
+    def _firing_changed(self, a: AlertState, before: int) -> None:
+        after = self._lane(a)
         batch = self._batch
-        fps = self._firing.get(a.key)
-        if firing:
+        if after == before:
+            if after == _DOWN:
+                if a.incident is None and a.key not in batch.nodes:
+                    batch.attach.append(a)
+            elif after == _BELOW and a.key not in batch.soft:
+                batch.soft[a.key] = a.episode_start()
+            return
+        end = a.ends[-1] if after == _QUIET and a.ends else a.latest
+        if after == _QUIET:
+            self._resolve_alert(a, end)
+        if before == _BELOW:
+            soft = self._soft[a.key]
+            soft.discard(a.fp)
+            if not soft:
+                del self._soft[a.key]
+            batch.soft.setdefault(a.key, end)
+        elif before == _DOWN:
+            self._stopped(a, end)
+        if after == _BELOW:
+            self._soft.setdefault(a.key, set()).add(a.fp)
+            batch.soft.setdefault(a.key, a.episode_start())
+        elif after == _DOWN:
+            fps = self._firing.get(a.key)
             if fps is None:
                 self._firing[a.key] = {a.fp}
-                batch.nodes.setdefault(a.key, a.episode_start())
+                start = a.episode_start()
+                ended = self._ended.get(a.key)
+                if ended is not None and start > ended:
+                    del self._ended[a.key]  # a new episode, not a late part of the last one
+                batch.nodes.setdefault(a.key, start)
             else:
                 fps.add(a.fp)
                 batch.attach.append(a)
-            return
-        end = a.ends[-1] if a.ends else a.latest
-        self._resolve_alert(a, end)
+
+    def _stopped(self, a: AlertState, end: datetime) -> None:
+        """An alert stopped taking its node down at ``end``.
+
+        The node stops failing when its last such alert does, at the latest end among them
+        (``_ended`` remembers the ends of the others), whatever order the ends arrived in.
+        """
+        key = a.key
+        ended = self._ended.get(key)
+        if ended is None or end > ended:
+            self._ended[key] = ended = end
+        fps = self._firing.get(key)
         if fps is not None:
             fps.discard(a.fp)
             if not fps:
-                del self._firing[a.key]
-                prior = batch.nodes.get(a.key)
-                batch.nodes[a.key] = end if prior is None else max(prior, end)
+                del self._firing[key]
+                batch = self._batch
+                prior = batch.nodes.get(key)
+                batch.nodes[key] = ended if prior is None else max(prior, ended)
+            elif key not in self._batch.nodes:
+                again = min(self._alerts[fp].episode_start() for fp in fps)
+                if again > ended:
+                    # A late alert shows the node recovered at ``ended`` and failed again when
+                    # the alerts still firing started: as if the events had come in order.
+                    del self._firing[key]
+                    self._node_left(key, ended)
+                    self._firing[key] = fps
+                    del self._ended[key]
+                    self._node_joined(key, again)
 
     def _resolve_alert(self, a: AlertState, end: datetime) -> None:
         a.grace_until = None
@@ -483,6 +604,12 @@ class Correlator:
                 st = self._status.get(a.key)
                 if a.firing and st is not None and st.owner is not None:
                     self._attach(a, a.episode_start())
+                elif a.firing and a.incident is None and a.key in self._pending:
+                    self._late_symptom(a.key, [a.fp])
+        if batch.soft:
+            soft, batch.soft = batch.soft, {}
+            for node in sorted(soft):
+                self._soft_follow(node, soft[node])
 
     def _firing_since(self, node: str) -> datetime:
         """Earliest start of the node's firing alerts (far future when none fire)."""
@@ -502,12 +629,21 @@ class Correlator:
             if not ivs or ivs[-1].until is not None or ivs[-1].since != old:
                 continue
             ivs[-1].since, ivs[-1].rec = new, None
+            # Earlier intervals of the node (partly down before) give way to this one.
+            for iv in ivs[:-1]:
+                if iv.until is not None and iv.until > new:
+                    iv.until, iv.rec = max(new, iv.since), None
+            ivs[:-1] = [iv for iv in ivs[:-1] if iv.until is None or iv.until > iv.since]
             for d in self._dependents.get(n, ()):
-                if d not in seen and d in self._down:
+                if d not in seen and (d in self._down or self._partly(d)):
                     seen.add(d)
                     todo.append(d)
         w.intervals_changed()
         self._touch(w)
+
+    def _partly(self, node: str) -> bool:
+        st = self._status.get(node)
+        return st is not None and st.fraction > 0
 
     def _node_joined(self, node: str, at: datetime) -> None:
         self._refresh([node], at)
@@ -522,7 +658,8 @@ class Correlator:
                 self._attach(self._alerts[fp], at)
 
     def _node_left(self, node: str, at: datetime) -> None:
-        self._pending.pop(node, None)
+        if node not in self._soft:  # alerts below the down severity may still wait
+            self._pending.pop(node, None)
         inc_id = self._roots.pop(node, None)
         if inc_id is not None:
             w = self._incidents[inc_id]
@@ -530,7 +667,7 @@ class Correlator:
             w.note(at, f"{_name(w)} recovered")
             self._batch.resolved.append(w.id)
             self._touch(w)
-            grace = self.settings.symptom_grace
+            grace = self._detach_after(w, at)
             for s in w.symptoms.values():
                 held = self._alerts.get(s.fp)
                 if held is not None and held.firing and held.incident == w.id:
@@ -539,6 +676,21 @@ class Correlator:
                     self._batch.alerts[held.fp] = None
                     self._schedule(at + grace, "g", held.key)
         self._refresh([node], at)
+
+    def _detach_after(self, w: IncidentWork, at: datetime) -> timedelta:
+        """Symptom alerts that started after their root recovered at ``at`` (they arrived
+        before the news of the recovery) were never its symptoms: they leave it. Returns the
+        symptom grace."""
+        late = [s for s in w.symptoms.values() if s.since > at and s.until is None]
+        for s in late:
+            a = self._alerts.get(s.fp)
+            if a is not None and a.incident == w.id:
+                w.drop_symptom(s.fp)
+                a.incident, a.grace_until, a.rec = None, None, None
+                self._batch.alerts[a.fp] = None
+                if a.key in self._firing:
+                    self._batch.attach.append(a)
+        return self.settings.symptom_grace
 
     def _advance(self, now: datetime) -> None:
         """Take decisions whose deadline is at or before ``now``."""
@@ -572,32 +724,43 @@ class Correlator:
         st = self._status.get(key)
         if key in self._firing and (st is None or st.owner is None) and key not in self._roots:
             self._make_root(key, since, split=True)
+        if key in self._soft:
+            self._soft_follow(key, since, split=True)
 
     def _make_root(self, node: str, at: datetime, split: bool = False) -> None:
         self._pending.pop(node, None)
         w = self._reopenable(node, at)
-        if w is not None:
+        if w is not None and w.resolved_at is not None and at <= w.resolved_at:
+            # An alert that started before the recovery arrived late: the root never recovered.
+            self._unresolve(w, at)
+        elif w is not None:
             w.resolved_at = None
             w.corrected_at = w.validated_at = w.closed_at = None
             w.reopen_count += 1
             w.note(at, f"{_name(w)} failed again at {when(at)}", IncidentState.DETECTED)
             w.root_since = at
             self._batch.reopened.append(w.id)
+            w.floor = at
         else:
-            key = node if not node.startswith(UNMAPPED) else "unmapped:" + node[len(UNMAPPED) :]
-            new_id = incident_id(key, at)
-            n = 2
-            while new_id in self._incidents:
-                new_id, n = f"{incident_id(key, at)}-{n}", n + 1
-            w = IncidentWork(new_id, node, at)
+            w = IncidentWork("", node, at)
+            w.id = new_id = self._new_id(w)
             self._incidents[new_id] = w
             w.transitions.append(_opening(w, at))
             self._batch.opened.append(new_id)
-        w.floor = at if split or w.reopen_count else _EPOCH
+            w.floor = at if split else _EPOCH
         self._roots[node] = w.id
         self._last_by_root[node] = w.id
         self._touch(w)
         self._refresh([node], at)
+
+    def _unresolve(self, w: IncidentWork, at: datetime) -> None:
+        """The incident's root turns out to have been failing without a break: undo its
+        recovery (its intervals carry on, see :meth:`_open_interval`)."""
+        w.note(at, f"{_name(w)} did not recover: an alert that started at {when(at)} came late")
+        w.resolved_at = None
+        batch = self._batch
+        if w.id in batch.resolved:
+            batch.resolved.remove(w.id)
 
     def _reopenable(self, node: str, at: datetime) -> IncidentWork | None:
         last = self._last_by_root.get(node)
@@ -663,10 +826,11 @@ class Correlator:
                 if (
                     node in self._firing
                     and node not in self._roots
-                    and node not in self._pending
+                    and not self._held(node)
                     and (st is None or st.owner is None)
+                    and not self._late_symptom(node, sorted(self._firing[node]))
                 ):
-                    self._make_root(node, at)
+                    self._make_root(node, max(at, self._firing_since(node)))
 
     def _reexplain(self, node: str, st: _Status, impact: Impact | None) -> None:
         """Keep the reason of a node's open interval true when its causes change."""
@@ -748,13 +912,167 @@ class Correlator:
                 if n == node:
                     moving.reason, moving.rec = impact.explain(), None
                 dst.impacts.setdefault(n, []).append(moving)
+                self._cover(n, dst.id)
                 ivs[-1] = Interval(n, moving.kind, moving.since, moving.fraction, moving.reason)
                 ivs[-1].until = max(at, moving.since)
+        # The node is down because of the root since the root took it down, if that is
+        # earlier than its own failure (as when the events come in order).
+        mine = dst.impacts.get(node)
+        since = max(at, self._earliest(dst))
+        if mine and mine[-1].until is None and since < mine[-1].since:
+            own = mine[-1]
+            if impact.fraction >= own.fraction:
+                self._pull_back(dst, node, own.since, since)
+            else:
+                mine.insert(
+                    len(mine) - 1,
+                    Interval(node, own.kind, since, impact.fraction, own.reason, own.since),
+                )
         src.intervals_changed()
         dst.intervals_changed()
+        self._adopt_ended(src, dst, impact)
         self._batch.merged.append((src.id, dst.id))
         self._touch(src)
         self._touch(dst)
+
+    def _held(self, node: str) -> bool:
+        """The node's alerts wait for the grace after their root recovered (an alert that
+        started before that recovery, come late, does not wait: it belongs to that time)."""
+        since = self._pending.get(node)
+        if since is None:
+            return False
+        return not any(
+            (a := self._alerts[fp]).incident is None and a.episode_start() <= since
+            for fp in self._firing.get(node, ())
+        )
+
+    def _adopt_ended(self, src: IncidentWork, dst: IncidentWork, impact: Impact | None) -> None:
+        """Alerts of ``src`` that no longer fire become ended symptoms of ``dst``, which took
+        it over (those still firing are re-attached as their nodes are re-evaluated)."""
+        moved = [
+            SymptomInfo(fp, a.key, a.episode_start(), impact, dst.root, dst.root_since)
+            for fp in sorted(src.root_fps)
+            if (a := self._alerts.get(fp)) is not None and a.incident == src.id and not a.firing
+        ]
+        moved += [
+            SymptomInfo(s.fp, s.node, s.since, s.impact, dst.root, dst.root_since)
+            for s in src.symptoms.values()
+            if (a := self._alerts.get(s.fp)) is not None and a.incident == src.id and not a.firing
+        ]
+        for info in moved:
+            a = self._alerts[info.fp]
+            if a.ends:
+                info.until = a.ends[-1]
+            dst.put_symptom(info)
+            dst.severity = min(dst.severity, _RANK[a.severity])
+            a.incident, a.rec = dst.id, None
+            self._batch.alerts[a.fp] = None
+
+    def _cover(self, node: str, inc_id: str) -> None:
+        """Remember that incident ``inc_id`` had ``node`` down (see :meth:`_late_symptom`)."""
+        covered = self._covered.get(node)
+        if covered is None:
+            self._covered[node] = [inc_id]
+        elif covered[-1] != inc_id and inc_id not in covered:
+            covered.append(inc_id)
+
+    def _late_symptom(self, node: str, fps: Sequence[str], below: bool = False) -> bool:
+        """A node starts firing, late, at a time a root that has recovered since had it down
+        (or shortly before, within the hold-down, while nobody acted on the root's incident):
+        its alerts are symptoms of that root's incident, held for the grace from the root's
+        recovery, as if they had come in order. Alerts ``below`` the down severity are late
+        symptoms of the node's own recovered incident too."""
+        covered = self._covered.get(node)
+        if not covered:
+            return False
+        start = min(self._alerts[fp].episode_start() for fp in fps)
+        hold_down = self.settings.hold_down
+        for inc_id in reversed(covered):
+            w = self._incidents.get(inc_id)
+            if w is None or w.resolved_at is None or w.merged_into is not None:
+                continue
+            if w.root == node and not below:
+                continue
+            early = w.root_since - hold_down if w.state is IncidentState.DETECTED else None
+            iv = next(
+                (
+                    iv
+                    for iv in w.impacts.get(node, ())
+                    if iv.until is not None
+                    and start <= iv.until
+                    and (iv.since <= start or (early is not None and start >= early))
+                ),
+                None,
+            )
+            if iv is None or iv.until is None:
+                continue
+            end = iv.until
+            if start < iv.since and not below:  # it failed on its own first: down since then
+                iv.since, iv.rec = max(start, self._earliest(w)), None
+                w.intervals_changed()
+            if iv.fraction < 1.0 and not below and start < end:
+                # Its own alerts make it fully down from their start.
+                if start <= iv.since:
+                    iv.fraction, iv.rec = 1.0, None
+                else:
+                    ivs = w.impacts[node]
+                    whole = Interval(node, iv.kind, start, 1.0, iv.reason, end)
+                    iv.until, iv.rec = start, None
+                    ivs.insert(ivs.index(iv) + 1, whole)
+                w.intervals_changed()
+            grace = end + self.settings.symptom_grace
+            for fp in fps:
+                a = self._alerts[fp]
+                a.rec = None
+                a.incident, a.grace_until = w.id, grace
+                w.severity = min(w.severity, _RANK[a.severity])
+                w.put_symptom(SymptomInfo(fp, node, a.episode_start(), None, w.root, w.root_since))
+                self._batch.alerts[fp] = None
+            self._pending[node] = end
+            self._schedule(grace, "g", node)
+            self._touch(w)
+            return True
+        return False
+
+    def _take_over_resolved(self, node: str, inc_id: str, at: datetime) -> None:
+        """A root now owns ``node``: an incident of the node that resolved after the root
+        failed, and was detected within the hold-down before, is taken over as if the root's
+        alerts had come first (its alerts become symptoms)."""
+        dst = self._incidents[inc_id]
+        for by_root in (self._last_by_root, self._last_below):
+            src_id = by_root.get(node)
+            src = self._incidents.get(src_id) if src_id else None
+            if (
+                src is None
+                or src is dst
+                or src.resolved_at is None
+                or src.merged_into is not None
+                or src.reopen_count
+                or src.state is not IncidentState.DETECTED
+                or src.resolved_at <= dst.root_since
+                or src.detected_at < dst.root_since - self.settings.hold_down
+            ):
+                continue
+            src.merged_into = dst.id
+            src.note(
+                at,
+                f"merged into {dst.id}: {node} depends on {dst.root}, "
+                f"down since {when(dst.root_since)}",
+                IncidentState.CLOSED,
+            )
+            dst.merged_from.append(src.id)
+            dst.note(at, f"took over {src.id}: {node} is a symptom of {dst.root}")
+            dst.severity = min(dst.severity, src.severity)
+            st = self._status.get(node)
+            self._adopt_ended(src, dst, st.impact if st is not None and node != dst.root else None)
+            for n, ivs in src.impacts.items():
+                for iv in ivs:
+                    _fold(dst.impacts.setdefault(n, []), iv)
+                self._cover(n, dst.id)
+            dst.intervals_changed()
+            self._batch.merged.append((src.id, dst.id))
+            self._touch(src)
+            self._touch(dst)
 
     def _follow(self, node: str, old: _Status | None, new: _Status | None, at: datetime) -> None:
         """Move intervals and alerts after ``node``'s status changed."""
@@ -768,21 +1086,24 @@ class Correlator:
                 self._touch_above(d)
         if new is not None:
             new.incident = new_inc
+            if new_inc is not None and new_inc != old_inc:
+                self._take_over_resolved(node, new_inc, at)
         same_interval = old is not None and new is not None and old.fraction == new.fraction
         if old_inc != new_inc or not same_interval:
             if old_inc is not None:
                 self._close_interval(old_inc, node, at)
             if new_inc is not None and new is not None:
                 self._open_interval(new_inc, node, new, at)
-        if new is None or node not in self._firing:
-            return
-        if new.owner is None:
-            if node not in self._pending:
-                self._orphans.append(node)
-            return
-        self._pending.pop(node, None)
-        for fp in sorted(self._firing[node]):
-            self._attach(self._alerts[fp], at)
+        if new is not None and node in self._firing:
+            if new.owner is None:
+                if not self._held(node):
+                    self._orphans.append(node)
+            else:
+                self._pending.pop(node, None)
+                for fp in sorted(self._firing[node]):
+                    self._attach(self._alerts[fp], at)
+        if node in self._soft:
+            self._soft_follow(node, at)
 
     def _touch_above(self, node: str) -> None:
         for m in self._needs.get(node, ()):
@@ -797,6 +1118,10 @@ class Correlator:
             iv = ivs[-1]
             if at <= iv.since:
                 ivs.pop()  # opened and closed at one instant: it never lasted
+                prev = ivs[-1] if ivs else None
+                if prev is not None and prev.until is not None and prev.until > at:
+                    # Late news: it was no longer down because of this incident from ``at``.
+                    prev.until, prev.rec = max(at, prev.since), None
                 if not ivs:
                     del w.impacts[node]
             else:
@@ -815,14 +1140,39 @@ class Correlator:
         reason = f"{node} failed" if own else _explain(st.impact, node)
         kind = self._kind.get(node, "node")
         since = max(min(at, self._firing_since(node)), self._earliest(w))
+        last = ivs[-1] if ivs else None
+        if last is not None and last.until is not None and last.until >= since:
+            # It went down again before (or when) the last interval ended, as late events
+            # show: one interval carries on, whatever order the events arrived in.
+            if last.fraction == st.fraction:
+                if since < last.since:
+                    before = ivs[-2].until if len(ivs) > 1 else None
+                    last.since = since if before is None else max(since, min(before, last.since))
+                last.until, last.rec = None, None
+                w.intervals_changed()
+                self._touch(w)
+                return
+            since = last.until
         ivs.append(Interval(node, kind, since, st.fraction, reason))
+        self._cover(node, w.id)
         w.intervals_changed()
         self._touch(w)
 
     def _attach(self, a: AlertState, at: datetime) -> None:
         st = self._status[a.key]
         assert st.owner is not None
-        inc_id = self._roots[st.owner]
+        self._join(a, self._roots[st.owner], at, st.owner == a.key, st.impact, st.owner)
+
+    def _join(
+        self,
+        a: AlertState,
+        inc_id: str,
+        at: datetime,
+        as_root: bool,
+        impact: Impact | None,
+        owner: str,
+    ) -> None:
+        """Make ``a`` a root alert or a symptom of incident ``inc_id``."""
         if a.incident == inc_id:
             same = self._incidents[inc_id]
             again = same.symptoms.get(a.fp)
@@ -832,6 +1182,9 @@ class Correlator:
                 )
                 same.put_symptom(renewed)
                 self._touch(same)
+            if a.grace_until is not None:
+                a.grace_until, a.rec = None, None
+                self._batch.alerts[a.fp] = None
             return
         old = self._incidents.get(a.incident) if a.incident else None
         if old is not None and old.merged_into is None:
@@ -844,28 +1197,157 @@ class Correlator:
                 old.root_fps.discard(a.fp)
             self._touch(old)
         w = self._incidents[inc_id]
-        if st.owner == a.key:
+        if as_root:
             w.root_fps.add(a.fp)
             w.unplanned = w.unplanned or not a.planned
             self._earlier_root(w, a.episode_start())
         else:
             start = a.episode_start()
-            w.put_symptom(SymptomInfo(a.fp, a.key, start, st.impact, st.owner, w.root_since))
+            w.put_symptom(SymptomInfo(a.fp, a.key, start, impact, owner, w.root_since))
             w.detected_at = min(w.detected_at, max(start, self._earliest(w)))
+            ivs = w.impacts.get(a.key)
+            if ivs and start < ivs[-1].since and ivs[-1].until is None:
+                # Its node failed on its own before the root took it down: down since then.
+                since = max(start, self._earliest(w))
+                if since < ivs[-1].since and self._lane(a) == _DOWN:
+                    self._pull_back(w, a.key, ivs[-1].since, since)
         w.severity = min(w.severity, _RANK[a.severity])
-        a.incident, a.grace_until, a.rec = inc_id, None, None
+        a.incident, a.grace_until, a.rec = w.id, None, None
         self._batch.alerts[a.fp] = None
         self._touch(w)
+
+    # -- alerts below the down severity --------------------------------------------------------
+
+    def _soft_follow(self, node: str, at: datetime, split: bool = False) -> None:
+        """Place the alerts below the down severity that fire on ``node``.
+
+        On a node down (or partly down) because of a root they are symptoms of that root's
+        incident (on the root's own node too). Otherwise they make the node's own incident,
+        which takes nothing down; it is taken over like a provisional root when the node goes
+        down within the hold-down, and resolves when its last alert does. While the node's
+        root has recovered and the grace runs, they stay where they are.
+        """
+        fps = sorted(self._soft.get(node, ()))
+        st = self._status.get(node)
+        target = self._roots.get(st.owner) if st is not None and st.owner is not None else None
+        own_id = self._below.get(node)
+        if own_id is not None:
+            own = self._incidents[own_id]
+            if target is not None and self._below_mergeable(own, target):
+                self._merge_below(node, own, target, at)
+            elif fps:
+                target = own_id
+            else:
+                self._resolve_below(node, own, at)
+        if not fps:
+            return
+        if target is None:
+            if node in self._pending:
+                late = [fp for fp in fps if self._alerts[fp].incident is None]
+                if late:
+                    self._late_symptom(node, late, below=True)
+                return
+            if own_id is None and not split and self._late_symptom(node, fps, below=True):
+                return
+            target = self._open_below(node, fps, at if split else None)
+            as_root, owner, impact = True, node, None
+        elif target == own_id:
+            as_root, owner, impact = True, node, None
+        else:
+            assert st is not None
+            assert st.owner is not None
+            as_root, owner = False, st.owner
+            impact = None if st.owner == node else st.impact
+            if node not in self._firing:
+                self._pending.pop(node, None)
+        for fp in fps:
+            a = self._alerts[fp]
+            self._join(a, target, at, as_root, impact, owner)
+            target = a.incident or target  # the id follows the earliest root alert
+
+    def _below_mergeable(self, w: IncidentWork, into: str) -> bool:
+        target = self._incidents[into]
+        return (
+            w.state is IncidentState.DETECTED
+            and w.detected_at >= target.root_since - self.settings.hold_down
+        )
+
+    def _open_below(self, node: str, fps: Sequence[str], floor: datetime | None) -> str:
+        """The node's incident for alerts below the down severity (new, reopened or carried
+        on), with its root time at the earliest start among ``fps``."""
+        at = min(self._alerts[fp].episode_start() for fp in fps)
+        if floor is not None:
+            at = max(at, floor)
+        last = self._last_below.get(node)
+        w = self._incidents.get(last) if last else None
+        if w is not None and (w.resolved_at is None or w.merged_into is not None):
+            w = None
+        if w is not None and w.resolved_at is not None:
+            ref = max(w.resolved_at, w.closed_at or w.resolved_at)
+            if at - ref > self.settings.reopen_window:
+                w = None
+        if w is not None and w.resolved_at is not None and at <= w.resolved_at:
+            self._unresolve(w, at)
+        elif w is not None:
+            w.resolved_at = None
+            w.corrected_at = w.validated_at = w.closed_at = None
+            w.reopen_count += 1
+            w.note(at, f"{node}: alert(s) below the down severity again", IncidentState.DETECTED)
+            w.root_since = w.floor = at
+            self._batch.reopened.append(w.id)
+        else:
+            w = IncidentWork("", node, at)
+            w.below = True
+            w.id = new_id = self._new_id(w)
+            w.floor = at if floor is not None else _EPOCH
+            self._incidents[new_id] = w
+            w.transitions.append(_opening(w, at))
+            self._batch.opened.append(new_id)
+        self._below[node] = self._last_below[node] = w.id
+        self._touch(w)
+        return w.id
+
+    def _resolve_below(self, node: str, w: IncidentWork, at: datetime) -> None:
+        """No alert of the node's low-severity incident fires any more: it resolves at the
+        latest end among them."""
+        ends = [
+            a.ends[-1]
+            for fp in w.root_fps
+            if (a := self._alerts.get(fp)) is not None and a.ends and not a.firing
+        ]
+        w.resolved_at = max(ends, default=at)
+        w.note(w.resolved_at, f"{node}: alert(s) below the down severity resolved")
+        del self._below[node]
+        self._batch.resolved.append(w.id)
+        self._touch(w)
+
+    def _merge_below(self, node: str, src: IncidentWork, into: str, at: datetime) -> None:
+        """The node went down within the hold-down: its low-severity incident is taken over."""
+        dst = self._incidents[into]
+        del self._below[node]
+        src.merged_into = dst.id
+        src.note(
+            at,
+            f"merged into {dst.id}: {node} is down because of {dst.root}, "
+            f"since {when(dst.root_since)}",
+            IncidentState.CLOSED,
+        )
+        dst.merged_from.append(src.id)
+        dst.note(at, f"took over {src.id}: its alerts on {node} are symptoms of {dst.root}")
+        dst.severity = min(dst.severity, src.severity)
+        st = self._status.get(node)
+        self._adopt_ended(src, dst, st.impact if st is not None and node != dst.root else None)
+        self._batch.merged.append((src.id, dst.id))
+        self._touch(src)
+        self._touch(dst)
 
     def _earliest(self, w: IncidentWork) -> datetime:
         """How far back an alert of the incident may move its start (see the hold-down)."""
         return max(w.floor, w.root_since - self.settings.hold_down)
 
     def _earlier_root(self, w: IncidentWork, start: datetime) -> None:
-        """A root alert that started before the incident's root time moves it back.
-
-        The id stays: it was announced when the incident opened.
-        """
+        """A root alert that started before the incident's root time moves it back, and with
+        it the id (see :meth:`_reidentify`) unless the incident reopened since."""
         start = max(start, w.floor)
         if start >= w.root_since:
             return
@@ -877,9 +1359,86 @@ class Correlator:
             if iv is not None and iv.until is None and iv.since == old:
                 iv.since, iv.rec = start, None
         w.intervals_changed()
+        if w.reopen_count == 0 and w.merged_into is None:
+            self._reidentify(w, old)
+        if w.live and not w.below:
+            # Incidents of nodes it holds that ended after its new root time are its own.
+            for n in sorted(w.open_nodes()):
+                if n != w.root:
+                    self._take_over_resolved(n, w.id, start)
         if self._roots.get(w.root) == w.id:
             # The root now counts as failing earlier: nodes below may change owner.
             self._refresh(self._dependents.get(w.root, ()), start)
+
+    def _new_id(self, w: IncidentWork) -> str:
+        """The id of ``w`` from its root's key and root time (suffixed if already taken)."""
+        if w.below:
+            key = "below:" + w.root
+        elif w.root.startswith(UNMAPPED):
+            key = "unmapped:" + w.root[len(UNMAPPED) :]
+        else:
+            key = w.root
+        base = new_id = incident_id(key, w.root_since)
+        n = 2
+        while new_id in self._incidents and self._incidents[new_id] is not w:
+            new_id, n = f"{base}-{n}", n + 1
+        return new_id
+
+    def _reidentify(self, w: IncidentWork, was: datetime) -> None:
+        """Keep the id a function of the earliest root alert, whatever order alerts came in.
+
+        An id not yet announced (opened in this batch) just changes. An announced one stays
+        as a closed record taken over by the new id, as a merged incident is.
+        """
+        new_id = self._new_id(w)
+        old_id = w.id
+        if new_id == old_id:
+            return
+        batch = self._batch
+        announced = old_id not in batch.opened
+        del self._incidents[old_id]
+        w.id, w.rec = new_id, None
+        self._incidents[new_id] = w
+        for by_root in (self._roots, self._below, self._last_by_root, self._last_below):
+            if by_root.get(w.root) == old_id:
+                by_root[w.root] = new_id
+        for n in w.impacts:
+            st = self._status.get(n)
+            if st is not None and st.incident == old_id:
+                st.incident = new_id
+        for fp in (*w.root_fps, *w.symptoms):
+            a = self._alerts.get(fp)
+            if a is not None and a.incident == old_id:
+                a.incident, a.rec = new_id, None
+                batch.alerts[fp] = None
+        for src_id in w.merged_from:
+            src = self._incidents.get(src_id)
+            if src is not None and src.merged_into == old_id:
+                src.merged_into = new_id
+                self._touch(src)
+        for ids in (batch.opened, batch.resolved, batch.reopened):
+            ids[:] = [new_id if i == old_id else i for i in ids]
+        batch.merged = [
+            (new_id if a == old_id else a, new_id if b == old_id else b) for a, b in batch.merged
+        ]
+        batch.touched.pop(old_id, None)
+        if announced:
+            gone = IncidentWork(old_id, w.root, w.detected_at)
+            gone.below, gone.root_since, gone.floor = w.below, was, w.floor
+            gone.transitions, gone.state = list(w.transitions), w.state
+            gone.merged_into = new_id
+            gone.note(
+                was,
+                f"re-identified as {new_id}: an alert of {_name(w)} that started earlier, "
+                f"at {when(w.root_since)}, came late",
+                IncidentState.CLOSED,
+            )
+            self._incidents[old_id] = gone
+            w.merged_from.append(old_id)
+            w.note(was, f"was {old_id} until an earlier alert of its root came")
+            batch.merged.append((old_id, new_id))
+            self._touch(gone)
+        self._touch(w)
 
     # -- records --------------------------------------------------------------------------------
 
@@ -950,7 +1509,8 @@ class Correlator:
         for w in list(self._incidents.values()):
             if w.live:
                 continue
-            ref = w.resolved_at or now
+            merged_at = w.transitions[-1].at if w.merged_into and w.transitions else None
+            ref = w.resolved_at or merged_at or now
             ref = max(ref, w.closed_at or ref)
             if now - ref <= keep_incident:
                 continue
@@ -958,8 +1518,16 @@ class Correlator:
                 continue
             gone.add(w.id)
             del self._incidents[w.id]
-            if self._last_by_root.get(w.root) == w.id:
-                del self._last_by_root[w.root]
+            by_root = self._last_below if w.below else self._last_by_root
+            if by_root.get(w.root) == w.id:
+                del by_root[w.root]
+        if gone:
+            for node in list(self._covered):
+                kept = [i for i in self._covered[node] if i not in gone]
+                if kept:
+                    self._covered[node] = kept
+                else:
+                    del self._covered[node]
         retention = self.settings.retention
         for fp in [fp for fp, a in self._alerts.items() if not a.firing]:
             a = self._alerts[fp]
@@ -1005,6 +1573,23 @@ def _dependency_order(graph: DependencyGraph) -> _Order:
     return _Order(index)
 
 
+def _fold(ivs: list[Interval], iv: Interval) -> None:
+    """Add a copy of ``iv`` to a node's intervals, joined with one it overlaps (same
+    fraction), keeping them in order."""
+    for d in ivs:
+        if (
+            d.fraction == iv.fraction
+            and (d.until is None or iv.since <= d.until)
+            and (iv.until is None or d.since <= iv.until)
+        ):
+            d.since = min(d.since, iv.since)
+            d.until = None if d.until is None or iv.until is None else max(d.until, iv.until)
+            d.rec = None
+            return
+    ivs.append(Interval(iv.node, iv.kind, iv.since, iv.fraction, iv.reason, iv.until))
+    ivs.sort(key=lambda x: (x.until is None, x.since))
+
+
 def _by_fp(a: AlertState) -> str:
     return a.fp
 
@@ -1018,12 +1603,22 @@ def _explain(impact: Impact | None, node: str) -> str:
 
 
 def _opening(w: IncidentWork, at: datetime) -> Transition:
-    what = f"{w.node} failed" if w.node is not None else "an alert no mapping rule matched fired"
+    if w.below:
+        what = f"{w.node}: an alert below the down severity fired"
+    elif w.node is not None:
+        what = f"{w.node} failed"
+    else:
+        what = "an alert no mapping rule matched fired"
     return Transition(None, IncidentState.DETECTED, at, "servanda", what)
 
 
 def _summary(w: IncidentWork, planned: bool, kinds: Mapping[str, str]) -> str:
-    if w.node is None:
+    if w.below:
+        text = (
+            f"{len(w.root_fps)} alert(s) on {w.node} below the down severity since "
+            f"{when(w.root_since)}: recorded, nothing is taken down."
+        )
+    elif w.node is None:
         fps = ", ".join(sorted(w.root_fps))
         text = f"Unmapped alert {fps}: no mapping rule matched its labels, so it is not correlated."
     else:
@@ -1039,7 +1634,7 @@ def _summary(w: IncidentWork, planned: bool, kinds: Mapping[str, str]) -> str:
     if services:
         shown = ", ".join(services[:5]) + (" …" if len(services) > 5 else "")
         text += f" Impacts {len(services)} service(s): {shown}."
-    elif w.node is not None:
+    elif w.node is not None and not w.below:
         text += " No service is impacted."
     if others:
         text += f" {len(others)} other node(s) down."

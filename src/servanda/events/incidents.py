@@ -8,7 +8,9 @@ its audit trail (:class:`Transition`). An :class:`Alert` is the de-duplicated st
 fingerprint. All are frozen records: the correlator and the lifecycle functions return new ones.
 
 Ids are deterministic: :func:`incident_id` hashes the root's key (node, or fingerprint when
-unmapped) and the detection time, so replaying the same events yields the same incidents.
+unmapped, prefixed for an incident of alerts below the down severity) and the start of the
+incident's earliest root alert, so replaying the same events, in one batch or many, yields
+the same incidents.
 """
 
 from __future__ import annotations
@@ -153,6 +155,9 @@ class Incident:
     """Provisional incidents this one took over (their root turned out to be a symptom)."""
     merged_into: str | None = None
     """Set on an incident taken over by another; it is then closed."""
+    below_down_severity: bool = False
+    """Its root alerts are all below the correlator's ``down_severity`` (warnings, info): it
+    records and tracks them, but takes nothing down (``impacted`` stays empty, no outage)."""
     summary: str = ""
     """One paragraph for people."""
 
@@ -232,8 +237,10 @@ class Alert:
         return self.status is Status.FIRING or self.flapping
 
 
-def incident_id(root_key: str, detected_at: datetime) -> str:
-    """``inc-`` and 16 hex digits of SHA-256 over the root key and the detection time (UTC)."""
-    stamp = detected_at.astimezone(UTC).isoformat()
+def incident_id(root_key: str, root_since: datetime) -> str:
+    """``inc-`` and 16 hex digits of SHA-256 over the root key and the root time (UTC): the
+    start of the incident's earliest root alert, so the id does not depend on the order the
+    alerts arrived in (the correlator re-identifies an incident when an earlier one comes)."""
+    stamp = root_since.astimezone(UTC).isoformat()
     digest = hashlib.sha256(f"{root_key}\x1f{stamp}".encode()).hexdigest()
     return f"inc-{digest[:16]}"

@@ -276,6 +276,7 @@ class IncidentWork:
 
     __slots__ = (
         "acknowledged_at",
+        "below",
         "closed_at",
         "corrected_at",
         "degraded",
@@ -329,6 +330,8 @@ class IncidentWork:
         self.merged_from: list[str] = []
         self.merged_into: str | None = None
         self.unplanned = False
+        self.below = False
+        """Its root alerts are below the down severity: it takes nothing down."""
         self.degraded: tuple[Degraded, ...] = ()
         self.rec: Incident | None = None
 
@@ -402,6 +405,7 @@ class IncidentWork:
                 reopen_count=self.reopen_count,
                 merged_from=tuple(self.merged_from),
                 merged_into=self.merged_into,
+                below_down_severity=self.below,
                 summary=summary,
             )
         return self.rec
@@ -443,6 +447,7 @@ class IncidentWork:
         w.resolved_at, w.reopen_count = rec.resolved_at, rec.reopen_count
         w.merged_from, w.merged_into = list(rec.merged_from), rec.merged_into
         w.unplanned = not rec.planned
+        w.below = rec.below_down_severity
         w.degraded = rec.degraded
         w.rec = rec
         return w
