@@ -157,7 +157,11 @@ def test_independent_faults_make_separate_incidents() -> None:
 def test_severity_is_the_most_severe_alert() -> None:
     c = correlator()
     c.process(
-        [ev("c2", "core-2", at(0)), ev("m", "mail", at(0, 5), severity=Severity.CRITICAL)], at(1)
+        [
+            ev("c2", "core-2", at(0), severity=Severity.MAJOR),
+            ev("m", "mail", at(0, 5), severity=Severity.CRITICAL),
+        ],
+        at(1),
     )
     assert only(c).severity is Severity.CRITICAL
 
