@@ -52,6 +52,7 @@ from servanda.events.mapping import NodeMapper
 from servanda.events.model import Event
 from servanda.events.outages import outages
 from servanda.services.agreements import effective_for
+from servanda.services.event_settings import correlation_settings
 from servanda.storage.database import transaction
 from servanda.storage.repositories import BundleRepository
 from servanda.storage.repositories.events import EventRepository, event_key, upsert
@@ -148,7 +149,7 @@ class EventEngine:
 
     def __init__(self, engine: Engine, settings: CorrelationSettings | None = None) -> None:
         self.engine = engine
-        self.settings = settings or CorrelationSettings()
+        self.settings = settings or correlation_settings()
         self._lock = threading.Lock()
         self._memory: _Memory | None = None
 
