@@ -25,6 +25,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from servanda.core.records import trusted
 from servanda.events.model import Event, NodeMapping
 
 DEFAULT_LABELS: tuple[str, ...] = (
@@ -217,8 +218,6 @@ def with_node(event: Event, node: str) -> Event:
     ``event`` was validated when it was made and a node id is plain text, so the copy is as
     valid as the original; ``dataclasses.replace`` would run the whole validation again.
     """
-    copy = object.__new__(Event)
-    for name in _EVENT_FIELDS:
-        object.__setattr__(copy, name, getattr(event, name))
-    object.__setattr__(copy, "node", node)
-    return copy
+    values = {name: getattr(event, name) for name in _EVENT_FIELDS}
+    values["node"] = node
+    return trusted(Event, **values)

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from bisect import bisect_left, insort
 from datetime import UTC, datetime
-from typing import Any, Literal, TypeVar
+from typing import Literal
 
 from servanda.catalog.graph import Impact
+from servanda.core.records import trusted
 from servanda.events.flapping import FlapRule
 from servanda.events.incidents import (
     Alert,
@@ -29,20 +30,6 @@ UNMAPPED = "\x00unmapped\x00"
 """Prefix of the internal node key of an unmapped alert (one key per fingerprint)."""
 
 SEVERITIES = tuple(Severity)
-
-R = TypeVar("R")
-
-
-def trusted(cls: type[R], **values: Any) -> R:
-    """A record built from values the correlator produced itself, without re-validating them.
-
-    Validation costs more than the rest of a decision; every value here comes from validated
-    events and records. Tests round-trip these records through validation to keep this honest.
-    """
-    obj = object.__new__(cls)
-    for name, value in values.items():
-        object.__setattr__(obj, name, value)
-    return obj
 
 
 def when(t: datetime) -> str:

@@ -22,7 +22,8 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from servanda.core.problems import Location, Problem
-from servanda.events.model import Event, Status, labels_of, normalise_severity
+from servanda.core.records import strip, trusted
+from servanda.events.model import Event, Status, normalise_severity
 from servanda.ingest.generic import (
     Path,
     Timestamp,
@@ -217,20 +218,22 @@ class AlertmanagerFormat:
             )
             return None, [Problem(message, Location(file), (*prefix, "endsAt"))]
         labels = alert.labels
-        try:
-            event = Event(
-                source=cls.SOURCE,
-                fingerprint=alert.fingerprint or label_set_fingerprint(labels),
-                labels=labels_of(labels),
-                status=status,
-                starts_at=alert.startsAt,
-                severity=normalise_severity(cls._first(labels, cls.SEVERITY_LABELS) or "warning"),
-                ends_at=ends_at,
-                summary=cls._summary(alert),
-                generator_url=alert.generatorURL or None,
-            )
-        except ValidationError as exc:
-            return None, [Problem(e["msg"], Location(file), prefix) for e in exc.errors()]
+        fingerprint = alert.fingerprint or label_set_fingerprint(labels)
+        url = alert.generatorURL or None
+        # The payload's values are validated and the end checked against the start, so the
+        # event is built as Event's validation would make it, without running it again.
+        event = trusted(
+            Event,
+            source=cls.SOURCE,
+            fingerprint=strip(fingerprint),
+            labels=tuple([(strip(k), strip(v)) for k, v in sorted(labels.items())]),
+            status=status,
+            starts_at=alert.startsAt,
+            severity=normalise_severity(cls._first(labels, cls.SEVERITY_LABELS) or "warning"),
+            ends_at=ends_at,
+            summary=strip(cls._summary(alert)),
+            generator_url=None if url is None else strip(url),
+        )
         return event, []
 
     @staticmethod

@@ -27,6 +27,7 @@ from typing import Annotated, Any, ClassVar
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationError, field_validator
 
 from servanda.core.problems import Location, Problem
+from servanda.core.records import strip, trusted
 from servanda.events.model import (
     Event,
     Status,
@@ -275,20 +276,21 @@ class GenericFormat:
         fingerprint = sent.fingerprint
         if fingerprint is None:
             fingerprint = fingerprint_of(labels, tuple(fingerprint_labels) or None)
-        try:
-            event = Event(
-                source=sent.source,
-                fingerprint=fingerprint,
-                labels=labels,
-                status=sent.status,
-                starts_at=sent.start,
-                severity=normalise_severity(sent.severity or "warning"),
-                ends_at=sent.end,
-                summary=sent.summary,
-                generator_url=sent.url or None,
-            )
-        except ValidationError as exc:
-            return None, [Problem(e["msg"], Location(file), prefix) for e in exc.errors()]
+        # The values are validated and the end checked against the start, so the event is
+        # built as Event's validation would make it, without running it again.
+        url = sent.url or None
+        event = trusted(
+            Event,
+            source=strip(sent.source),
+            fingerprint=strip(fingerprint),
+            labels=tuple((strip(k), strip(v)) for k, v in labels),
+            status=sent.status,
+            starts_at=sent.start,
+            severity=normalise_severity(sent.severity or "warning"),
+            ends_at=sent.end,
+            summary=strip(sent.summary),
+            generator_url=None if url is None else strip(url),
+        )
         return event, []
 
 
