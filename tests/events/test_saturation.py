@@ -72,3 +72,42 @@ def test_flapping_alerts_are_listed_and_empty_periods_are_zero() -> None:
     assert figures.flapping == ("f",)
     empty = saturation(T, T, [], [])
     assert (empty.alerts_in, empty.incidents_out, empty.reduction) == (0, 0, 0.0)
+
+
+def flap(fp: str, cycles: int, every: timedelta) -> list[Event]:
+    out = []
+    for k in range(cycles):
+        start = T + k * every
+        out.append(
+            Event(
+                source="am",
+                fingerprint=fp,
+                labels=(),
+                status=Status.FIRING,
+                starts_at=start,
+                node="h2",
+                severity=Severity.CRITICAL,
+            )
+        )
+        out.append(
+            Event(
+                source="am",
+                fingerprint=fp,
+                labels=(),
+                status=Status.RESOLVED,
+                starts_at=start,
+                ends_at=start + every / 2,
+                node="h2",
+                severity=Severity.CRITICAL,
+            )
+        )
+    return out
+
+
+def test_an_alert_that_flapped_is_listed_for_its_period_after_it_calmed_down() -> None:
+    """Flapping is read from the period's events, not from the alert's current flag."""
+    events = flap("f", 3, timedelta(minutes=4)) + flap("slow", 3, timedelta(hours=1))
+    figures = saturation(T, T + timedelta(days=1), events, [], [])  # no alert records at all
+    assert figures.flapping == ("f",)  # 5 changes within 30 min; "slow" changes hourly
+    before = saturation(T - timedelta(days=1), T, events, [], [])
+    assert before.flapping == ()

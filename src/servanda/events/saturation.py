@@ -9,7 +9,11 @@ Computed from records passed in: the events received, the incidents the correlat
 * *reduction*: ``1 − incidents / alerts`` (0 when there were no alerts);
 * *noisiest*: the top ``top`` sources, nodes (``unmapped`` for events with none) and alert
   names by alerts in, ties by name;
-* *flapping*: fingerprints of alerts marked flapping whose flapping started in the period.
+* *flapping*: fingerprints of alerts that flapped in the period: their observations in the
+  period change state at least ``rule.changes`` times within ``rule.window`` somewhere in it
+  (every start but an alert's first, and every end, is a change), and alerts whose record says
+  flapping started in the period. Derived from the events, so an alert that has since calmed
+  down is still listed for the period it flapped in.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from servanda.core.records import record
+from servanda.events.flapping import FlapRule
 from servanda.events.incidents import Alert, Incident
 from servanda.events.model import Event, Status
 
@@ -49,7 +54,7 @@ class Saturation:
     nodes: tuple[Ranked, ...]
     alertnames: tuple[Ranked, ...]
     flapping: tuple[str, ...]
-    """Alerts that started flapping in the period."""
+    """Alerts that flapped in the period."""
 
 
 def _top(counter: Counter[str], top: int) -> tuple[Ranked, ...]:
@@ -65,6 +70,7 @@ def saturation(
     alerts: Iterable[Alert] = (),
     *,
     top: int = 5,
+    rule: FlapRule | None = None,
 ) -> Saturation:
     """The saturation figures of ``[start, end)``."""
     if end < start:
@@ -74,6 +80,7 @@ def saturation(
     nodes: Counter[str] = Counter()
     names: Counter[str] = Counter()
     unmapped = 0
+    changes: dict[str, tuple[set[datetime], set[datetime]]] = {}
     for ev in events:
         when = ev.ends_at if ev.status is Status.RESOLVED and ev.ends_at else ev.starts_at
         if not start <= when < end or ev.key in seen:
@@ -83,12 +90,19 @@ def saturation(
         nodes[ev.node or "unmapped"] += 1
         unmapped += ev.node is None
         names[ev.label("alertname") or ev.summary or ev.fingerprint] += 1
+        starts, ends = changes.setdefault(ev.fingerprint, (set(), set()))
+        starts.add(ev.starts_at)
+        if ev.ends_at is not None:
+            ends.add(ev.ends_at)
     out = sum(1 for i in incidents if i.merged_into is None and start <= i.detected_at < end)
-    flapping = sorted(
+    rule = rule or FlapRule()
+    flapped = {fp for fp, (starts, ends) in changes.items() if _flapped(starts, ends, rule)}
+    flapped |= {
         a.fingerprint
         for a in alerts
         if a.flapping_since is not None and start <= a.flapping_since < end
-    )
+    }
+    flapping = sorted(flapped)
     alerts_in = len(seen)
     return Saturation(
         start=start,
@@ -102,3 +116,18 @@ def saturation(
         alertnames=_top(names, top),
         flapping=tuple(flapping),
     )
+
+
+def _flapped(starts: set[datetime], ends: set[datetime], rule: FlapRule) -> bool:
+    """Whether ``rule.changes`` state changes fall within ``rule.window`` somewhere."""
+    times = sorted(starts)[1:] + sorted(ends)
+    if len(times) < rule.changes:
+        return False
+    times.sort()
+    first = 0
+    for last, when in enumerate(times):
+        while when - times[first] > rule.window:
+            first += 1
+        if last - first + 1 >= rule.changes:
+            return True
+    return False

@@ -24,6 +24,7 @@ from servanda.core.problems import InvalidInput, NotFound, Problem
 from servanda.events.incidents import Incident, IncidentState
 from servanda.events.model import Event
 from servanda.events.saturation import Saturation, saturation
+from servanda.services.event_settings import correlation_settings
 from servanda.services.events import EventEngine
 from servanda.storage.repositories.events import (
     EVENTS,
@@ -172,7 +173,7 @@ def saturation_figures(
     session: Session, principal: Principal, since: datetime, until: datetime, *, top: int = 5
 ) -> Saturation:
     """Alerts in, incidents out, reduction, noisiest sources, nodes and alert names, and the
-    alerts that started flapping in ``[since, until)`` (staff only)."""
+    alerts that flapped in ``[since, until)`` under the configured flapping rule (staff only)."""
     principal.require(Action.READ)
     if principal.scope is not None:
         raise NotFound("saturation figures are not visible to customers")
@@ -183,7 +184,13 @@ def saturation_figures(
     )
     flapping = EventRepository(session).alerts(flapping=True)
     return saturation(
-        since, until, _events_between(session, since, until), incidents, flapping, top=top
+        since,
+        until,
+        _events_between(session, since, until),
+        incidents,
+        flapping,
+        top=top,
+        rule=correlation_settings().flapping,
     )
 
 
