@@ -169,3 +169,26 @@ def test_two_corporate_agreements_in_force_are_ambiguous(tmp_path: Path) -> None
     )
     messages = [p.message for p in problems(tmp_path, text)]
     assert any("2 corporate agreements are in force" in m for m in messages)
+
+
+def test_looser_severity_targets_need_override(tmp_path: Path) -> None:
+    corporate_severity = BASE.replace(
+        "    credits:\n",
+        "    responsibilities:\n"
+        "      severities: [{severity: critical, response: 15m, resolution: 4h}]\n"
+        "    credits:\n",
+    )
+    service = (
+        SERVICE_LEVEL.replace("TARGET", "99.9%")
+        + "    responsibilities:\n      severities:\n"
+        + "        - {severity: critical, response: 15m, resolution: 8hOVERRIDE}\n"
+    )
+    found = problems(tmp_path, corporate_severity + service.replace("OVERRIDE", ""))
+    assert len(found) == 1
+    assert "severity 'critical' loosens the corporate targets" in found[0].message
+    assert "resolution 4h) to response 15m, resolution 8h" in found[0].message
+    assert found[0].location.line == len((corporate_severity + service).splitlines())
+    tighter = service.replace("8hOVERRIDE", "2h")
+    assert problems(tmp_path, corporate_severity + tighter) == []
+    deliberate = service.replace("OVERRIDE", ", override: true")
+    assert problems(tmp_path, corporate_severity + deliberate) == []

@@ -106,6 +106,20 @@ class EffectiveAgreement:
                 out.append(o)
         return out
 
+    def loosened_severities(self) -> list[Sourced[SeverityTarget]]:
+        """Severity targets that allow more time than they inherit without ``override: true``."""
+        return [
+            s
+            for s in self.severities
+            if s.replaces is not None
+            and not s.value.override
+            and _looser_severity(s.value, s.replaces.value)
+        ]
+
+
+def _looser_severity(new: SeverityTarget, old: SeverityTarget) -> bool:
+    return new.response > old.response or new.resolution > old.resolution
+
 
 def _keyed(merged: dict[str, Sourced[T]], key: str, value: T, source: Source) -> None:
     merged[key] = Sourced(value, source, merged.get(key))

@@ -278,6 +278,8 @@ class SeverityTarget:
     """Time from detection to restored service."""
     description: str | None = None
     """What the severity means, for the document."""
+    override: bool = False
+    """True when these targets deliberately loosen the ones inherited for this severity."""
 
     @model_validator(mode="after")
     def _order(self) -> SeverityTarget:

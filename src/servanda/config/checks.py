@@ -13,6 +13,7 @@ from servanda.agreements.effective import AmbiguousAgreement, effective_agreemen
 from servanda.agreements.model import Actor, Agreement
 from servanda.catalog.model import PartyRole
 from servanda.config.reader import Origin, ReadResult
+from servanda.core.durations import format_duration
 from servanda.core.problems import Location, Problem
 from servanda.events.mapping import rule_problems, template_parts
 
@@ -269,6 +270,29 @@ def check_inheritance(result: ReadResult) -> list[Problem]:
                     f"{o.value.target}; write 'override: true' if that is intended"
                 )
                 once(("loose", o.source, o.value.id), _at(origin, ("objectives", j, "target"), msg))
+            for sev in eff.loosened_severities():
+                old_sev = sev.replaces
+                assert sev.source is not None
+                assert old_sev is not None
+                origin = where.get((sev.source.agreement, sev.source.effective_from))
+                agreement = next(a for a in eff.chain if a.id == sev.source.agreement)
+                j = next(
+                    k
+                    for k, x in enumerate(agreement.responsibilities.severities)
+                    if x.severity == sev.value.severity
+                )
+                msg = (
+                    f"severity {sev.value.severity!r} loosens the {old_sev.level} targets "
+                    f"(response {format_duration(old_sev.value.response)}, resolution "
+                    f"{format_duration(old_sev.value.resolution)}) to response "
+                    f"{format_duration(sev.value.response)}, resolution "
+                    f"{format_duration(sev.value.resolution)}; write 'override: true' if that "
+                    "is intended"
+                )
+                once(
+                    ("loose-severity", sev.source, sev.value.severity),
+                    _at(origin, ("responsibilities", "severities", j), msg),
+                )
             if eff.credits is not None and eff.objective(eff.credits.value.objective) is None:
                 src = eff.credits.source
                 assert src is not None
