@@ -3,6 +3,7 @@ carried on by a new engine (a restart, or another process writing in between).""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 
 import pytest
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from servanda.core.access import LOCAL_ADMIN, Principal, Role
 from servanda.core.problems import Forbidden
-from servanda.events.incidents import IncidentState
+from servanda.events.incidents import IncidentState, Transition
 from servanda.ingest.generic import GenericFormat
 from servanda.services import incidents as cases
 from servanda.services.events import EventEngine
@@ -90,6 +91,27 @@ def test_a_failing_write_rolls_the_batch_back_and_the_engine_recovers(
     result = events.ingest(INGEST, STORM, T0 + timedelta(minutes=2))
     assert result.new == 6
     assert len(result.opened) == 1
+    assert [root for _, root, _ in open_incidents(stored)] == ["core-1"]
+
+
+def test_a_write_the_database_refuses_rolls_the_batch_back(
+    events: EventEngine, stored: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # On PostgreSQL the writes go in a pipeline: the refusal surfaces when it ends.
+    add = IncidentRepository.add_transitions
+
+    def dangling(self: IncidentRepository, trail: Iterable[tuple[str, int, Transition]]) -> None:
+        found = list(trail)
+        add(self, [*found, *(("no-such-incident", seq, t) for _, seq, t in found)])
+
+    monkeypatch.setattr(IncidentRepository, "add_transitions", dangling)
+    with pytest.raises(Exception, match=r"(?i)foreign key"):
+        events.ingest(INGEST, STORM, T0 + timedelta(minutes=2))
+    monkeypatch.undo()
+    assert sum(row_counts(stored)[t] for t in ("events", "alerts", "incidents")) == 0
+
+    result = events.ingest(INGEST, STORM, T0 + timedelta(minutes=2))
+    assert (result.new, len(result.opened)) == (6, 1)
     assert [root for _, root, _ in open_incidents(stored)] == ["core-1"]
 
 

@@ -103,3 +103,50 @@ def test_alert_states_are_upserted_by_fingerprint(session: Session) -> None:
     assert repo.live_alerts(T0) == [second]
     repo.save_alerts([first])
     assert repo.live_alerts(T0 + timedelta(hours=1)) == [first]
+
+
+def test_an_upsert_with_a_key_twice_keeps_the_last_row(session: Session) -> None:
+    repo = EventRepository(session)
+    first = Alert(
+        fingerprint="a",
+        source="alertmanager",
+        node=None,
+        alertname="Down",
+        severity=Severity.MAJOR,
+        status=Status.FIRING,
+        starts_at=T0,
+        first_seen=T0,
+        last_seen=T0,
+        starts=(T0,),
+    )
+    later = T0 + timedelta(minutes=1)
+    second = Alert(
+        fingerprint="a",
+        source="alertmanager",
+        node="db-1",
+        alertname='Down "quoted" {braces}, commas',
+        severity=Severity.MAJOR,
+        status=Status.FIRING,
+        starts_at=T0,
+        first_seen=T0,
+        last_seen=later,
+        count=2,
+        starts=(T0,),
+    )
+    other = Alert(
+        fingerprint="b",
+        source="alertmanager",
+        node=None,
+        alertname="NULL",
+        severity=Severity.MINOR,
+        status=Status.FIRING,
+        starts_at=T0,
+        first_seen=T0,
+        last_seen=T0,
+        starts=(T0,),
+    )
+    assert repo.save_alerts([first, other, second]) == 3
+    session.commit()
+
+    assert repo.alerts() == [second, other]
+    assert session.scalar(select(AlertRow.node).where(AlertRow.fingerprint == "b")) is None

@@ -33,10 +33,11 @@ from __future__ import annotations
 import itertools
 import threading
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from sqlalchemy import Engine, Table, func, select, update
 from sqlalchemy.orm import Session
@@ -263,18 +264,19 @@ class EventEngine:
 
     def _claim(self, session: Session, now: datetime) -> _Memory:
         connection = session.connection()
+        # One statement: bump the version and read the latest load run.
         bump = (
             update(ENGINE_STATE)
             .where(ENGINE_STATE.c.id == _ROW)
             .values(version=ENGINE_STATE.c.version + 1, updated_at=now)
-            .returning(ENGINE_STATE.c.version)
+            .returning(ENGINE_STATE.c.version, select(func.max(LoadRunRow.id)).scalar_subquery())
         )
-        version = connection.execute(bump).scalar_one_or_none()
-        if version is None:
+        found = connection.execute(bump).one_or_none()
+        if found is None:
             upsert(session, ENGINE_STATE, [{"id": _ROW, "version": 0, "updated_at": now}],
                    ["id"], None)  # fmt: skip
-            version = connection.execute(bump).scalar_one()
-        load_run = connection.execute(select(func.max(LoadRunRow.id))).scalar_one_or_none()
+            found = connection.execute(bump).one()
+        version, load_run = found
         memory = self._memory
         if memory is None or memory.version + 1 != version or memory.load_run != load_run:
             memory = self._restore(session, now, version, load_run)
@@ -313,6 +315,10 @@ class EventEngine:
     # -- persisting ------------------------------------------------------------------------
 
     def _persist(self, session: Session, memory: _Memory, changes: Changes, now: datetime) -> None:
+        with _pipeline(session):
+            self._write(session, memory, changes, now)
+
+    def _write(self, session: Session, memory: _Memory, changes: Changes, now: datetime) -> None:
         EventRepository(session).save_alerts(changes.alerts)
         if not changes.incidents:
             return
@@ -363,6 +369,17 @@ class _Writing:
             raise
         if kind is not None:
             self.owner._memory = None
+
+
+def _pipeline(session: Session) -> AbstractContextManager[Any]:
+    """On PostgreSQL, psycopg's pipeline mode: the persisting statements (none of which reads
+    anything back) go to the server without waiting for each other's answer; elsewhere nothing.
+    An error surfaces at the latest when the block ends, and the transaction rolls back."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        return nullcontext()
+    driver: Any = connection.connection.driver_connection
+    return cast(AbstractContextManager[Any], driver.pipeline())
 
 
 def _prune(memory: _Memory) -> None:

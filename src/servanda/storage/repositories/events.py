@@ -8,13 +8,27 @@ or a SELECT per row. Only SQLite and PostgreSQL are supported (both have ``ON CO
 
 from __future__ import annotations
 
+import functools
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, Table, any_, bindparam, func, or_, select
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Connection,
+    Dialect,
+    String,
+    Table,
+    any_,
+    bindparam,
+    func,
+    insert,
+    or_,
+    select,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -50,16 +64,7 @@ def upsert(
         return
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        pg = postgresql.insert(table)
-        if update is None:
-            session.connection().execute(pg.on_conflict_do_nothing(index_elements=keys), rows)
-        else:
-            session.connection().execute(
-                pg.on_conflict_do_update(
-                    index_elements=keys, set_={c: pg.excluded[c] for c in update}
-                ),
-                rows,
-            )
+        _pg_upsert(session.connection(), table, rows, keys, update)
     elif dialect == "sqlite":
         lite = sqlite.insert(table)
         if update is None:
@@ -73,6 +78,90 @@ def upsert(
             )
     else:  # pragma: no cover - the project supports SQLite and PostgreSQL only
         raise NotImplementedError(f"no upsert for {dialect}")
+
+
+def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert ``rows`` (all with the same columns): on PostgreSQL one statement on arrays (see
+    :func:`_pg_upsert`), elsewhere an executemany."""
+    if not rows:
+        return
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        _pg_upsert(connection, table, rows, (), None)
+    else:
+        connection.execute(insert(table), rows)
+
+
+def _pg_upsert(
+    connection: Connection,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    keys: Sequence[str],
+    update: Sequence[str] | None,
+) -> None:
+    """:func:`upsert` on PostgreSQL: one statement of fixed text whatever the number of rows
+    (``INSERT … SELECT … FROM unnest(arrays)``, one array per column), so the server plans it
+    once and runs it once instead of once per row. The arrays go in binary (``%b``): no
+    array-literal quoting of each value (JSON text is full of quotes). Rows repeating a key: the
+    last one wins, as it would row by row."""
+    columns = list(rows[0])
+    sql, processors = _pg_upsert_statement(
+        connection.dialect,
+        table,
+        tuple(columns),
+        tuple(keys),
+        None if update is None else tuple(update),
+    )
+    if update is not None:
+        last = {tuple(r[k] for k in keys): r for r in rows}
+        if len(last) != len(rows):
+            rows = list(last.values())
+    params: dict[str, Any] = {}
+    for n, (name, process) in enumerate(zip(columns, processors, strict=True)):
+        values = [r[name] for r in rows]
+        params[f"p{n}"] = values if process is None else [process(v) for v in values]
+    connection.exec_driver_sql(sql, params)
+
+
+@functools.cache
+def _pg_upsert_statement(
+    dialect: Dialect,
+    table: Table,
+    columns: tuple[str, ...],
+    keys: tuple[str, ...],
+    update: tuple[str, ...] | None,
+) -> tuple[str, list[Callable[[Any], Any] | None]]:
+    """The text of :func:`_pg_upsert`'s statement and how to turn each column's values into
+    what its array parameter takes."""
+    quote = dialect.identifier_preparer.quote
+    names = [quote(c) for c in columns]
+    arrays: list[str] = []
+    selected: list[str] = []
+    processors: list[Callable[[Any], Any] | None] = []
+    for n, (column, name) in enumerate(zip(columns, names, strict=True)):
+        kind = table.c[column].type
+        if isinstance(kind, JSON):
+            arrays.append(f"%(p{n})b::text[]")
+            selected.append(f"{name}::{kind.compile(dialect=dialect)}")
+            processors.append(lambda v: None if v is None else json_dumps(v))
+        else:
+            arrays.append(f"%(p{n})b::{kind.compile(dialect=dialect)}[]")
+            selected.append(name)
+            processors.append(kind.bind_processor(dialect))
+    target = ", ".join(quote(k) for k in keys)
+    if not keys:
+        conflict = ""
+    elif update is None:
+        conflict = f"ON CONFLICT ({target}) DO NOTHING"
+    else:
+        sets = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in update)
+        conflict = f"ON CONFLICT ({target}) DO UPDATE SET {sets}"
+    sql = (
+        f"INSERT INTO {quote(table.name)} ({', '.join(names)}) "
+        f"SELECT {', '.join(selected)} FROM unnest({', '.join(arrays)}) AS v({', '.join(names)}) "
+        f"{conflict}"
+    ).rstrip()
+    return sql, processors
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,10 +343,10 @@ _PG_INSERT_NEW = """
 INSERT INTO events (key, fingerprint, source, labels, status, severity, starts_at, ends_at,
                     summary, node, generator_url, received_at)
 SELECT k, f, so, l::jsonb, st, se, sa, ea, su, n, g, %(received_at)s
-FROM unnest(%(key)s::text[], %(fingerprint)s::text[], %(source)s::text[], %(labels)s::text[],
-            %(status)s::text[], %(severity)s::text[], %(starts_at)s::timestamptz[],
-            %(ends_at)s::timestamptz[], %(summary)s::text[], %(node)s::text[],
-            %(generator_url)s::text[])
+FROM unnest(%(key)b::text[], %(fingerprint)b::text[], %(source)b::text[], %(labels)b::text[],
+            %(status)b::text[], %(severity)b::text[], %(starts_at)b::timestamptz[],
+            %(ends_at)b::timestamptz[], %(summary)b::text[], %(node)b::text[],
+            %(generator_url)b::text[])
      AS e(k, f, so, l, st, se, sa, ea, su, n, g)
 ON CONFLICT (key) DO NOTHING
 RETURNING key

@@ -30,7 +30,6 @@ from sqlalchemy import (
     delete,
     exists,
     func,
-    insert,
     or_,
     select,
     tuple_,
@@ -41,7 +40,7 @@ from sqlalchemy.sql.elements import BindParameter
 from servanda.core.records import adapter
 from servanda.events.incidents import ImpactedNode, Incident, IncidentState, Symptom, Transition
 from servanda.storage.database import JSONText
-from servanda.storage.repositories.events import upsert
+from servanda.storage.repositories.events import insert_rows, upsert
 from servanda.storage.repositories.mapping import read
 from servanda.storage.tables import (
     IncidentImpactRow,
@@ -215,22 +214,22 @@ class IncidentRepository:
             return
         connection = self.session.connection()
         connection.execute(delete(OUTAGES).where(OUTAGES.c.incident_id.in_(list(incident_ids))))
-        if outages:
-            connection.execute(
-                insert(OUTAGES),
-                [
-                    {
-                        "incident_id": o.incident_id,
-                        "service": o.service,
-                        "customer": o.customer,
-                        "starts_at": o.start,
-                        "ends_at": o.end,
-                        "fraction": o.fraction,
-                        "planned": o.planned,
-                    }
-                    for o in outages
-                ],
-            )
+        insert_rows(
+            self.session,
+            OUTAGES,
+            [
+                {
+                    "incident_id": o.incident_id,
+                    "service": o.service,
+                    "customer": o.customer,
+                    "starts_at": o.start,
+                    "ends_at": o.end,
+                    "fraction": o.fraction,
+                    "planned": o.planned,
+                }
+                for o in outages
+            ],
+        )
 
     # -- reading ---------------------------------------------------------------------------
 
