@@ -160,6 +160,15 @@ class AlertmanagerFormat:
             payload = AlertmanagerPayload.model_validate(data)
         except ValidationError as exc:
             return [], cls._all_problems(exc, data, received_at, file)
+        return cls.from_payload(payload, received_at=received_at, file=file)
+
+    @classmethod
+    def from_payload(
+        cls, payload: AlertmanagerPayload, *, received_at: datetime, file: str = "<request>"
+    ) -> tuple[list[Event], list[Problem]]:
+        """The events of a validated payload, or no events and every problem (an alert that
+        ends before it starts)."""
+        check_received_at(received_at)
         events: list[Event] = []
         problems: list[Problem] = []
         for i, alert in enumerate(payload.alerts):

@@ -19,6 +19,7 @@ identity).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -61,6 +62,13 @@ def parse_timestamp(value: object) -> datetime:
         return value.astimezone(UTC)
     if not isinstance(value, str):
         raise ValueError(f"expected an RFC 3339 timestamp as text, e.g. {EXAMPLE_TIMESTAMP}")
+    return _parse_text(value)
+
+
+@functools.lru_cache(maxsize=8192)
+def _parse_text(value: str) -> datetime:
+    """:func:`parse_timestamp` of text; cached, as alerts repeat their timestamps (a firing
+    alert resent every minute, Go's zero time for "not set")."""
     m = _RFC3339.fullmatch(value.strip())
     if m is None:
         raise ValueError(f"{value!r} is not an RFC 3339 timestamp (e.g. {EXAMPLE_TIMESTAMP})")

@@ -39,7 +39,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal, cast
 
-from sqlalchemy import Engine, Table, func, select, update
+from sqlalchemy import Engine, Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from servanda.config.bundle import Bundle
@@ -65,6 +65,14 @@ _ROW = 1
 _PRUNE_AT = 10_000
 RECENT_KEYS = 100_000
 """How many recently stored idempotency keys an engine remembers (about 15 MB)."""
+
+_BUMP = (
+    update(ENGINE_STATE)
+    .where(ENGINE_STATE.c.id == _ROW)
+    .values(version=ENGINE_STATE.c.version + 1, updated_at=bindparam("now"))
+    .returning(ENGINE_STATE.c.version, select(func.max(LoadRunRow.id)).scalar_subquery())
+)
+"""One statement claims the stored state: bump the version, read the latest load run."""
 
 LifecycleAction = Literal["acknowledge", "correct", "validate", "close", "reopen"]
 """The moves a person can make on an incident."""
@@ -166,10 +174,11 @@ class EventEngine:
         with self._lock, self._writing(now) as (session, memory):
             recent = memory.recent
             keyed: dict[str, Event] = {}
-            for ev in memory.mapper.map_all(events):
+            for ev in events:  # the key leaves out the node: map only what is not known
                 key = event_key(ev)
-                if key not in recent:
-                    keyed.setdefault(key, ev)
+                if key not in recent and key not in keyed:
+                    keyed[key] = ev
+            keyed = dict(zip(keyed, memory.mapper.map_all(keyed.values()), strict=True))
             stored = EventRepository(session).add_new_events(list(keyed.items()), now)
             new = [(k, ev) for k, ev in keyed.items() if k in stored]
             changes = memory.correlator.process([ev for _, ev in new], now)
@@ -264,18 +273,11 @@ class EventEngine:
 
     def _claim(self, session: Session, now: datetime) -> _Memory:
         connection = session.connection()
-        # One statement: bump the version and read the latest load run.
-        bump = (
-            update(ENGINE_STATE)
-            .where(ENGINE_STATE.c.id == _ROW)
-            .values(version=ENGINE_STATE.c.version + 1, updated_at=now)
-            .returning(ENGINE_STATE.c.version, select(func.max(LoadRunRow.id)).scalar_subquery())
-        )
-        found = connection.execute(bump).one_or_none()
+        found = connection.execute(_BUMP, {"now": now}).one_or_none()
         if found is None:
             upsert(session, ENGINE_STATE, [{"id": _ROW, "version": 0, "updated_at": now}],
                    ["id"], None)  # fmt: skip
-            found = connection.execute(bump).one()
+            found = connection.execute(_BUMP, {"now": now}).one()
         version, load_run = found
         memory = self._memory
         if memory is None or memory.version + 1 != version or memory.load_run != load_run:

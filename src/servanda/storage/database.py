@@ -19,6 +19,7 @@ that cannot lose any acknowledged batch on power loss should use PostgreSQL (or 
 from __future__ import annotations
 
 import os
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -103,8 +104,22 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+_SESSIONMAKERS: weakref.WeakKeyDictionary[Engine, sessionmaker[Session]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _sessions(engine: Engine) -> sessionmaker[Session]:
+    """The engine's one session factory (a sessionmaker makes a new Session class, which costs
+    more than the short transactions of an ingestion request)."""
+    found = _SESSIONMAKERS.get(engine)
+    if found is None:
+        found = _SESSIONMAKERS[engine] = make_sessionmaker(engine)
+    return found
+
+
 @contextmanager
 def transaction(engine: Engine) -> Iterator[Session]:
     """A session in one transaction: committed when the block ends, rolled back on error."""
-    with make_sessionmaker(engine).begin() as session:
+    with _sessions(engine).begin() as session:
         yield session

@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from servanda.core.access import Principal, Role
@@ -78,6 +78,21 @@ _DUMMY_HASH = hash_secret("")
 LAST_USE_RESOLUTION = timedelta(minutes=1)
 """How precisely a token's last use is recorded."""
 
+_TOKENS: Table = ApiTokenRow.__table__  # type: ignore[assignment]
+_BY_ID = select(
+    _TOKENS.c.id,
+    _TOKENS.c.name,
+    _TOKENS.c.role,
+    _TOKENS.c.party_id,
+    _TOKENS.c.secret_hash,
+    _TOKENS.c.created_at,
+    _TOKENS.c.revoked_at,
+    _TOKENS.c.last_used_at,
+).where(_TOKENS.c.id == bindparam("id"))
+_TOUCH = (
+    update(_TOKENS).where(_TOKENS.c.id == bindparam("token")).values(last_used_at=bindparam("now"))
+)
+
 
 class TokenRepository:
     """API tokens, in the caller's session and transaction (nothing is committed here)."""
@@ -125,15 +140,26 @@ class TokenRepository:
         if parsed is None:
             return None
         token_id, secret = parsed
-        row = self.session.get(ApiTokenRow, token_id)
+        # Core, not the ORM: every request pays for this look-up.
+        connection = self.session.connection()
+        row = connection.execute(_BY_ID, {"id": token_id}).one_or_none()
         stored = row.secret_hash if row is not None else _DUMMY_HASH
         matches = hmac.compare_digest(hash_secret(secret), stored)
         if row is None or not matches or row.revoked_at is not None:
             return None
-        if row.last_used_at is None or now - row.last_used_at >= LAST_USE_RESOLUTION:
-            row.last_used_at = now
-            self.session.flush()
-        return _token(row)
+        last_used_at = row.last_used_at
+        if last_used_at is None or now - last_used_at >= LAST_USE_RESOLUTION:
+            connection.execute(_TOUCH, {"token": token_id, "now": now})
+            last_used_at = now
+        return ApiToken(
+            id=row.id,
+            name=row.name,
+            role=Role(row.role),
+            party_id=row.party_id,
+            created_at=row.created_at,
+            revoked_at=None,
+            last_used_at=last_used_at,
+        )
 
     def revoke(self, token_id: str, now: datetime) -> bool:
         """Revoke a token from ``now`` on.

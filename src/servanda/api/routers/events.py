@@ -24,6 +24,7 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
+from pydantic import ValidationError
 from sqlalchemy import Engine
 
 from servanda.api.deps import ClockDep, PrincipalDep, SessionDep, require
@@ -39,7 +40,11 @@ from servanda.core.access import Action, Principal
 from servanda.core.problems import InvalidInput, Location, Problem
 from servanda.events.correlate import CorrelationSettings
 from servanda.events.model import Event
-from servanda.ingest.alertmanager import AlertmanagerPayload, parse_alertmanager
+from servanda.ingest.alertmanager import (
+    AlertmanagerFormat,
+    AlertmanagerPayload,
+    parse_alertmanager,
+)
 from servanda.ingest.generic import GenericBatch, parse_generic
 from servanda.services import incidents as cases
 from servanda.services.events import EventEngine, IngestResult
@@ -85,7 +90,8 @@ async def get_event_engine(request: Request) -> EventEngine:
 EventEngineDep = Annotated[EventEngine, Depends(get_event_engine)]
 IngestPrincipal = Annotated[Principal, Depends(require(Action.INGEST_EVENTS))]
 
-Parser = Callable[[Any, datetime], tuple[list[Event], list[Problem]]]
+Parser = Callable[[bytes, datetime], tuple[list[Event], list[Problem]]]
+"""A raw body and the receiving time, to events or problems."""
 
 BAD_BODY: dict[int | str, dict[str, Any]] = {
     413: {"description": "The body is larger than the server's `max_body_bytes`."},
@@ -117,7 +123,7 @@ def read_json(body: bytes) -> Any:
 
 def parse_body(body: bytes, parser: Parser, received_at: datetime) -> list[Event]:
     """The events of a raw body, or :class:`InvalidInput` with every problem under ``body``."""
-    events, problems = parser(read_json(body), received_at)
+    events, problems = parser(body, received_at)
     if problems:
         raise InvalidInput([replace(p, path=("body", *p.path)) for p in problems])
     return events
@@ -130,8 +136,12 @@ def ingest_body(
     return events.ingest(principal, parse_body(body, parser, now), now)
 
 
-def _alertmanager(data: Any, received_at: datetime) -> tuple[list[Event], list[Problem]]:
-    return parse_alertmanager(data, received_at=received_at, file=UNLOCATED_FILE)
+def _alertmanager(body: bytes, received_at: datetime) -> tuple[list[Event], list[Problem]]:
+    try:  # pydantic reads the JSON itself: twice as fast as decoding, then validating
+        payload = AlertmanagerPayload.model_validate_json(body)
+    except ValidationError:  # read again to locate and word every problem
+        return parse_alertmanager(read_json(body), received_at=received_at, file=UNLOCATED_FILE)
+    return AlertmanagerFormat.from_payload(payload, received_at=received_at, file=UNLOCATED_FILE)
 
 
 @router.post(
@@ -187,10 +197,11 @@ async def generic_events(
     now = clock.now()
     labels = tuple(fingerprint_labels)
 
-    def parser(data: Any, received_at: datetime) -> tuple[list[Event], list[Problem]]:
+    def parser(body: bytes, received_at: datetime) -> tuple[list[Event], list[Problem]]:
         return parse_generic(
-            data, received_at=received_at, fingerprint_labels=labels, file=UNLOCATED_FILE
-        )
+            read_json(body), received_at=received_at, fingerprint_labels=labels,
+            file=UNLOCATED_FILE,
+        )  # fmt: skip
 
     result = await run_in_threadpool(ingest_body, events, principal, body, parser, now)
     return IngestResultPublic.of_result(result)

@@ -25,11 +25,10 @@ from sqlalchemy import (
     any_,
     bindparam,
     func,
-    insert,
     or_,
     select,
 )
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from servanda.core.records import adapter
@@ -39,6 +38,8 @@ from servanda.storage.database import JSONText, json_dumps
 from servanda.storage.repositories.mapping import read
 from servanda.storage.tables import AlertRow, EventRow
 
+_SQLITE_CHUNK = 500
+"""Keys per ``IN`` list on SQLite (well under its limit on bound parameters)."""
 EVENTS: Table = EventRow.__table__  # type: ignore[assignment]
 ALERTS: Table = AlertRow.__table__  # type: ignore[assignment]
 
@@ -62,20 +63,12 @@ def upsert(
     or do nothing when ``update`` is None."""
     if not rows:
         return
-    dialect = session.get_bind().dialect.name
+    connection = session.connection()
+    dialect = connection.dialect.name
     if dialect == "postgresql":
-        _pg_upsert(session.connection(), table, rows, keys, update)
+        _pg_upsert(connection, table, rows, keys, update)
     elif dialect == "sqlite":
-        lite = sqlite.insert(table)
-        if update is None:
-            session.connection().execute(lite.on_conflict_do_nothing(index_elements=keys), rows)
-        else:
-            session.connection().execute(
-                lite.on_conflict_do_update(
-                    index_elements=keys, set_={c: lite.excluded[c] for c in update}
-                ),
-                rows,
-            )
+        _sqlite_upsert(connection, table, rows, keys, update)
     else:  # pragma: no cover - the project supports SQLite and PostgreSQL only
         raise NotImplementedError(f"no upsert for {dialect}")
 
@@ -89,7 +82,64 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
     if connection.dialect.name == "postgresql":
         _pg_upsert(connection, table, rows, (), None)
     else:
-        connection.execute(insert(table), rows)
+        _sqlite_upsert(connection, table, rows, (), None)
+
+
+def _sqlite_upsert(
+    connection: Connection,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    keys: Sequence[str],
+    update: Sequence[str] | None,
+) -> None:
+    """:func:`upsert` on SQLite: one statement of fixed text, compiled once per table and
+    columns, run as the driver's executemany on values converted column by column (the
+    per-row parameter handling of a compiled SQLAlchemy statement costs more than SQLite's
+    insert itself)."""
+    columns = tuple(rows[0])
+    sql, processors = _sqlite_upsert_statement(
+        connection.dialect, table, columns, tuple(keys), None if update is None else tuple(update)
+    )
+    converted: list[list[Any]] = []
+    for name, process in zip(columns, processors, strict=True):
+        values = [r[name] for r in rows]
+        converted.append(values if process is None else [process(v) for v in values])
+    connection.exec_driver_sql(sql, list(zip(*converted, strict=True)))
+
+
+@functools.cache
+def _sqlite_upsert_statement(
+    dialect: Dialect,
+    table: Table,
+    columns: tuple[str, ...],
+    keys: tuple[str, ...],
+    update: tuple[str, ...] | None,
+) -> tuple[str, list[Callable[[Any], Any] | None]]:
+    """The text of :func:`_sqlite_upsert`'s statement and each column's value converter."""
+    quote = dialect.identifier_preparer.quote
+    processors: list[Callable[[Any], Any] | None] = []
+    for column in columns:
+        kind = table.c[column].type
+        if isinstance(kind, JSON):
+            processors.append(_json_value)
+        else:
+            processors.append(kind.dialect_impl(dialect).bind_processor(dialect))
+    target = ", ".join(quote(k) for k in keys)
+    if not keys:
+        conflict = ""
+    elif update is None:
+        conflict = f" ON CONFLICT ({target}) DO NOTHING"
+    else:
+        sets = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in update)
+        conflict = f" ON CONFLICT ({target}) DO UPDATE SET {sets}"
+    names = ", ".join(quote(c) for c in columns)
+    marks = ", ".join("?" for _ in columns)
+    return f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks}){conflict}", processors
+
+
+def _json_value(value: Any) -> str | None:
+    """A JSON column's stored text (SQL NULL for None, as on PostgreSQL)."""
+    return None if value is None else json_dumps(value)
 
 
 def _pg_upsert(
@@ -143,11 +193,11 @@ def _pg_upsert_statement(
         if isinstance(kind, JSON):
             arrays.append(f"%(p{n})b::text[]")
             selected.append(f"{name}::{kind.compile(dialect=dialect)}")
-            processors.append(lambda v: None if v is None else json_dumps(v))
+            processors.append(_json_value)
         else:
             arrays.append(f"%(p{n})b::{kind.compile(dialect=dialect)}[]")
             selected.append(name)
-            processors.append(kind.bind_processor(dialect))
+            processors.append(kind.dialect_impl(dialect).bind_processor(dialect))
     target = ", ".join(quote(k) for k in keys)
     if not keys:
         conflict = ""
@@ -201,9 +251,15 @@ class EventRepository:
             # One array parameter: a stable statement the server plans once.
             keys_param = bindparam("keys", wanted, type_=postgresql.ARRAY(String))
             query = select(EVENTS.c.key).where(EVENTS.c.key == any_(keys_param))
-        else:
-            query = select(EVENTS.c.key).where(EVENTS.c.key.in_(wanted))
-        return set(connection.execute(query).scalars())
+            return set(connection.execute(query).scalars())
+        found: set[str] = set()
+        for i in range(0, len(wanted), _SQLITE_CHUNK):
+            chunk = wanted[i : i + _SQLITE_CHUNK]
+            marks = ", ".join("?" * len(chunk))
+            rows = connection.exec_driver_sql(f"SELECT key FROM events WHERE key IN ({marks})",
+                                              tuple(chunk))  # fmt: skip
+            found.update(row[0] for row in rows)
+        return found
 
     def add_events(self, events: Sequence[tuple[str, Event]], received_at: datetime) -> None:
         """Store ``(key, event)`` pairs; keys already stored are skipped by the database."""
@@ -214,8 +270,9 @@ class EventRepository:
     ) -> set[str]:
         """Store ``(key, event)`` pairs whose key is not stored yet; returns the keys stored.
 
-        One statement (``INSERT … ON CONFLICT DO NOTHING RETURNING key``) both de-duplicates
-        against what is stored and stores the rest: no look-up beforehand.
+        On PostgreSQL one statement (``INSERT … ON CONFLICT DO NOTHING RETURNING key``) both
+        de-duplicates against what is stored and stores the rest; on SQLite a look-up of the
+        keys, then one executemany. The caller holds the write lock (the engine's claim).
         """
         if not events:
             return set()
@@ -226,9 +283,13 @@ class EventRepository:
             columns = _event_columns(events, received_at)
             found = connection.exec_driver_sql(_PG_INSERT_NEW, columns)
             return {row[0] for row in found}
-        query = sqlite.insert(EVENTS).on_conflict_do_nothing(index_elements=["key"])
-        rows = _event_rows(events, received_at)
-        return set(connection.execute(query.returning(EVENTS.c.key), rows).scalars())
+        # SQLite's executemany returns nothing: find the stored keys first (the caller holds
+        # the write lock, so nothing comes between), then insert the rest in one executemany.
+        stored = self.existing_keys(key for key, _ in events)
+        fresh = [(key, ev) for key, ev in events if key not in stored]
+        if fresh:
+            _sqlite_upsert(connection, EVENTS, _event_rows(fresh, received_at), ["key"], None)
+        return {key for key, _ in fresh}
 
     def unmapped(
         self, *, since: datetime | None = None, limit: int = 100, offset: int = 0
