@@ -3,8 +3,10 @@ carried on by a new engine (a restart, or another process writing in between).""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import timedelta
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -13,12 +15,14 @@ from sqlalchemy.orm import Session
 from servanda.core.access import LOCAL_ADMIN, Principal, Role
 from servanda.core.problems import Forbidden
 from servanda.events.incidents import IncidentState, Transition
+from servanda.events.model import Event
 from servanda.ingest.generic import GenericFormat
 from servanda.services import incidents as cases
-from servanda.services.events import EventEngine
+from servanda.services.events import EventEngine, IngestResult
 from servanda.storage.database import make_sessionmaker
+from servanda.storage.repositories.events import EventRepository
 from servanda.storage.repositories.incidents import IncidentRepository
-from servanda.storage.tables import Base
+from servanda.storage.tables import Base, EventEngineRow
 
 from .services_support import T0, fire, resolve
 
@@ -191,3 +195,79 @@ def test_saturation_figures(events: EventEngine, stored: Engine, session: Sessio
         cases.saturation_figures(
             session, Principal(Role.CUSTOMER, party="globex"), T0, T0 + timedelta(hours=1)
         )
+
+
+def _engine_version(engine: Engine) -> int:
+    with engine.connect() as c:
+        return int(c.execute(select(EventEngineRow.version)).scalar_one())
+
+
+def _queued(events: EventEngine, batches: list[list[Event]]) -> list[IngestResult | Exception]:
+    """Ingest ``batches`` from one thread each, all queued behind a batch being written (the
+    engine's lock is held until every one waits), in this order."""
+    out: list[IngestResult | Exception] = [RuntimeError("not run")] * len(batches)
+
+    def send(i: int, batch: list[Event]) -> None:
+        try:
+            out[i] = events.ingest(INGEST, batch, T0 + timedelta(minutes=2))
+        except Exception as error:  # reported to the test, as the API would answer it
+            out[i] = error
+
+    threads = [threading.Thread(target=send, args=(i, b)) for i, b in enumerate(batches)]
+    with events._lock:  # white box: a batch is being written while the others arrive
+        for n, thread in enumerate(threads, 1):
+            thread.start()
+            deadline = time.monotonic() + 10
+            while len(events._queue) < n and time.monotonic() < deadline:
+                time.sleep(0.001)
+            assert len(events._queue) == n
+    for thread in threads:
+        thread.join(10)
+    return out
+
+
+def test_batches_that_wait_together_are_written_in_one_transaction(
+    events: EventEngine, stored: Engine
+) -> None:
+    events.ingest(INGEST, [fire("other", "core-2")], T0)  # the engine has its state
+    before = _engine_version(stored)
+    first, second, third, again = _queued(events, [STORM[:1], STORM[1:3], STORM[3:], STORM[1:3]])
+    assert _engine_version(stored) == before + 1  # one claim, one commit for all four
+    # Each batch's own result, as if they had come one after the other.
+    assert isinstance(first, IngestResult)
+    assert isinstance(second, IngestResult)
+    assert isinstance(third, IngestResult)
+    assert isinstance(again, IngestResult)
+    assert (first.new, len(first.opened)) == (1, 1)
+    assert (second.new, second.opened, second.updated) == (2, (), first.opened)
+    assert (third.new, third.updated) == (3, first.opened)
+    assert (again.new, again.duplicates, again.updated) == (0, 2, ())
+    assert [(root, n) for _, root, n in open_incidents(stored) if root == "core-1"] == [
+        ("core-1", 5)
+    ]
+
+
+def test_a_failing_batch_fails_alone_when_it_waited_with_others(
+    events: EventEngine, stored: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add = EventRepository.add_new_events
+
+    def poisoned(
+        self: EventRepository, found: Sequence[tuple[str, Event]], at: datetime
+    ) -> set[str]:
+        if any(ev.fingerprint == "poison" for _, ev in found):
+            raise RuntimeError("refused")
+        return add(self, found, at)
+
+    monkeypatch.setattr(EventRepository, "add_new_events", poisoned)
+    events.ingest(INGEST, [fire("other", "core-2")], T0)
+    good, bad, later = _queued(events, [STORM[:3], [fire("poison", "core-2")], STORM[3:]])
+    assert isinstance(bad, RuntimeError)
+    assert str(bad) == "refused"
+    assert isinstance(good, IngestResult)
+    assert isinstance(later, IngestResult)
+    assert (good.new, later.new) == (3, 3)
+    assert row_counts(stored)["events"] == 1 + 6
+    assert [(root, n) for _, root, n in open_incidents(stored) if root == "core-1"] == [
+        ("core-1", 5)
+    ]

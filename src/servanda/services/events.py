@@ -32,7 +32,8 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Iterable, Sequence
+from collections import deque
+from collections.abc import Collection, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -47,7 +48,7 @@ from servanda.core.access import Action, Principal, Role
 from servanda.core.problems import Forbidden, InvalidInput, NotFound, Problem, ServandaError
 from servanda.events import lifecycle
 from servanda.events.correlate import Changes, CorrelationSettings, Correlator, CorrelatorState
-from servanda.events.incidents import Incident
+from servanda.events.incidents import Alert, Incident
 from servanda.events.lifecycle import InvalidTransition
 from servanda.events.mapping import NodeMapper
 from servanda.events.model import Event
@@ -63,6 +64,8 @@ from servanda.storage.tables import EventEngineRow, LoadRunRow
 ENGINE_STATE: Table = EventEngineRow.__table__  # type: ignore[assignment]
 _ROW = 1
 _PRUNE_AT = 10_000
+GROUP_EVENTS = 5_000
+"""At most this many events (whole batches; at least one batch) share one transaction."""
 RECENT_KEYS = 100_000
 """How many recently stored idempotency keys an engine remembers (about 15 MB)."""
 
@@ -122,6 +125,21 @@ class IngestResult:
 
 
 @dataclass(slots=True)
+class _Ticket:
+    """A batch waiting to be ingested, and what became of it."""
+
+    events: Sequence[Event]
+    now: datetime
+    result: IngestResult | None = None
+    error: Exception | None = None
+
+    @property
+    def done(self) -> bool:
+        """Whether the batch was ingested or failed."""
+        return self.result is not None or self.error is not None
+
+
+@dataclass(slots=True)
 class _Memory:
     """What the engine knows of the stored state it last wrote."""
 
@@ -161,6 +179,8 @@ class EventEngine:
         self.settings = settings or correlation_settings()
         self._lock = threading.Lock()
         self._memory: _Memory | None = None
+        self._queue_lock = threading.Lock()
+        self._queue: deque[_Ticket] = deque()
 
     # -- public ----------------------------------------------------------------------------
 
@@ -169,22 +189,80 @@ class EventEngine:
 
         ``now`` is the receiving time (stored as ``received_at``) and the correlator's clock.
         Sending the same batch again stores nothing and changes nothing.
+
+        Batches that arrive while another is being written wait for it, then go together in
+        one transaction (group commit): each is de-duplicated and correlated in turn, exactly
+        as one after the other, and its own result reports what it did; the claim, the writes
+        and the commit are shared. Should that transaction fail, each batch of the group is
+        tried again alone, so a failure is only the failing batch's.
         """
         principal.require(Action.INGEST_EVENTS)
-        with self._lock, self._writing(now) as (session, memory):
-            recent = memory.recent
-            keyed: dict[str, Event] = {}
-            for ev in events:  # the key leaves out the node: map only what is not known
-                key = event_key(ev)
-                if key not in recent and key not in keyed:
-                    keyed[key] = ev
-            keyed = dict(zip(keyed, memory.mapper.map_all(keyed.values()), strict=True))
-            stored = EventRepository(session).add_new_events(list(keyed.items()), now)
-            new = [(k, ev) for k, ev in keyed.items() if k in stored]
-            changes = memory.correlator.process([ev for _, ev in new], now)
-            self._persist(session, memory, changes, now)
-            memory.remember(keyed)
-        return IngestResult(
+        ticket = _Ticket(events, now)
+        with self._queue_lock:
+            self._queue.append(ticket)
+        with self._lock:
+            while not ticket.done:
+                self._ingest_group(self._take())
+        if ticket.error is not None:
+            raise ticket.error
+        assert ticket.result is not None
+        return ticket.result
+
+    def _take(self) -> list[_Ticket]:
+        """The waiting batches, oldest first, up to :data:`GROUP_EVENTS` events (at least one)."""
+        with self._queue_lock:
+            queue = self._queue
+            taken = [queue.popleft()]
+            size = len(taken[0].events)
+            while queue and size + len(queue[0].events) <= GROUP_EVENTS:
+                size += len(queue[0].events)
+                taken.append(queue.popleft())
+        return taken
+
+    def _ingest_group(self, group: list[_Ticket]) -> None:
+        """Ingest ``group`` in one transaction; on failure, each of its batches alone."""
+        try:
+            with self._writing(max(t.now for t in group)) as (session, memory):
+                alerts: dict[str, Alert] = {}
+                incidents: dict[str, Incident] = {}
+                results = []
+                for ticket in group:
+                    result, changes = self._ingest_batch(session, memory, ticket)
+                    results.append(result)
+                    alerts.update((a.fingerprint, a) for a in changes.alerts)
+                    incidents.update((i.id, i) for i in changes.incidents)
+                self._persist(session, memory, alerts.values(), incidents.values(), group[-1].now)
+        except Exception as error:
+            if len(group) == 1:
+                group[0].error = error
+                return
+            for ticket in group:
+                self._ingest_group([ticket])
+            return
+        except BaseException:  # interrupted: the others of the group must not wait forever
+            for ticket in group:
+                ticket.error = RuntimeError("ingestion was interrupted; send the batch again")
+            raise
+        for ticket, result in zip(group, results, strict=True):
+            ticket.result = result
+
+    def _ingest_batch(
+        self, session: Session, memory: _Memory, ticket: _Ticket
+    ) -> tuple[IngestResult, Changes]:
+        """De-duplicate, store and correlate one batch in the claimed transaction."""
+        events, now = ticket.events, ticket.now
+        recent = memory.recent
+        keyed: dict[str, Event] = {}
+        for ev in events:  # the key leaves out the node: map only what is not known
+            key = event_key(ev)
+            if key not in recent and key not in keyed:
+                keyed[key] = ev
+        keyed = dict(zip(keyed, memory.mapper.map_all(keyed.values()), strict=True))
+        stored = EventRepository(session).add_new_events(list(keyed.items()), now)
+        new = [(k, ev) for k, ev in keyed.items() if k in stored]
+        changes = memory.correlator.process([ev for _, ev in new], now)
+        memory.remember(keyed)
+        result = IngestResult(
             received=len(events),
             new=len(new),
             duplicates=len(events) - len(new),
@@ -196,13 +274,14 @@ class EventEngine:
             merged=changes.merged,
             flapping=changes.flapping,
         )
+        return result, changes
 
     def tick(self, now: datetime) -> IngestResult:
         """Take the time-based decisions due at ``now`` (symptom grace, flapping quiet) and
         persist them; run it every minute or so when events are sparse."""
         with self._lock, self._writing(now) as (session, memory):
             changes = memory.correlator.tick(now)
-            self._persist(session, memory, changes, now)
+            self._persist(session, memory, changes.alerts, changes.incidents, now)
         return IngestResult(
             received=0,
             new=0,
@@ -316,22 +395,36 @@ class EventEngine:
 
     # -- persisting ------------------------------------------------------------------------
 
-    def _persist(self, session: Session, memory: _Memory, changes: Changes, now: datetime) -> None:
+    def _persist(
+        self,
+        session: Session,
+        memory: _Memory,
+        alerts: Collection[Alert],
+        incidents: Collection[Incident],
+        now: datetime,
+    ) -> None:
         with _pipeline(session):
-            self._write(session, memory, changes, now)
+            self._write(session, memory, alerts, incidents, now)
 
-    def _write(self, session: Session, memory: _Memory, changes: Changes, now: datetime) -> None:
-        EventRepository(session).save_alerts(changes.alerts)
-        if not changes.incidents:
+    def _write(
+        self,
+        session: Session,
+        memory: _Memory,
+        alerts: Collection[Alert],
+        changed: Collection[Incident],
+        now: datetime,
+    ) -> None:
+        EventRepository(session).save_alerts(alerts)
+        if not changed:
             return
         incidents = IncidentRepository(session)
-        incidents.save(changes.incidents, now, memory.stored)
-        memory.stored.update((inc.id, inc) for inc in changes.incidents)
+        incidents.save(list(changed), now, memory.stored)
+        memory.stored.update((inc.id, inc) for inc in changed)
         if len(memory.stored) > memory.prune_at:
             _prune(memory)
         rewrite: list[str] = []
         rows: list[StoredOutage] = []
-        for inc in changes.incidents:
+        for inc in changed:
             inputs = _outage_inputs(inc)
             if memory.outage_inputs.get(inc.id) == inputs:
                 continue  # e.g. a new symptom of a node already down: same outages
