@@ -393,7 +393,7 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * p))] * 1e3
 
 
-def sustained(url: str, batches: int) -> float:
+def sustained(url: str, batches: int, clients: int = CLIENTS) -> float:
     tokens = prepare(url)
     token = tokens.split()[0]
     t0 = datetime.now(UTC) - timedelta(hours=1)
@@ -401,13 +401,13 @@ def sustained(url: str, batches: int) -> float:
     server = start_server(url)
     try:
         post_all(server.base_url, token, bodies[:5], 1)  # warm-up: the engine restores
-        wall, latencies, new = post_all(server.base_url, token, bodies[5:], CLIENTS)
+        wall, latencies, new = post_all(server.base_url, token, bodies[5:], clients)
     finally:
         server.stop()
     alerts = batches * BATCH
     rate = alerts / wall
     print(
-        f"  sustained: {batches} bodies x {BATCH} alerts, {CLIENTS} clients: {alerts:,} alerts "
+        f"  sustained: {batches} bodies x {BATCH} alerts, {clients} clients: {alerts:,} alerts "
         f"({new:,} new) in {wall:.2f} s = {rate:,.0f} alerts/s; request latency "
         f"p50 {pct(latencies, 0.5):.1f} ms, p99 {pct(latencies, 0.99):.1f} ms"
     )
@@ -526,9 +526,9 @@ class PostgresDatabases:
                 )
 
 
-def run_backend(label: str, urls: Iterator[str], batches: int) -> None:
+def run_backend(label: str, urls: Iterator[str], batches: int, clients: int) -> None:
     print(f"{label}:")
-    http_rate = sustained(next(urls), batches)
+    http_rate = sustained(next(urls), batches, clients)
     storm(next(urls))
     base = baseline(next(urls), batches)
     print(
@@ -540,6 +540,7 @@ def run_backend(label: str, urls: Iterator[str], batches: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batches", type=int, default=300, help="Bodies of 100 alerts to send.")
+    parser.add_argument("--clients", type=int, default=CLIENTS, help="Client threads.")
     parser.add_argument("--only", choices=["sqlite", "postgresql"], default=None)
     parser.add_argument("--serve", nargs=2, metavar=("URL", "PORT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -550,18 +551,18 @@ def main() -> None:
 
     print(
         f"catalog: 2 core routers, 1 aggregation router, {SWITCHES} switches, {LEAVES:,} hosts "
-        f"and services; {CLIENTS} client threads; target 10,000 alerts/s"
+        f"and services; {args.clients} client threads; target 10,000 alerts/s"
     )
     started = time.perf_counter()
     if args.only in (None, "sqlite"):
         with tempfile.TemporaryDirectory(prefix="servanda-bench-") as tmp:
-            run_backend("SQLite", sqlite_urls(Path(tmp)), args.batches)
+            run_backend("SQLite", sqlite_urls(Path(tmp)), args.batches, args.clients)
     if args.only in (None, "postgresql"):
         server = postgres_server()
         if server is not None:
             databases = PostgresDatabases(server)
             try:
-                run_backend("PostgreSQL", iter(databases.new, None), args.batches)
+                run_backend("PostgreSQL", iter(databases.new, None), args.batches, args.clients)
             finally:
                 databases.drop_all()
     print(f"total {time.perf_counter() - started:.0f} s")
