@@ -116,6 +116,42 @@ class Period:
         return f"each calendar {self.kind.value}"
 
 
+@record
+class BurnRateRule:
+    """A multiwindow burn-rate warning: raised when the error ratio over the ``long`` window
+    and over the ``short`` one both exceed ``factor`` times the ratio the target allows
+    (Google SRE workbook). ``factor`` b consumes X % of a period W's budget within ``long`` L
+    when b = X/100 × W / L."""
+
+    long: Duration
+    """The long window, e.g. 1h."""
+    short: Duration
+    """The short window (about long / 12), e.g. 5m: the warning stops soon after the burn."""
+    factor: Decimal = Field(gt=0)
+    """The burn rate that raises it, e.g. 14.4."""
+    severity: str = "critical"
+    """Severity of the event raised (``critical`` pages, ``warning`` makes a ticket)."""
+
+    @model_validator(mode="after")
+    def _windows(self) -> BurnRateRule:
+        if self.short <= timedelta(0) or self.long <= timedelta(0):
+            raise ValueError("burn-rate windows must be positive")
+        if self.short >= self.long:
+            raise ValueError(f"the short window {self.short} is not shorter than {self.long}")
+        return self
+
+
+DEFAULT_BURN_RATES: tuple[BurnRateRule, ...] = (
+    BurnRateRule(long=timedelta(hours=1), short=timedelta(minutes=5), factor=Decimal("14.4")),
+    BurnRateRule(long=timedelta(hours=6), short=timedelta(minutes=30), factor=Decimal(6)),
+    BurnRateRule(
+        long=timedelta(days=3), short=timedelta(hours=6), factor=Decimal(1), severity="warning"
+    ),
+)
+"""The SRE workbook's tiers: 2 % of a 30-day budget in 1 h, 5 % in 6 h (page), 10 % in 3 days
+(ticket)."""
+
+
 class Budgeting(StrEnum):
     """How compliance and the error budget are counted."""
 
@@ -160,6 +196,11 @@ class Objective:
     """A sentence added to the document."""
     override: bool = False
     """True when this objective deliberately loosens the one it inherits."""
+    burn_rates: tuple[BurnRateRule, ...] | None = None
+    """Burn-rate warnings for this objective; None: :data:`DEFAULT_BURN_RATES`; ``[]``: none."""
+    min_traffic: int | None = Field(default=None, ge=0)
+    """Burn-rate guard: no warning while the long window holds fewer events than this (event
+    budgeting) or fewer agreed minutes (time budgeting); None: 100."""
 
     @model_validator(mode="before")
     @classmethod

@@ -10,6 +10,7 @@ from servanda.calendars.model import Calendar
 from servanda.catalog.graph import DependencyGraph
 from servanda.catalog.model import Component, Party, Service, Subscription
 from servanda.events.model import NodeMapping
+from servanda.measure.inputs import Series
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,8 @@ class Bundle:
     """Every version of every agreement."""
     mappings: tuple[NodeMapping, ...] = ()
     """Label-to-node rules for events, in the order they are tried."""
+    series: tuple[Series, ...] = ()
+    """Declared measurement series."""
 
     def merged(self, other: Bundle) -> Bundle:
         """This bundle with ``other``'s records added (for reading several files)."""
@@ -37,7 +40,13 @@ class Bundle:
             calendars=self.calendars + other.calendars,
             agreements=self.agreements + other.agreements,
             mappings=self.mappings + other.mappings,
+            series=self.series + other.series,
         )
+
+    @cached_property
+    def series_by_id(self) -> dict[str, Series]:
+        """Declared measurement series by id."""
+        return {s.id: s for s in self.series}
 
     @cached_property
     def party_by_id(self) -> dict[str, Party]:
