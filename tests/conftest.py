@@ -15,6 +15,10 @@ PostgreSQL: ``$SERVANDA_TEST_POSTGRES_URL`` (default
 database; each test database is created there under a unique name and dropped at the end, so
 parallel runs do not meet. When the server is unreachable the PostgreSQL variants are skipped
 with one summary line, or fail when ``SERVANDA_REQUIRE_POSTGRES=1`` (as in CI).
+
+Property tests: with ``CI`` set (as ``.ci/run`` does), hypothesis runs derandomized, so a CI
+run replays the same examples every time; developers' runs keep exploring new ones (and
+hypothesis keeps the failures it finds in ``.hypothesis/`` to replay them first).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from hypothesis import settings
 from psycopg import sql
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import URL, make_url
@@ -35,6 +40,10 @@ from sqlalchemy.orm import Session
 from servanda.storage.database import make_engine, make_sessionmaker
 from servanda.storage.migrate import upgrade
 from servanda.storage.tables import Base
+
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 POSTGRES_URL_ENV = "SERVANDA_TEST_POSTGRES_URL"
 REQUIRE_POSTGRES_ENV = "SERVANDA_REQUIRE_POSTGRES"
