@@ -200,7 +200,9 @@ class Objective:
     """Burn-rate warnings for this objective; None: :data:`DEFAULT_BURN_RATES`; ``[]``: none."""
     min_traffic: int | None = Field(default=None, ge=0)
     """Burn-rate guard: no warning while the long window holds fewer events than this (event
-    budgeting) or fewer agreed minutes (time budgeting); None: 100."""
+    budgeting) or fewer agreed minutes (time budgeting). None: 100 events, or for time
+    budgeting 100 agreed minutes or half the long window, whichever is shorter (so the 1 h rule
+    can fire)."""
 
     @model_validator(mode="before")
     @classmethod
