@@ -15,5 +15,10 @@ The definitions, formulas and conventions are in ``docs/metrics.md``.
 * :mod:`~servanda.measure.series`, :mod:`~servanda.measure.jitter`, :mod:`~servanda.measure.mef`
   — latency, throughput, loss, good/total, jitter (RFC 3550, IPDV, PDV), MEF 10.3;
 * :mod:`~servanda.measure.reliability` — MTBF, MTRS, MTTA, MTBSI, response and resolution times;
-* :mod:`~servanda.measure.budget` — error budgets and multiwindow, multi-burn-rate warnings.
+* :mod:`~servanda.measure.timeslices` — time-sliced objectives (OpenSLO Timeslices);
+* :mod:`~servanda.measure.budget`, :mod:`~servanda.measure.burn` — error budgets and multiwindow,
+  multi-burn-rate warnings;
+* :mod:`~servanda.measure.credits` — service credits from a credit schedule;
+* :mod:`~servanda.measure.objectives`, :mod:`~servanda.measure.evaluate`,
+  :mod:`~servanda.measure.rollup` — one customer's objectives over a period, and roll-ups.
 """
