@@ -12,8 +12,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from servanda.reports.charts import availability_chart, budget_chart, timeline_chart
-from servanda.reports.sla_model import DailyPoint, TimelineEntry, TimeWindow, WindowKind
+from servanda.reports.charts import (
+    availability_chart,
+    budget_chart,
+    feedback_chart,
+    timeline_chart,
+)
+from servanda.reports.sla_model import (
+    DailyPoint,
+    FeedbackMonth,
+    TimelineEntry,
+    TimeWindow,
+    WindowKind,
+)
 
 SVG = "{http://www.w3.org/2000/svg}"
 START = datetime(2025, 4, 1, tzinfo=UTC)
@@ -247,6 +258,49 @@ def test_a_period_must_not_be_empty() -> None:
         timeline_chart([], START, START, "UTC")
 
 
+# --- feedback --------------------------------------------------------------------------------
+
+
+def test_feedback_beside_availability_by_hand() -> None:
+    # Upper panel 16–96 for 1 to 5: y(4) = 96 − 80 × 3/4 = 36, y(3) = 56. Lower panel 122–202;
+    # lowest availability 99 → floor 98: y(100) = 122, y(99) = 162. Two months of 295 units.
+    svg = feedback_chart(
+        [
+            FeedbackMonth(
+                month=date(2025, 4, 1),
+                count=9,
+                csat=Decimal("3.04"),
+                availability=Decimal(99),
+                weighted_availability=None,
+            ),
+            FeedbackMonth(
+                month=date(2025, 3, 1),
+                count=5,
+                csat=Decimal(4),
+                availability=Decimal(100),
+                weighted_availability=Decimal(100),
+            ),
+        ]
+    )
+    root = parse(svg)
+    (csat,) = with_class(root, "line-csat")
+    assert csat.get("d") == "M217.5,36 L512.5,55.2"
+    (plain,) = with_class(root, "line-plain")
+    assert plain.get("d") == "M217.5,122 L512.5,162"
+    (weighted,) = with_class(root, "line-weighted")
+    assert weighted.tag == f"{SVG}circle"  # one month only: a dot
+    assert [e.text for e in with_class(root, "csat-label")] == ["4", "3"]
+    labels = texts(root)
+    assert {"Mar 2025", "Apr 2025", "Satisfaction", "Availability", "1", "5", "98 %"} <= set(labels)
+    no_bad_numbers(svg)
+
+
+def test_feedback_without_months() -> None:
+    svg = feedback_chart([])
+    assert "No feedback yet." in texts(parse(svg))
+    no_bad_numbers(svg)
+
+
 # --- properties ------------------------------------------------------------------------------
 
 figures = st.none() | st.decimals(min_value=-500, max_value=100, places=3)
@@ -287,6 +341,19 @@ def test_charts_are_always_valid_and_finite(
         availability_chart(points, [("target", Decimal("99.9"))]),
         budget_chart(points),
         timeline_chart(outages, START, END, "Europe/Paris"),
+        feedback_chart(
+            [
+                FeedbackMonth(
+                    month=date(2024 + i // 12, i % 12 + 1, 1),
+                    count=1,
+                    csat=a,
+                    availability=w,
+                    weighted_availability=b,
+                )
+                for i, (a, w, b) in enumerate(values)
+                if a is None or 1 <= a <= 5
+            ]
+        ),
     ):
         parse(svg)
         no_bad_numbers(svg)

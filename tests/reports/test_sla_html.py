@@ -98,8 +98,8 @@ def test_the_page_is_self_contained(html: str) -> None:
     assert [h for h in parsed.hrefs if not h.startswith("#")] == []
     assert "url(" not in re.sub(r"url\(#[A-Za-z0-9_-]+\)", "", html)
     # Three charts per service (Business Voice has no outage, but an availability objective:
-    # its timeline is drawn, empty); none for the customer-wide objectives.
-    assert html.count("<svg ") == 6
+    # its timeline is drawn, empty); none for the customer-wide objectives; one for feedback.
+    assert html.count("<svg ") == 7
 
 
 def test_the_summary_comes_first_with_words_and_symbols() -> None:

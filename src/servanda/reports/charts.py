@@ -9,7 +9,9 @@ in the PDF.
   height for a full outage, the affected share's height for a partial one, hatched for planned
   maintenance); the lower one shows how much each outage counted in the experience-weighted
   figure (a minute at normal weight reaches the dashed ×1 line, a minute in a critical
-  business window reaches higher; what counted nothing is not drawn).
+  business window reaches higher; what counted nothing is not drawn);
+* :func:`feedback_chart` — satisfaction month by month above the availability of the same
+  months.
 
 Each function is pure and returns SVG text. Every text is escaped; coordinates are rounded to
 two decimals; empty or missing data draws an empty frame with a sentence, never NaN. Element
@@ -28,7 +30,13 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from servanda.calendars.describe import MONTHS
-from servanda.reports.sla_model import DailyPoint, TimelineEntry, TimeWindow, WindowKind
+from servanda.reports.sla_model import (
+    DailyPoint,
+    FeedbackMonth,
+    TimelineEntry,
+    TimeWindow,
+    WindowKind,
+)
 
 WIDTH = 680
 """Width of every chart in SVG units (it scales to the page)."""
@@ -115,12 +123,16 @@ def _day_ticks(count: int, most: int = 8) -> list[int]:
     return list(range(0, count, step))
 
 
-def _nice_step(span: Decimal, most: int) -> Decimal:
-    """The smallest of 1, 2, 2.5, 5 × 10ⁿ that splits ``span`` into at most ``most`` steps."""
+def _nice_step(span: Decimal, most: int, *, whole: bool = True) -> Decimal:
+    """The smallest of 1, 2, 2.5, 5 × 10ⁿ that splits ``span`` into at most ``most`` steps
+    — a whole number of them with ``whole`` (``span`` itself when none does)."""
+    if span <= 0:
+        return Decimal(1)
     exponent = Decimal(10) ** (span.adjusted() - 1)
     for factor in (1, 2, Decimal("2.5"), 5, 10, 20, 25, 50, 100):
         step = exponent * factor
-        if span / step <= most:
+        count = span / step
+        if count <= most and (not whole or count == count.to_integral_value()):
             return step
     return span
 
@@ -156,7 +168,7 @@ class _Plot:
             out.append(
                 _line(self.left, y, self.right, y, "grid", f'stroke="{GRID}" stroke-width="1"')
             )
-            label = f"{_number(value)} {unit}"
+            label = f"{_number(value)} {unit}".rstrip()
             out.append(_text(self.left - 6, y + 4, label, anchor="end", cls="tick-label"))
             value += step
         return out
@@ -317,7 +329,7 @@ def budget_chart(
     values = [v for v in values if v.is_finite()]
     lo = min([Decimal(0), *values])
     hi = max([Decimal(100), *values])
-    step = _nice_step(hi - lo, 6)
+    step = _nice_step(hi - lo, 6, whole=False)
     lo = (lo / step).to_integral_value(rounding="ROUND_FLOOR") * step
     hi = (hi / step).to_integral_value(rounding="ROUND_CEILING") * step
     plot = _Plot(70, 16, WIDTH - 70 - 20, 170, lo, hi)
@@ -559,3 +571,100 @@ def timeline_chart(
     body += _legend(first, bottom_b + 38, left=20)
     body += _legend(second, bottom_b + 58, left=20)
     return _svg(ident, int(bottom_b + 72), title, "timeline", body)
+
+
+def feedback_chart(
+    months: Sequence[FeedbackMonth],
+    *,
+    ident: str = "feedback",
+    title: str = "Satisfaction beside availability, month by month",
+) -> str:
+    """Two panels over the same months: mean satisfaction (1 to 5) above, plain and
+    experience-weighted availability below, so a dip in one can be read against the other.
+    Each satisfaction point is labelled with its value; months without a figure leave a gap."""
+    ident = _ident(ident)
+    ordered = sorted(months, key=lambda m: m.month)
+    count = len(ordered)
+    left, width = 70.0, WIDTH - 70.0 - 20.0
+    slot = width / count if count else 0.0
+    xs = [left + slot * (i + 0.5) for i in range(count)]
+    top = _Plot(left, 16, width, 80, Decimal(1), Decimal(5))
+    figures = [
+        v
+        for m in ordered
+        for v in (m.availability, m.weighted_availability)
+        if v is not None and v.is_finite()
+    ]
+    low = min(figures, default=Decimal(100))
+    lo = next((f for f in _AVAILABILITY_FLOORS if f < low), Decimal(0))
+    hi = max([Decimal(100), *figures])
+    bottom = _Plot(left, 122, width, 80, lo, hi)
+    body = [*top.value_axis(Decimal(1), ""), top.frame()]
+    body += [*bottom.value_axis(_nice_step(hi - lo, 4), "%"), bottom.frame()]
+    body.append(
+        _text(
+            14,
+            top.top + top.height / 2,
+            "Satisfaction",
+            anchor="middle",
+            cls="axis-title",
+            vertical=True,
+        )
+    )
+    body.append(
+        _text(
+            14,
+            bottom.top + bottom.height / 2,
+            "Availability",
+            anchor="middle",
+            cls="axis-title",
+            vertical=True,
+        )
+    )
+    for x, m in zip(xs, ordered, strict=True):
+        label = f"{MONTHS[m.month.month - 1]} {m.month.year}"
+        body.append(_text(x, bottom.bottom + 16, label, anchor="middle", cls="month"))
+    if not count:
+        body.append(
+            _text(
+                left + width / 2,
+                top.top + top.height / 2,
+                "No feedback yet.",
+                anchor="middle",
+                cls="empty",
+            )
+        )
+
+    def ys(plot: _Plot, values: Iterable[Decimal | None]) -> list[float | None]:
+        return [None if v is None or not v.is_finite() else plot.y(v) for v in values]
+
+    csat_style = f'stroke="{TARGET}" stroke-width="2"'
+    body += _series_paths(xs, ys(top, (m.csat for m in ordered)), "line-csat", csat_style)
+    for x, m in zip(xs, ordered, strict=True):
+        if m.csat is not None and m.csat.is_finite():
+            y = top.y(m.csat)
+            body.append(
+                f'<circle class="point-csat" cx="{_n(x)}" cy="{_n(y)}" r="3" fill="{TARGET}"/>'
+            )
+            value = _number(m.csat.quantize(Decimal("0.1"), "ROUND_HALF_UP"))
+            body.append(_text(x, y - 7, value, anchor="middle", cls="csat-label", fill=TARGET))
+    plain_style = f'stroke="{PLAIN}" stroke-width="2"'
+    weighted_style = f'stroke="{WEIGHTED}" stroke-width="2" stroke-dasharray="6 3"'
+    body += _series_paths(
+        xs, ys(bottom, (m.availability for m in ordered)), "line-plain", plain_style
+    )
+    body += _series_paths(
+        xs,
+        ys(bottom, (m.weighted_availability for m in ordered)),
+        "line-weighted",
+        weighted_style,
+    )
+    body += _legend(
+        [
+            (_line(0, 0, 24, 0, "swatch", csat_style), "satisfaction (1 to 5)"),
+            (_line(0, 0, 24, 0, "swatch", plain_style), "availability"),
+            (_line(0, 0, 24, 0, "swatch", weighted_style), "experience-weighted availability"),
+        ],
+        bottom.bottom + 38,
+    )
+    return _svg(ident, int(bottom.bottom + 50), title, "feedback", body)

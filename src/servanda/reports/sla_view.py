@@ -201,6 +201,7 @@ class FeedbackView:
     perceived: str | None
     measured: str | None
     experience: str | None
+    chart: ChartView | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -852,6 +853,16 @@ def _feedback_view(
             else None
         ),
         experience=exp.sentence if exp is not None else None,
+        chart=(
+            ChartView(
+                charts.feedback_chart(fb.trend, ident="feedback-trend"),
+                "Satisfaction month by month (above) beside the availability measured in the "
+                "same months (below): the solid line counts every minute alike, the dashed line "
+                "weighs each minute by how much it matters to you.",
+            )
+            if fb.trend
+            else None
+        ),
     )
 
 
