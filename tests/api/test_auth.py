@@ -64,7 +64,7 @@ def test_me_says_role_party_and_permissions(client: TestClient, tokens: Tokens) 
         "role": "customer",
         "party": "alpha",
         "token_id": tokens.alpha_id,
-        "permissions": ["read"],
+        "permissions": ["read", "record_feedback"],
     }
     admin = client.get("/api/v1/me", headers=bearer(tokens.admin)).json()
     assert admin["role"] == "admin"

@@ -39,13 +39,25 @@ class Action(StrEnum):
     """Send usage records and measurements."""
     MANAGE_INCIDENTS = "manage_incidents"
     """Acknowledge, correct, validate and close incidents."""
+    RECORD_FEEDBACK = "record_feedback"
+    """Record customer feedback (customers: their own) and review notes."""
+    ATTEST = "attest"
+    """Attest that policy controls were met."""
 
 
 PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.ADMIN: frozenset(Action),
-    Role.OPERATOR: frozenset({Action.READ, Action.INGEST_EVENTS, Action.MANAGE_INCIDENTS}),
+    Role.OPERATOR: frozenset(
+        {
+            Action.READ,
+            Action.INGEST_EVENTS,
+            Action.MANAGE_INCIDENTS,
+            Action.RECORD_FEEDBACK,
+            Action.ATTEST,
+        }
+    ),
     Role.BILLING: frozenset({Action.READ, Action.INGEST_USAGE}),
-    Role.CUSTOMER: frozenset({Action.READ}),
+    Role.CUSTOMER: frozenset({Action.READ, Action.RECORD_FEEDBACK}),
     Role.INGEST: frozenset({Action.INGEST_EVENTS, Action.INGEST_USAGE}),
 }
 
