@@ -4,6 +4,10 @@ Rows stay inside :mod:`servanda.storage`: repositories take and return domain re
 declared record keeps its full JSON (``record``) next to the columns queries need, plus a content
 hash so that saving the same declaration twice writes nothing.
 
+Observations and what is computed from them (events, measurements, feedback, SLA results,
+credits) are rows of columns, without a JSON ``record``: they are written in bulk and read as
+columns.
+
 Names of constraints and indexes follow :data:`NAMING_CONVENTION`, so migrations can refer to
 them on every backend (SQLite batch migrations need the names).
 """
@@ -15,6 +19,7 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     Date,
     Double,
@@ -470,3 +475,174 @@ class EventEngineRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     version: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime]
+
+
+class SeriesRow(Declared, Base):
+    """A declared measurement series (``Bundle.series``); measurements name it."""
+
+    __tablename__ = "series"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    """What it measures (:class:`~servanda.measure.inputs.SeriesKind`)."""
+    node: Mapped[str] = mapped_column(ForeignKey("nodes.id"))
+    """The service or component it is about."""
+    customer: Mapped[str | None] = mapped_column(ForeignKey("parties.id"))
+    """The one customer it concerns; NULL: every customer of ``node``."""
+
+
+class MeasurementRow(Base):
+    """One measurement of a declared series, stored once: ``key`` is its idempotency key (64 hex
+    characters, computed by the sender or the adapter that read it)."""
+
+    __tablename__ = "measurements"
+    __table_args__ = (Index("ix_measurements_series_at", "series", "at"),)
+
+    key: Mapped[str] = mapped_column(HASH, primary_key=True)
+    series: Mapped[str] = mapped_column(ForeignKey("series.id"))
+    at: Mapped[datetime]
+    """When it was taken; the end of the interval it covers when ``start`` is given."""
+    start: Mapped[datetime | None]
+    value: Mapped[Decimal | None]
+    """Milliseconds or bit/s, exactly as received."""
+    good: Mapped[int | None] = mapped_column(BigInteger)
+    total: Mapped[int | None] = mapped_column(BigInteger)
+    sent_at: Mapped[datetime | None]
+    received_at: Mapped[datetime | None]
+    sequence: Mapped[int | None] = mapped_column(BigInteger)
+    stored_at: Mapped[datetime]
+    """When the server stored it."""
+
+
+class AttestationRow(Base):
+    """A statement that a policy control was (or was not) met over a period. ``key`` hashes the
+    whole statement: storing the same one twice keeps one row, a corrected one is another row."""
+
+    __tablename__ = "attestations"
+    __table_args__ = (
+        Index("ix_attestations_policy_control_period_start", "policy", "control", "period_start"),
+    )
+
+    key: Mapped[str] = mapped_column(HASH, primary_key=True)
+    policy: Mapped[str] = mapped_column(ID)
+    control: Mapped[str] = mapped_column(ID)
+    period_start: Mapped[datetime]
+    period_end: Mapped[datetime]
+    met: Mapped[bool]
+    attested_by: Mapped[str] = mapped_column(Text)
+    attested_at: Mapped[datetime]
+    evidence: Mapped[str] = mapped_column(Text)
+    note: Mapped[str] = mapped_column(Text)
+
+
+class FeedbackRow(Base):
+    """One customer's feedback, stored once: ``key`` is its idempotency key."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (
+        Index("ix_feedback_customer_at", "customer", "at"),
+        Index("ix_feedback_service_at", "service", "at"),
+    )
+
+    key: Mapped[str] = mapped_column(HASH, primary_key=True)
+    customer: Mapped[str] = mapped_column(ID)
+    service: Mapped[str | None] = mapped_column(ID)
+    """NULL: about the provider as a whole."""
+    at: Mapped[datetime]
+    csat: Mapped[int | None] = mapped_column(Integer)
+    nps: Mapped[int | None] = mapped_column(Integer)
+    comment: Mapped[str] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(String(16))
+    incident: Mapped[str | None] = mapped_column(String(64))
+    respondent: Mapped[str | None] = mapped_column(Text)
+    stored_at: Mapped[datetime]
+
+
+class ReviewRow(Base):
+    """A listening session or service review with a customer, kept as dated notes."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (Index("ix_reviews_customer_held_on", "customer", "held_on"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    customer: Mapped[str] = mapped_column(ID)
+    service: Mapped[str | None] = mapped_column(ID)
+    kind: Mapped[str] = mapped_column(String(32))
+    held_on: Mapped[date]
+    notes: Mapped[str] = mapped_column(Text)
+    actions: Mapped[list[Any]]
+    """The actions agreed, as JSON records (``ReviewAction``)."""
+    attendees: Mapped[list[Any]]
+    created_at: Mapped[datetime]
+
+
+class ResultRow(Base):
+    """One objective of one agreement evaluated for one customer over one period.
+
+    The rows of a customer and period are replaced together when that period is evaluated
+    again. No ``actual`` is stored: it is recomputed from ``numerator`` and ``denominator`` when
+    read back, ``actual = numerator × scale / denominator`` with ``scale`` 100 for percentages
+    (``unit`` ``percent``: seconds up of agreed seconds, good of total events …) and for
+    ``nps`` (promoters minus detractors of the answers, in points), and 1 otherwise (means:
+    total downtime over failures, sum of scores over answers …). A value that is no ratio (a
+    percentile, a jitter, a count) is stored as ``numerator`` over 1. ``actual`` is NULL when
+    either is NULL, when ``denominator`` is 0 and when the verdict is ``no_data``.
+    """
+
+    __tablename__ = "sla_results"
+    __table_args__ = (Index("ix_sla_results_customer_period_start", "customer", "period_start"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    provider: Mapped[str] = mapped_column(ID)
+    customer: Mapped[str] = mapped_column(ID)
+    service: Mapped[str | None] = mapped_column(ID)
+    """NULL for an objective of a customer-level (or inherited corporate) agreement."""
+    agreement: Mapped[str | None] = mapped_column(ID)
+    """The agreement the objective comes from (``ObjectiveResult.source``)."""
+    objective: Mapped[str] = mapped_column(ID)
+    period_label: Mapped[str] = mapped_column(Text)
+    """How reports name the period (``2024-04``, ``28 days to 2024-04-30`` …)."""
+    period_start: Mapped[datetime]
+    period_end: Mapped[datetime]
+    metric: Mapped[str] = mapped_column(String(32))
+    target: Mapped[Decimal]
+    comparator: Mapped[str] = mapped_column(String(2))
+    unit: Mapped[str] = mapped_column(String(16))
+    verdict: Mapped[str] = mapped_column(String(16))
+    numerator: Mapped[Decimal | None]
+    denominator: Mapped[Decimal | None]
+    convention: Mapped[str | None] = mapped_column(Text)
+    budget: Mapped[dict[str, Any] | None]
+    """The error budget (``Budget`` as JSON), when the objective has one."""
+    breaches: Mapped[list[Any]]
+    """``Breach`` records as JSON."""
+    figures: Mapped[list[Any]]
+    """``[[label, value], ...]``."""
+    computed_at: Mapped[datetime]
+
+
+class CreditRow(Base):
+    """A service credit earned by a customer for one period; replaced with the period's
+    results."""
+
+    __tablename__ = "credits"
+    __table_args__ = (Index("ix_credits_customer_period_start", "customer", "period_start"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    customer: Mapped[str] = mapped_column(ID)
+    service: Mapped[str | None] = mapped_column(ID)
+    """NULL: the customer's whole charge."""
+    period_start: Mapped[datetime]
+    period_end: Mapped[datetime]
+    objective: Mapped[str] = mapped_column(ID)
+    actual: Mapped[Decimal]
+    target: Mapped[Decimal]
+    tier_below: Mapped[Decimal]
+    percent: Mapped[Decimal]
+    charge: Mapped[Decimal | None]
+    amount: Mapped[Decimal | None]
+    currency: Mapped[str | None] = mapped_column(String(3))
+    claim: Mapped[str] = mapped_column(String(16))
+    claim_by: Mapped[datetime | None]
+    reason: Mapped[str] = mapped_column(Text)
+    computed_at: Mapped[datetime]

@@ -8,17 +8,47 @@ see is returned (see :mod:`servanda.storage.repositories.visibility`).
 from servanda.storage.repositories.agreements import AgreementRepository
 from servanda.storage.repositories.bundles import BundleRepository, KindCounts, LoadRun, LoadSummary
 from servanda.storage.repositories.catalog import CatalogRepository
+from servanda.storage.repositories.engagement import (
+    EngagementRepository,
+    StoredFeedback,
+    StoredReview,
+)
 from servanda.storage.repositories.mapping import UnreadableRecord
+from servanda.storage.repositories.measurements import (
+    MISSING,
+    AttestationRepository,
+    MeasurementColumns,
+    MeasurementRepository,
+    StoredMeasurement,
+)
+from servanda.storage.repositories.results import (
+    ResultRepository,
+    StoredCredit,
+    StoredResult,
+    actual_of,
+)
 from servanda.storage.tokens import ApiToken, TokenRepository
 
 __all__ = [
+    "MISSING",
     "AgreementRepository",
     "ApiToken",
+    "AttestationRepository",
     "BundleRepository",
     "CatalogRepository",
+    "EngagementRepository",
     "KindCounts",
     "LoadRun",
     "LoadSummary",
+    "MeasurementColumns",
+    "MeasurementRepository",
+    "ResultRepository",
+    "StoredCredit",
+    "StoredFeedback",
+    "StoredMeasurement",
+    "StoredResult",
+    "StoredReview",
     "TokenRepository",
     "UnreadableRecord",
+    "actual_of",
 ]

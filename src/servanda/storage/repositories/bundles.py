@@ -10,6 +10,9 @@ declares any replaces the stored list (rule ``i`` is stored at position ``i``; o
 whose rule changed are rewritten; stored rules past the end are removed and counted as updated).
 A bundle that declares none leaves the stored rules as they are, like any record it leaves out.
 
+Measurement series (``Bundle.series``) are records with an id, saved like calendars: a series
+left out of a bundle stays stored (its measurements still name it).
+
 A ``load_runs`` row audits each save that changed something. A save that changes nothing writes
 nothing at all, not even a load run: saving the same bundle twice leaves the database as it was.
 """
@@ -32,6 +35,7 @@ from servanda.catalog.model import Component, Party, Service, Subscription
 from servanda.config.bundle import Bundle
 from servanda.core.problems import InvalidInput, Location, Problem
 from servanda.events.model import NodeMapping
+from servanda.measure.inputs import Series
 from servanda.storage.repositories import mapping
 from servanda.storage.tables import (
     AgreementRow,
@@ -42,6 +46,7 @@ from servanda.storage.tables import (
     NodeMappingRow,
     NodeRow,
     PartyRow,
+    SeriesRow,
     SubscriptionRow,
 )
 
@@ -82,6 +87,8 @@ class LoadSummary:
     """Agreement versions."""
     mappings: KindCounts = field(default_factory=KindCounts)
     """Label-to-node rules, by position."""
+    series: KindCounts = field(default_factory=KindCounts)
+    """Declared measurement series."""
     run_id: int | None = None
     """The ``load_runs`` row of this save; None when nothing changed (no row is written)."""
 
@@ -158,6 +165,7 @@ class BundleRepository:
         )  # fmt: skip
         summary.agreements = self._sync_agreements(bundle.agreements, now)
         summary.mappings = self._sync_mappings(bundle.mappings, now)
+        summary.series = sync(SeriesRow, SeriesRow.id, bundle.series, _id, _fill_series, now=now)
         if summary.changed:
             run = LoadRunRow(
                 loaded_at=now,
@@ -208,6 +216,10 @@ class BundleRepository:
             mappings=tuple(
                 mapping.read_node_mapping(row)
                 for row in s.scalars(select(NodeMappingRow).order_by(NodeMappingRow.position))
+            ),
+            series=tuple(
+                mapping.read(Series, r)
+                for r in s.scalars(select(SeriesRow.record).order_by(SeriesRow.id))
             ),
         )
 
@@ -385,6 +397,7 @@ class BundleRepository:
                 ),
             ),
             ("agreements", (f"{a.id} from {a.effective_from}" for a in bundle.agreements)),
+            ("series", (s.id for s in bundle.series)),
         ]
         for kind, keys in kinds:
             for key, n in Counter(keys).items():
@@ -466,6 +479,12 @@ def _record_version(
 def _id(record: Any) -> str:
     key: str = record.id
     return key
+
+
+def _fill_series(row: SeriesRow, series: Series) -> None:
+    row.kind = series.kind.value
+    row.node = series.node
+    row.customer = series.customer
 
 
 def _clear_roles(row: PartyRow) -> None:
