@@ -81,6 +81,7 @@ def test_first_save_counts_everything_created(session: Session, bundle: Bundle) 
         "subscriptions": {"created": 3, "updated": 0, "unchanged": 0},
         "agreements": {"created": 6, "updated": 0, "unchanged": 0},
         "mappings": {"created": 0, "updated": 0, "unchanged": 0},
+        "series": {"created": 0, "updated": 0, "unchanged": 0},
     }
     assert summary.changed
     assert summary.run_id is not None

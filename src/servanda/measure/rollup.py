@@ -36,6 +36,12 @@ SUMMABLE = frozenset(
 """Metrics whose actual is ``numerator / denominator`` (×100 for percentages)."""
 
 
+def scale(result: ObjectiveResult) -> int:
+    """What ``numerator / denominator`` is multiplied by: 100 for percentages and NPS (whose
+    numerator is promoters − detractors over answers), 1 otherwise."""
+    return 100 if result.unit is Unit.PERCENT or result.metric is Metric.NPS else 1
+
+
 def rollup(results: Iterable[ObjectiveResult]) -> list[ObjectiveResult]:
     """One result per (objective id, metric), in first-seen order (see the module)."""
     groups: dict[tuple[str, Metric], list[ObjectiveResult]] = {}
@@ -69,7 +75,7 @@ def _combine(results: list[ObjectiveResult]) -> ObjectiveResult:
         if denominator == 0:
             actual = None
         else:
-            actual = numerator / denominator * (100 if base.unit is Unit.PERCENT else 1)
+            actual = numerator / denominator * scale(base)
     else:
         numerator = denominator = actual = None
     if actual is None:
