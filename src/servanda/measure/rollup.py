@@ -72,10 +72,7 @@ def _combine(results: list[ObjectiveResult]) -> ObjectiveResult:
     elif metric in SUMMABLE and known:
         numerator = sum((r.numerator for r in known if r.numerator is not None), Decimal(0))
         denominator = sum((r.denominator for r in known if r.denominator is not None), Decimal(0))
-        if denominator == 0:
-            actual = None
-        else:
-            actual = numerator / denominator * scale(base)
+        actual = None if denominator == 0 else numerator / denominator * scale(base)
     else:
         numerator = denominator = actual = None
     if actual is None:
