@@ -1,11 +1,13 @@
 """Checks that span records: unique ids, references, dependency cycles, agreement inheritance,
-event mapping rules.
+event mapping rules, measurement series.
 
 Each check returns located problems; none of them stops at the first one.
 """
 
 from __future__ import annotations
 
+import functools
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,6 +15,7 @@ from servanda.agreements.effective import AmbiguousAgreement, effective_agreemen
 from servanda.agreements.model import Actor, Agreement
 from servanda.catalog.model import PartyRole
 from servanda.config.reader import Origin, ReadResult
+from servanda.config.series import SERIES_KINDS, fitting_kinds, series_candidates
 from servanda.core.durations import format_duration
 from servanda.core.problems import Location, Problem
 from servanda.events.mapping import rule_problems, template_parts
@@ -50,7 +53,7 @@ def _member_field(origin: Origin | None, r: int, m: int) -> tuple[str | int, ...
 
 def check_unique(result: ReadResult) -> list[Problem]:
     """Ids are unique: parties; services and components together (one node namespace);
-    calendars; agreement versions by (id, effective_from)."""
+    calendars; agreement versions by (id, effective_from); measurement series."""
     b = result.bundle
     problems: list[Problem] = []
     groups: list[tuple[str, list[tuple[str, Any]]]] = [
@@ -65,6 +68,7 @@ def check_unique(result: ReadResult) -> list[Problem]:
             "subscription",
             [("subscriptions", (s.customer, s.service, s.start)) for s in b.subscriptions],
         ),
+        ("series", [("series", s.id) for s in b.series]),
     ]
     for what, keyed in groups:
         first: dict[object, Origin | None] = {}
@@ -326,6 +330,164 @@ def check_mappings(result: ReadResult) -> list[Problem]:
     return problems
 
 
+def _declared(ids: list[str]) -> str:
+    if not ids:
+        return "no series is declared (section 'series')"
+    shown = ", ".join(ids[:10]) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
+    return f"declared: {shown}"
+
+
+def check_series(result: ReadResult) -> list[Problem]:
+    """Measurement series are about a known service or component and, when they name one, a
+    known customer that takes that service (or a service depending on that component); every
+    series an objective names is declared, of a kind that fits the metric, and about the
+    agreement's customer and service; and no objective's default series is ambiguous (see
+    :mod:`servanda.config.series`)."""
+    b = result.bundle
+    problems: list[Problem] = []
+    nodes = b.service_by_id.keys() | b.component_by_id.keys()
+    subscribed: dict[str, set[str]] = {}
+    for sub in b.subscriptions:
+        subscribed.setdefault(sub.customer, set()).add(sub.service)
+    dependents = functools.cache(b.graph.downstream)
+    needed = functools.cache(b.graph.upstream)
+    for i, origin in _origins(result, "series", len(b.series)):
+        s = b.series[i]
+        if s.node not in nodes:
+            problems.append(_at(origin, ("node",), f"unknown service or component {s.node!r}"))
+        if s.customer is None:
+            continue
+        party = b.party_by_id.get(s.customer)
+        if party is None:
+            problems.append(_at(origin, ("customer",), f"unknown party {s.customer!r}"))
+        elif PartyRole.CUSTOMER not in party.roles:
+            problems.append(_at(origin, ("customer",), f"party {s.customer!r} is not a customer"))
+        elif s.node in b.service_by_id:
+            if s.node not in subscribed.get(s.customer, set()):
+                problems.append(
+                    _at(
+                        origin,
+                        ("customer",),
+                        f"customer {s.customer!r} has no subscription to {s.node!r}",
+                    )
+                )
+        elif s.node in b.component_by_id and not (
+            dependents(s.node) & subscribed.get(s.customer, set())
+        ):
+            problems.append(
+                _at(
+                    origin,
+                    ("customer",),
+                    f"customer {s.customer!r} takes no service that depends on {s.node!r}",
+                )
+            )
+    declared = sorted(b.series_by_id)
+    for i, origin in _origins(result, "agreements", len(b.agreements)):
+        a = b.agreements[i]
+        for j, o in enumerate(a.objectives):
+            if o.series is None:
+                continue
+            field = ("objectives", j, "series")
+            kinds = fitting_kinds(o.metric)
+            if not kinds:
+                problems.append(
+                    _at(
+                        origin,
+                        field,
+                        f"{o.metric.value} is not computed from a measurement series; "
+                        "remove 'series'",
+                    )
+                )
+                continue
+            named = b.series_by_id.get(o.series)
+            if named is None:
+                problems.append(
+                    _at(origin, field, f"unknown series {o.series!r}; {_declared(declared)}")
+                )
+                continue
+            s = named
+            if s.kind not in kinds:
+                wanted = " or ".join(k.value for k in kinds)
+                problems.append(
+                    _at(
+                        origin,
+                        field,
+                        f"series {s.id!r} measures {s.kind.value}; {o.metric.value} is "
+                        f"computed from a {wanted} series",
+                    )
+                )
+            if a.customer is not None and s.customer is not None and s.customer != a.customer:
+                problems.append(
+                    _at(
+                        origin,
+                        field,
+                        f"series {s.id!r} concerns customer {s.customer!r}, not {a.customer!r}",
+                    )
+                )
+            if (
+                a.service is not None
+                and s.node in nodes
+                and s.node != a.service
+                and s.node not in needed(a.service)
+            ):
+                problems.append(
+                    _at(
+                        origin,
+                        field,
+                        f"series {s.id!r} is about {s.node!r}, which {a.service!r} does not "
+                        "depend on",
+                    )
+                )
+    problems += _ambiguous_defaults(result)
+    return problems
+
+
+def _ambiguous_defaults(result: ReadResult) -> list[Problem]:
+    """An objective without ``series`` whose default series is ambiguous, once per objective
+    version and subscription, at the objective."""
+    b = result.bundle
+    # Only a service with two series of one kind for one customer (or for none) can be ambiguous.
+    declared = Counter((s.node, s.customer, s.kind) for s in b.series)
+    crowded = {node for (node, _, _), count in declared.items() if count > 1}
+    if not crowded:
+        return []
+    where = {a.key: result.origin("agreements", i) for i, a in enumerate(b.agreements)}
+    days = sorted({a.effective_from for a in b.agreements})
+    problems: list[Problem] = []
+    reported: set[tuple[object, ...]] = set()
+    for sub in b.subscriptions:
+        svc = b.service_by_id.get(sub.service)
+        if svc is None or svc.id not in crowded:
+            continue
+        for day in days:
+            try:
+                eff = effective_agreement(b.agreements, svc.provider, sub.customer, svc.id, day)
+            except AmbiguousAgreement:
+                continue  # check_inheritance reports it
+            for sourced in eff.objectives:
+                o = sourced.value
+                if o.series is not None or o.metric not in SERIES_KINDS:
+                    continue
+                found = series_candidates(b, o, sub.customer, svc.id)
+                key = (sourced.source, o.id, sub.customer, svc.id)
+                if len(found) < 2 or sourced.source is None or key in reported:
+                    continue
+                reported.add(key)
+                src = sourced.source
+                agreement = next(a for a in eff.chain if a.id == src.agreement)
+                j = next(k for k, x in enumerate(agreement.objectives) if x.id == o.id)
+                names = " or ".join(repr(s.id) for s in found)
+                problems.append(
+                    _at(
+                        where.get((src.agreement, src.effective_from)),
+                        ("objectives", j),
+                        f"objective {o.id!r} of {sub.customer}/{svc.id} could read series "
+                        f"{names}; name one with 'series:'",
+                    )
+                )
+    return problems
+
+
 CHECKS = (
     check_unique,
     check_references,
@@ -333,6 +495,7 @@ CHECKS = (
     check_cycles,
     check_inheritance,
     check_mappings,
+    check_series,
 )
 
 
@@ -344,4 +507,5 @@ def check_all(result: ReadResult) -> list[Problem]:
     problems += check_cycles(result)
     problems += check_inheritance(result)
     problems += check_mappings(result)
+    problems += check_series(result)
     return problems

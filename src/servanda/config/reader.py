@@ -2,9 +2,9 @@
 
 A configuration file is YAML with top-level sections, each a list: ``parties``, ``services``,
 ``components``, ``subscriptions``, ``calendars``, ``agreements``, ``mappings`` (label-to-node
-rules for events). A directory is read recursively (``*.yaml`` and ``*.yml``, in name order).
-Nothing is stored here: this stage turns text into records and problems;
-:mod:`servanda.config.checks` then checks what spans records.
+rules for events), ``series`` (declared measurement series). A directory is read recursively
+(``*.yaml`` and ``*.yml``, in name order). Nothing is stored here: this stage turns text into
+records and problems; :mod:`servanda.config.checks` then checks what spans records.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from servanda.config.yaml_source import Path, SourceDoc, read_yaml
 from servanda.core.problems import Location, Problem
 from servanda.core.records import adapter
 from servanda.events.model import NodeMapping
+from servanda.measure.inputs import Series
 
 SECTIONS: dict[str, type[Any]] = {
     "parties": Party,
@@ -33,6 +34,7 @@ SECTIONS: dict[str, type[Any]] = {
     "calendars": Calendar,
     "agreements": Agreement,
     "mappings": NodeMapping,
+    "series": Series,
 }
 """Top-level sections of a configuration file and the record each item becomes."""
 
@@ -151,6 +153,7 @@ def read_documents(docs: Iterable[SourceDoc], result: ReadResult | None = None) 
         calendars=tuple(collected["calendars"]),
         agreements=tuple(collected["agreements"]),
         mappings=tuple(collected["mappings"]),
+        series=tuple(collected["series"]),
     )
     return result
 
