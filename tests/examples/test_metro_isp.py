@@ -69,6 +69,7 @@ def test_it_is_split_by_concern(result: ReadResult) -> None:
         "catalog.yaml",
         "mappings.yaml",
         "parties.yaml",
+        "series.yaml",
         "subscriptions.yaml",
     ]
 
