@@ -11,7 +11,10 @@ from sqlalchemy import Engine
 
 from servanda import __version__
 from servanda.api import errors
-from servanda.api.routers import API_ROUTERS, events, health, incidents
+from servanda.api.routers import API_ROUTERS, events, health, incidents, sla
+from servanda.api.routers.engagement import feedback_router, reviews_router
+from servanda.api.routers.measurements import attestations_router
+from servanda.api.routers.measurements import router as measurements_router
 from servanda.api.settings import ApiSettings
 from servanda.storage.database import make_engine
 
@@ -45,6 +48,18 @@ TAGS: list[dict[str, Any]] = [
         "name": "incidents",
         "description": "Correlated incidents: root, symptoms, impact, outages and lifecycle.",
     },
+    {
+        "name": "sla",
+        "description": "Service level reports (JSON, HTML, PDF) and the credits they earn.",
+    },
+    {
+        "name": "measurements",
+        "description": "Measurements of declared series (latency, loss, throughput …) in, "
+        "summaries out.",
+    },
+    {"name": "attestations", "description": "Attestations that policy controls were met."},
+    {"name": "feedback", "description": "Customer satisfaction (CSAT, NPS) and comments."},
+    {"name": "reviews", "description": "Listening sessions and service reviews, with actions."},
 ]
 
 
@@ -82,5 +97,8 @@ def create_app(engine: Engine | None = None, settings: ApiSettings | None = None
         api.include_router(router)
     api.include_router(events.router)
     api.include_router(incidents.router)
+    api.include_router(sla.router)
+    for router in (measurements_router, attestations_router, feedback_router, reviews_router):
+        api.include_router(router)
     app.include_router(api)
     return app

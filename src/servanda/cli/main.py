@@ -19,6 +19,7 @@ from servanda.cli import (
     import_cmds,
     incident_cmds,
     serve_cmds,
+    sla_cmds,
     token_cmds,
 )
 from servanda.cli.output import PROBLEMS, err, print_problems
@@ -107,6 +108,8 @@ app.add_typer(agreement_cmds.app, name="agreement")
 app.add_typer(import_cmds.app, name="import")
 app.add_typer(event_cmds.app, name="events")
 app.add_typer(incident_cmds.app, name="incidents")
+app.add_typer(sla_cmds.report_app, name="report")
+app.add_typer(sla_cmds.sla_app, name="sla")
 serve_cmds.register(app)
 
 

@@ -1,0 +1,147 @@
+"""``servanda report sla`` (a customer's report from the database) and ``servanda sla
+evaluate`` (the same evaluation from a configuration folder and files, storing nothing)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+
+from servanda.cli.common import engine, now, write_text
+from servanda.cli.output import USAGE, fail, out, print_json, table
+from servanda.core.access import LOCAL_ADMIN
+from servanda.measure.results import ObjectiveResult, Verdict
+from servanda.reports.sla_html import render_sla_html
+from servanda.reports.sla_json import report_to_json, report_to_json_text
+from servanda.reports.sla_pdf import render_sla_pdf
+from servanda.reports.sla_view import actual_text, target_text
+from servanda.services import sla
+
+report_app = typer.Typer(help="Reports for customers.", no_args_is_help=True)
+sla_app = typer.Typer(help="SLA evaluation without the database.", no_args_is_help=True)
+
+
+class ReportFormat(StrEnum):
+    """What ``report sla`` writes."""
+
+    TEXT = "text"
+    JSON = "json"
+    HTML = "html"
+    PDF = "pdf"
+
+
+@report_app.command("sla")
+def report_sla(
+    ctx: typer.Context,
+    customer: str = typer.Argument(..., help="The customer party."),
+    period: str = typer.Option(
+        ..., "--period", "-p", help="2024-04, 2024-Q2, 2024-W14, 2024 or 2024-04-01..2024-04-15."
+    ),
+    fmt: ReportFormat = typer.Option(ReportFormat.TEXT, "--format", "-f", help="Output format."),
+    out_file: Path | None = typer.Option(
+        None, "--out", "-o", help="Write here (needed for pdf; stdout otherwise)."
+    ),
+    store: bool = typer.Option(
+        True, "--store/--no-store", help="Replace the stored results and credits of the period."
+    ),
+) -> None:
+    """The customer's service level report over PERIOD: per objective the target, the actual,
+    met or not, the error budget, breaches with their incidents, credits and feedback."""
+    moment = now()
+    evaluated = sla.evaluate_stored(engine(ctx), LOCAL_ADMIN, customer, period, moment, store=store)
+    _emit([evaluated], fmt, out_file, moment)
+
+
+@sla_app.command("evaluate")
+def sla_evaluate(
+    config: Path = typer.Argument(..., help="The configuration folder (or file)."),
+    outages: Path = typer.Option(
+        ..., "--outages", help="Outages: CSV, JSON or JSON Lines (service, customer, start, end…)."
+    ),
+    measurements: list[Path] = typer.Option(
+        [], "--measurements", help="Measurements: CSV or JSON Lines (repeat for several files)."
+    ),
+    period: str = typer.Option(..., "--period", "-p", help="2024-04, 2024-Q2 …"),
+    customer: list[str] = typer.Option(
+        [], "--customer", "-c", help="Only these customers (repeat); all by default."
+    ),
+    fmt: ReportFormat = typer.Option(ReportFormat.JSON, "--format", "-f", help="Output format."),
+    out_file: Path | None = typer.Option(None, "--out", "-o", help="Write here."),
+) -> None:
+    """Evaluate PERIOD from a configuration and files, storing nothing: the same code as the
+    stored reports, for scripts and audits. Bad files: every problem, located, and exit 1."""
+    moment = now()
+    files = sorted(config.rglob("*.y*ml")) if config.is_dir() else [config]
+    evaluated = sla.evaluate_files(files, outages, measurements, period, moment, customer)
+    _emit(evaluated, fmt, out_file, moment)
+
+
+def _emit(
+    evaluated: list[sla.Evaluated], fmt: ReportFormat, out_file: Path | None, moment: datetime
+) -> None:
+    reports = [sla.build_report(e, moment) for e in evaluated]
+    if fmt is ReportFormat.PDF:
+        if out_file is None:
+            fail("--format pdf needs --out FILE", USAGE)
+        if len(reports) != 1:
+            fail("--format pdf writes one customer: name it with --customer", USAGE)
+        try:
+            out_file.write_bytes(render_sla_pdf(reports[0]))
+        except OSError as exc:
+            fail(f"{out_file}: cannot write: {exc.strerror or exc}", USAGE)
+        out.print(f"wrote {out_file}")
+        return
+    if fmt is ReportFormat.HTML:
+        if len(reports) != 1:
+            fail("--format html writes one customer: name it with --customer", USAGE)
+        text = render_sla_html(reports[0])
+    elif fmt is ReportFormat.JSON:
+        if len(reports) == 1:
+            text = report_to_json_text(reports[0])
+        else:
+            text = json.dumps([report_to_json(r) for r in reports], indent=2, ensure_ascii=False)
+    else:
+        for e in evaluated:
+            _print_text(e)
+        return
+    if out_file is not None:
+        write_text(out_file, text if text.endswith("\n") else text + "\n")
+        out.print(f"wrote {out_file}")
+    elif fmt is ReportFormat.JSON and len(reports) == 1:
+        print_json(report_to_json(reports[0]))
+    else:
+        typer.echo(text)
+
+
+def _print_text(evaluated: sla.Evaluated) -> None:
+    ev = evaluated.evaluation
+    out.print(f"{ev.customer} — {ev.period.label} ({ev.period.timezone})")
+    for part in ev.parts:
+        title = part.service or "all services"
+        span = f"{part.start:%Y-%m-%d %H:%M} – {part.end:%Y-%m-%d %H:%M} UTC"
+        table(
+            f"{title}: {', '.join(part.agreements)} ({span})",
+            ["objective", "target", "actual", "verdict", "budget left"],
+            [_row(r) for r in part.results],
+        )
+        if part.credit is not None:
+            out.print(f"  credit: {part.credit.reason}")
+    for note in ev.notes:
+        out.print(f"note: {note}")
+
+
+def _row(r: ObjectiveResult) -> list[str]:
+    left = ""
+    if r.budget is not None and r.budget.remaining_share is not None:
+        left = f"{r.budget.remaining_share * 100:.1f} %"
+    verdict = {Verdict.MET: "met", Verdict.BREACHED: "MISSED", Verdict.NO_DATA: "no data"}
+    return [
+        r.objective,
+        target_text(r),
+        actual_text(r.actual, r.metric, r.unit),
+        verdict[r.verdict],
+        left,
+    ]

@@ -1,0 +1,150 @@
+"""Burn-rate warnings raised as events: for every availability objective of every customer's
+service, the multiwindow, multi-burn-rate rules of the objective (the SRE workbook's by
+default) are evaluated over the recent past, and each warning becomes an event that event
+management de-duplicates, correlates and runs through its lifecycle like any other alert.
+
+Time budgeting: the error ratio of a window is its downtime in agreed time over its agreed
+time, from one-minute buckets (the agreed time of a bucket is its service time minus
+maintenance windows; downtime is the time of full unplanned outages in it — partial outages
+count in availability but raise no burn-rate warning). The events come from source
+``servanda-slo`` and never take a node down themselves (see
+:data:`servanda.events.correlate.OBSERVING_SOURCES`): they warn about downtime already
+counted, so they must not add to it.
+
+Run it every few minutes (``servanda sla burn``, or ``POST /api/v1/sla/burn-check``); the
+events are idempotent, so running it twice raises nothing twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+from sqlalchemy import Engine
+
+from servanda.agreements.effective import AmbiguousAgreement, effective_agreement
+from servanda.agreements.metrics import Metric
+from servanda.agreements.model import DEFAULT_BURN_RATES, Budgeting
+from servanda.core.access import Action, Principal
+from servanda.core.intervals import I64, IntervalSet, to_us
+from servanda.events.model import Event
+from servanda.events.outages import Outage
+from servanda.measure import availability as av
+from servanda.measure.burn import burn_events, burn_warnings
+from servanda.measure.objectives import ALWAYS
+from servanda.services.events import EventEngine, IngestResult
+from servanda.services.sla import gather_evidence
+from servanda.storage.database import transaction
+from servanda.storage.repositories import BundleRepository
+
+BUCKET = timedelta(minutes=1)
+"""The resolution of the error-ratio series."""
+
+
+@dataclass(frozen=True, slots=True)
+class BurnCheck:
+    """What one check found and did."""
+
+    objectives: int
+    """Availability objectives looked at."""
+    events: tuple[Event, ...]
+    """The warning events (firing and, once cleared, resolved)."""
+    ingested: IngestResult | None
+    """What event management did with them (None when there were none)."""
+
+
+def check_burn_rates(
+    engine: Engine, events: EventEngine, principal: Principal, now: datetime
+) -> BurnCheck:
+    """Evaluate every availability objective's burn-rate rules up to ``now`` and send the
+    warnings to event management."""
+    principal.require(Action.INGEST_EVENTS)
+    found: list[Event] = []
+    count = 0
+    with transaction(engine) as session:
+        bundle = BundleRepository(session).load()
+        for sub in bundle.subscriptions:
+            svc = bundle.service_by_id.get(sub.service)
+            if svc is None:
+                continue
+            try:
+                eff = effective_agreement(
+                    bundle.agreements, svc.provider, sub.customer, svc.id, now.date()
+                )
+            except AmbiguousAgreement:
+                continue
+            objectives = [
+                o.value
+                for o in eff.objectives
+                if o.value.metric in (Metric.AVAILABILITY, Metric.WEIGHTED_AVAILABILITY)
+                and o.value.budgeting is Budgeting.TIME
+                and o.value.series is None
+            ]
+            if not objectives:
+                continue
+            rules_needed = [
+                r for o in objectives for r in (o.burn_rates if o.burn_rates is not None
+                                                 else DEFAULT_BURN_RATES)
+            ]  # fmt: skip
+            if not rules_needed:
+                continue
+            lookback = max(r.long for r in rules_needed) + BUCKET
+            start = now - lookback
+            evidence = gather_evidence(session, bundle, sub.customer, start, now)
+            outages = [o for o in evidence.outages if o.service == svc.id]
+            for objective in objectives:
+                count += 1
+                name = eff.calendar_of(objective)
+                cal = bundle.calendar_by_id.get(name) if name else None
+                schedule = av.expand_schedule(cal or ALWAYS, start, now, svc.id)
+                starts, bad, total = _buckets(schedule, outages, start, now)
+                warnings = burn_warnings(
+                    starts,
+                    bad,
+                    total,
+                    starts + int(BUCKET / timedelta(microseconds=1)),
+                    objective.target,
+                    objective.burn_rates,
+                    min_traffic=objective.min_traffic,
+                )
+                source = next(
+                    (
+                        o.source.agreement
+                        for o in eff.objectives
+                        if o.value.id == objective.id and o.source is not None
+                    ),
+                    eff.chain[-1].id if eff.chain else "",
+                )
+                found.extend(
+                    burn_events(
+                        warnings,
+                        agreement=source,
+                        objective=objective.id,
+                        customer=sub.customer,
+                        service=svc.id,
+                    )
+                )
+    ingested = events.ingest(principal, found, now) if found else None
+    return BurnCheck(count, tuple(found), ingested)
+
+
+def _buckets(
+    schedule: av.Schedule, outages: list[Outage], start: datetime, end: datetime
+) -> tuple[I64, I64, I64]:
+    """Per one-minute bucket of ``[start, end)``: its start, downtime µs in agreed time and
+    agreed µs."""
+    step = int(BUCKET / timedelta(microseconds=1))
+    lo, hi = to_us(start), to_us(end)
+    edges = np.arange(lo, hi + 1, step, dtype=np.int64)
+    if edges[-1] != hi:
+        edges = np.append(edges, hi)
+    agreed = schedule.service - schedule.maintenance
+    total = np.diff(agreed.measure_before(edges))
+    full = [o for o in outages if not o.planned and o.fraction >= 1]
+    starts = [max(to_us(o.start), lo) for o in full]
+    ends = [hi if o.end is None else min(to_us(o.end), hi) for o in full]
+    kept = [(s, e) for s, e in zip(starts, ends, strict=True) if e > s]
+    down = IntervalSet.from_arrays([s for s, _ in kept], [e for _, e in kept])
+    bad = np.diff((down & agreed).measure_before(edges))
+    return edges[:-1], bad, total
