@@ -18,11 +18,21 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
+# PDF reports (WeasyPrint) need Pango; install it from Debian's packages when it is missing.
+PDF_LIBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libfontconfig1
+$(VENV)/.system-deps: | $(BIN)/python
+	@if ! ldconfig -p 2>/dev/null | grep -q 'libpango-1.0.so'; then \
+	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	    apt-get install -y -qq $(PDF_LIBS) >/dev/null || { apt-get update -qq && apt-get install -y -qq $(PDF_LIBS); }; \
+	  else echo "note: PDF reports need Pango ($(PDF_LIBS)); install it to render PDF"; fi; \
+	fi
+	@touch $@
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python $(VENV)/.system-deps
 	$(BIN)/python -m pip install --quiet -e .
 	@touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python $(VENV)/.system-deps
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $@ $(VENV)/.installed
 
