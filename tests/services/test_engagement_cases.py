@@ -11,13 +11,17 @@ from sqlalchemy import Engine
 from servanda.core.access import LOCAL_ADMIN, Principal, Role
 from servanda.core.problems import Forbidden, InvalidInput, NotFound
 from servanda.engagement.model import Channel, Feedback, Review, ReviewAction, ReviewKind
+from servanda.ingest.measurements import parse_records
 from servanda.services.engagement import (
+    feedback_file_reader,
     list_feedback,
     list_reviews,
     record_feedback,
     record_review,
 )
 from servanda.services.events import EventEngine
+from servanda.storage.database import make_sessionmaker
+from servanda.storage.repositories import BundleRepository
 
 from .services_support import T0, fire
 
@@ -202,3 +206,31 @@ def test_customers_keep_to_their_own_reviews(stored: Engine) -> None:
     with pytest.raises(Forbidden):
         list_reviews(stored, INGEST)
     assert len(list_reviews(stored, OPERATOR)) == 2
+
+
+def test_feedback_files_locate_unknown_incidents_at_their_line(
+    stored: Engine, incident: str
+) -> None:
+    text = (
+        "customer,at,csat,incident\n"
+        f"globex,2024-04-02T12:00:00Z,2,{incident}\n"
+        "globex,2024-04-02T13:00:00Z,3,inc-nope\n"
+        f"initech,2024-04-02T14:00:00Z,4,{incident}\n"
+    )
+    with make_sessionmaker(stored)() as session:
+        bundle = BundleRepository(session).load()
+        staff = feedback_file_reader(session, OPERATOR, bundle)
+        found, problems = parse_records(text, "csv", staff, file="survey.csv")
+        assert found == []
+        assert [str(p) for p in problems] == ["survey.csv:3: incident: unknown incident 'inc-nope'"]
+        # For Initech, whose services the incident did not touch, it does not exist.
+        initech = feedback_file_reader(session, INITECH, bundle)
+        lines = text.splitlines()
+        mine = "\n".join([lines[0], lines[3]])
+        _, problems = parse_records(mine, "csv", initech, file="survey.csv")
+        assert [str(p) for p in problems] == [
+            f"survey.csv:2: incident: unknown incident '{incident}'"
+        ]
+        good = "\n".join(lines[:2])
+        found, problems = parse_records(good, "csv", staff, file="survey.csv")
+        assert (len(found), problems) == (1, [])

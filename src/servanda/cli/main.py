@@ -15,9 +15,11 @@ from servanda.cli import (
     catalog_cmds,
     config_cmds,
     db_cmds,
+    engagement_cmds,
     event_cmds,
     import_cmds,
     incident_cmds,
+    measure_cmds,
     serve_cmds,
     sla_cmds,
     token_cmds,
@@ -110,6 +112,10 @@ app.add_typer(event_cmds.app, name="events")
 app.add_typer(incident_cmds.app, name="incidents")
 app.add_typer(sla_cmds.report_app, name="report")
 app.add_typer(sla_cmds.sla_app, name="sla")
+app.add_typer(measure_cmds.app, name="measure")
+app.add_typer(measure_cmds.attest_app, name="attest")
+app.add_typer(engagement_cmds.feedback_app, name="feedback")
+app.add_typer(engagement_cmds.review_app, name="review")
 serve_cmds.register(app)
 
 

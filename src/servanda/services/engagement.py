@@ -30,7 +30,8 @@ from servanda.config.bundle import Bundle
 from servanda.core.access import Action, Principal
 from servanda.core.problems import InvalidInput, Location, NotFound, Problem
 from servanda.engagement.model import Feedback, Review
-from servanda.ingest.feedback import feedback_key
+from servanda.ingest.feedback import feedback_key, feedback_reader
+from servanda.ingest.measurements import RecordReader, Row
 from servanda.services.measurements import UNLOCATED, session_of
 from servanda.storage.repositories import (
     BundleRepository,
@@ -134,6 +135,32 @@ def check_feedback(
     for i, f in enumerate(feedback):
         problems += refs.problems(f.customer, f.service, f.incident, where, (key, i))
     return problems
+
+
+def feedback_file_reader(
+    session: Session, principal: Principal, bundle: Bundle
+) -> RecordReader[Feedback]:
+    """How feedback files are read for ``principal``: the checks of
+    :func:`~servanda.ingest.feedback.feedback_reader` against ``bundle``, and an incident that
+    is not stored (or not visible to the principal) as a problem at its line, looked up in
+    ``session`` once per incident named."""
+    base = feedback_reader(bundle)
+    known: dict[str, bool] = {}
+
+    def build(row: Row) -> Feedback | None:
+        made = base.build(row)
+        if made is None or made.incident is None:
+            return made
+        found = known.get(made.incident)
+        if found is None:
+            visible = _visible_incidents(session, {made.incident}, principal.scope)
+            found = known[made.incident] = bool(visible)
+        if not found:
+            row.problem("incident", f"unknown incident {made.incident!r}")
+            return None
+        return made
+
+    return RecordReader(base.spec, build)
 
 
 def record_feedback(
