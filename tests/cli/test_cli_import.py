@@ -73,18 +73,29 @@ def test_import_writes_a_file_that_checks_with_the_example(tmp_path: Path) -> No
         "import", "openslo", source, *agreement_args("lumiere-tv", "internet-access", target)
     )
     assert f"wrote {target}" in result.stdout
-    assert "1 objective(s)" in result.stderr
+    assert "1 objective(s), 1 series," in result.stderr
     assert "0 error(s)" in result.stderr
 
-    (agreement,) = yaml.safe_load(target.read_text(encoding="utf-8"))["agreements"]
+    written = yaml.safe_load(target.read_text(encoding="utf-8"))
+    (agreement,) = written["agreements"]
     assert agreement["customer"] == "lumiere-tv"
     assert agreement["service"] == "internet-access"
     assert str(agreement["effective_from"]) == "2024-01-01"
     assert [o["metric"] for o in agreement["objectives"]] == ["availability"]
     assert agreement["objectives"][0]["target"] == "99.9%"
+    assert agreement["objectives"][0]["series"] == "http-ok"
+    assert written["series"] == [
+        {
+            "id": "http-ok",
+            "kind": "good_total",
+            "node": "internet-access",
+            "customer": "lumiere-tv",
+            "description": "From OpenSLO SLI 'http-ok'.",
+        }
+    ]
 
     checked = ok("check", root)
-    assert checked.stdout.startswith("ok: 12 files")
+    assert checked.stdout.startswith("ok: 13 files")  # the example's 12 and the imported one
     assert "17 agreement versions" in checked.stdout
 
 
@@ -106,8 +117,16 @@ def test_import_without_out_prints_the_yaml(tmp_path: Path) -> None:
     source = write(tmp_path, "slo.yaml", OPENSLO)
     result = ok("import", "openslo", source)
     document = yaml.safe_load(result.stdout)
-    assert document
     assert "portal-availability" in result.stdout
+    (entry,) = document["openslo_objectives"]
+    assert entry["series"] == [
+        {
+            "id": "http-ok",
+            "kind": "good_total",
+            "node": "portal",
+            "description": "From OpenSLO SLI 'http-ok'.",
+        }
+    ]
 
 
 def test_import_as_json(tmp_path: Path) -> None:
@@ -122,6 +141,9 @@ def test_import_as_json(tmp_path: Path) -> None:
     assert data["warnings"]
     assert all(w["line"] for w in data["warnings"])
     assert data["config"]["agreements"][0]["customer"] == "hospital"
+    assert [(s["id"], s["node"], s["customer"]) for s in data["config"]["series"]] == [
+        ("http-ok", "internet-access", "hospital")
+    ]
 
 
 def test_malformed_openslo_gives_located_errors_and_writes_nothing(tmp_path: Path) -> None:

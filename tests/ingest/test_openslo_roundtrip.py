@@ -13,6 +13,8 @@ from servanda.config.reader import read_documents
 from servanda.config.yaml_source import read_yaml
 from servanda.core.records import from_jsonable
 from servanda.ingest.openslo import FRAGMENT_KEY, import_openslo, render_yaml
+from servanda.ingest.openslo.emit import series_yaml
+from servanda.measure.inputs import Series
 
 SAMPLES = Path(__file__).parent / "samples"
 TEXTS = [(p.name, p.read_text(encoding="utf-8")) for p in sorted(SAMPLES.glob("*.yaml"))]
@@ -45,6 +47,13 @@ def test_emitted_agreements_read_back_equal() -> None:
     assert read.problems == []
     assert read.bundle.agreements == result.agreements
     assert [a.objectives for a in read.bundle.agreements] == list(result.objectives.values())
+    assert read.bundle.series == result.series
+    assert [s.id for s in result.series] == [
+        "web-successful-requests-ratio",
+        "search-latency",
+        "response-code",
+        "web-availability",
+    ]
 
 
 def test_emitted_agreements_pass_the_cross_record_checks() -> None:
@@ -76,6 +85,10 @@ def test_objectives_only_shape_without_customer() -> None:
     for entry in entries:
         objectives = tuple(from_jsonable(Objective, o) for o in entry["objectives"])
         assert objectives == result.objectives[entry["service"]]
+        series = tuple(from_jsonable(Series, s) for s in entry["series"])
+        assert {s.id for s in series} == {o.series for o in objectives}
+        assert all(s.node == entry["service"] and s.customer is None for s in series)
+    assert [s for e in entries for s in e["series"]] == [series_yaml(s) for s in result.series]
     text = render_yaml(result.config)
     assert "Not a configuration file" in text
     assert yaml.safe_load(text) == result.config
@@ -95,6 +108,17 @@ def test_emitted_objective_shape() -> None:
     result = import_openslo(
         TEXTS[2:3], provider="netco", customer="acme", effective_from=date(2024, 1, 1)
     )
+    assert list(result.config) == ["agreements", "series"]
+    assert result.config["series"] == [
+        {
+            "id": "search-latency",
+            "kind": "latency",
+            "node": "web-shop",
+            "customer": "acme",
+            "description": "From OpenSLO SLI 'search-latency' inline in SLO 'search-slo' "
+            "(Latency of user searches).",
+        }
+    ]
     (agreement,) = result.config["agreements"]
     assert agreement == {
         "id": "acme-web-shop-openslo",

@@ -41,7 +41,8 @@ def openslo(
     """Turn OpenSLO SLOs into Servanda objectives; report every liberty and what is unmapped.
 
     With --provider and --customer the output is a configuration file of service-level
-    agreements that `servanda check` and `servanda load` read.
+    agreements, and of the measurement series their objectives read (one per SLI), that
+    `servanda check` and `servanda load` read.
     """
     texts = []
     for path in files:
@@ -69,7 +70,8 @@ def openslo(
             typer.echo(result.yaml(), nl=False)
         count = sum(len(v) for v in result.objectives.values())
         err.print(
-            f"{count} objective(s), {len(result.warnings)} warning(s), "
+            f"{count} objective(s), {len(result.series)} series, "
+            f"{len(result.warnings)} warning(s), "
             f"{len(result.unmapped)} unmapped, {len(result.errors)} error(s)",
             markup=False,
         )

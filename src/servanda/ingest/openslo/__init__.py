@@ -2,9 +2,10 @@
 
 :func:`import_openslo` reads ``SLO`` objects with the ``SLI`` and ``Service`` objects of the
 same files and returns an :class:`OpenSloImport`: the objectives per service, optionally
-wrapped in service-level agreements, YAML-ready configuration, and three lists of located
-problems — ``warnings`` (liberties taken), ``unmapped`` (read, but with no Servanda
-equivalent) and ``errors`` (malformed input). Nothing is dropped silently.
+wrapped in service-level agreements, the measurement series they read, YAML-ready
+configuration, and three lists of located problems — ``warnings`` (liberties taken),
+``unmapped`` (read, but with no Servanda equivalent) and ``errors`` (malformed input).
+Nothing is dropped silently.
 
 The mapping:
 
@@ -30,7 +31,11 @@ timeWindow calendar 1d/1w/1M/1Q/1Y      ``period: day|week|month|quarter|year``;
                                         and timeZone give way to the agreement's calendar
                                         (warned)
 timeWindow ``Nm`` (minutes, < 1 day)    N months — "1m" is taken for a typo of "1M" (warned)
-SLI name                                ``series``
+SLI name                                ``series``, declared in the ``series`` section:
+                                        ``good_total`` for a ratio (or a threshold imported as
+                                        good_ratio), ``latency`` for a latency threshold; on
+                                        the service, for the customer (see
+                                        :mod:`servanda.ingest.openslo.series`)
 SLO displayName, objective displayName, ``description``
 description
 SLO name (+ objective displayName)      ``id``

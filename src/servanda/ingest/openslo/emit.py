@@ -20,16 +20,24 @@ With a provider and a customer the result is a configuration file of its own::
             budgeting: events
             series: search-latency
             description: ...
+    series:
+      - id: search-latency
+        kind: latency
+        node: web-shop
+        customer: acme
+        description: From OpenSLO SLI 'search-latency' inline in SLO 'search-slo' (...).
 
 Without them there is no agreement to put the objectives in, so the result is a fragment,
 *not* a configuration file (its one key is no configuration section, and the configuration
 reader rejects it as such): one entry per service, whose ``objectives`` can be pasted under an
-agreement's ``objectives``::
+agreement's ``objectives``, and whose ``series`` (shared by every customer of the service:
+no ``customer``) under the configuration's ``series``::
 
     openslo_objectives:
       - service: web-shop
         title: web-shop
         objectives: [ ... same shape as above ... ]
+        series: [ ... same shape as above, without customer ... ]
 """
 
 from __future__ import annotations
@@ -44,6 +52,7 @@ from servanda.agreements.metrics import METRICS, Unit
 from servanda.agreements.model import Objective, Period, PeriodKind
 from servanda.core.durations import format_duration
 from servanda.ingest.openslo.tables import plain
+from servanda.measure.inputs import Series
 
 FRAGMENT_KEY = "openslo_objectives"
 """The one key of the objectives-only shape."""
@@ -90,6 +99,18 @@ def objective_yaml(objective: Objective) -> dict[str, Any]:
     return out
 
 
+def series_yaml(series: Series) -> dict[str, Any]:
+    """One series in configuration form, leaving out what it does not state."""
+    out: dict[str, Any] = {"id": series.id, "kind": series.kind.value, "node": series.node}
+    if series.customer is not None:
+        out["customer"] = series.customer
+    if series.interval is not None:
+        out["interval"] = format_duration(series.interval)
+    if series.description is not None:
+        out["description"] = series.description
+    return out
+
+
 def agreement_yaml(
     *,
     provider: str,
@@ -116,13 +137,21 @@ def agreement_yaml(
     return out
 
 
-def fragment_yaml(service: str, title: str, objectives: tuple[Objective, ...]) -> dict[str, Any]:
-    """One entry of the objectives-only shape."""
-    return {
+def fragment_yaml(
+    service: str,
+    title: str,
+    objectives: tuple[Objective, ...],
+    series: tuple[Series, ...] = (),
+) -> dict[str, Any]:
+    """One entry of the objectives-only shape; ``series`` only when there are some."""
+    out: dict[str, Any] = {
         "service": service,
         "title": title,
         "objectives": [objective_yaml(o) for o in objectives],
     }
+    if series:
+        out["series"] = [series_yaml(s) for s in series]
+    return out
 
 
 HEADER_AGREEMENTS = (
@@ -132,8 +161,8 @@ HEADER_AGREEMENTS = (
 HEADER_FRAGMENT = (
     "# Service level objectives imported from OpenSLO by `servanda import openslo`.\n"
     f"# Not a configuration file: '{FRAGMENT_KEY}' is no configuration section. Paste each\n"
-    "# service's objectives under an agreement's `objectives:` (or import again with\n"
-    "# --provider and --customer to get whole agreements).\n"
+    "# service's objectives under an agreement's `objectives:` and its series under `series:`\n"
+    "# (or import again with --provider and --customer to get whole agreements).\n"
 )
 
 

@@ -15,7 +15,13 @@ from servanda.agreements.model import Agreement, Objective
 from servanda.catalog.model import ID_PATTERN
 from servanda.core.problems import Location, Problem, Severity
 from servanda.core.records import from_jsonable
-from servanda.ingest.openslo.emit import FRAGMENT_KEY, agreement_yaml, fragment_yaml, render_yaml
+from servanda.ingest.openslo.emit import (
+    FRAGMENT_KEY,
+    agreement_yaml,
+    fragment_yaml,
+    render_yaml,
+    series_yaml,
+)
 from servanda.ingest.openslo.indicators import Indicators
 from servanda.ingest.openslo.objects import (
     Findings,
@@ -24,8 +30,10 @@ from servanda.ingest.openslo.objects import (
     read_objects,
 )
 from servanda.ingest.openslo.others import report_metadata, report_other
+from servanda.ingest.openslo.series import declare_series
 from servanda.ingest.openslo.slos import Imported, convert_slo
 from servanda.ingest.openslo.tables import slug
+from servanda.measure.inputs import Series
 
 ARGUMENTS = Location("<arguments>")
 """Where problems about the import's own arguments are located."""
@@ -39,9 +47,14 @@ class OpenSloImport:
     """Objectives per service (the OpenSLO service name, or the service given)."""
     agreements: tuple[Agreement, ...] = ()
     """One service-level agreement per service, when provider and customer were given."""
+    series: tuple[Series, ...] = ()
+    """The measurement series the objectives name, declared from their SLIs (see
+    :mod:`servanda.ingest.openslo.series`): for the customer when one was given with a
+    provider, else for every customer of the service."""
     config: dict[str, Any] = field(default_factory=dict)
-    """YAML-ready data: ``{"agreements": [...]}`` with provider and customer, else
-    ``{"openslo_objectives": [...]}`` (see :mod:`servanda.ingest.openslo.emit`)."""
+    """YAML-ready data: ``{"agreements": [...], "series": [...]}`` with provider and customer,
+    else ``{"openslo_objectives": [...]}``, each entry with its series (see
+    :mod:`servanda.ingest.openslo.emit`)."""
     warnings: list[Problem] = field(default_factory=list)
     """Liberties taken, each located (severity warning)."""
     unmapped: list[Problem] = field(default_factory=list)
@@ -218,6 +231,8 @@ def _shape(
                 severity=Severity.WARNING,
             )
         )
+    groups, series = declare_series(groups, customer if wrap else None, found)
+    result.series = tuple(s for declared in series.values() for s in declared)
     entries: list[dict[str, Any]] = []
     for key, group in groups.items():
         objectives = tuple(imp.objective for imp in group)
@@ -226,7 +241,7 @@ def _shape(
         doc = services.get(key) or (services.get(next(iter(names))) if len(names) == 1 else None)
         shown = doc.display_name if doc else key
         if not wrap:
-            entries.append(fragment_yaml(key, shown, objectives))
+            entries.append(fragment_yaml(key, shown, objectives, series[key]))
             continue
         assert provider is not None
         assert customer is not None
@@ -246,6 +261,8 @@ def _shape(
         result.config = {FRAGMENT_KEY: entries}
         return
     result.config = {"agreements": entries}
+    if result.series:
+        result.config["series"] = [series_yaml(s) for s in result.series]
     agreements = []
     for i, entry in enumerate(entries):
         try:

@@ -38,6 +38,9 @@ class Indicator:
     path: Path
     """Where its ``ratioMetric`` / ``thresholdMetric`` (or v1alpha ``ratioMetrics``) sits in
     ``owner``."""
+    origin: str = ""
+    """Where it comes from, for people: ``OpenSLO SLI 'http-ok'``, ``OpenSLO SLI 'x' inline in
+    SLO 'y'``, ``the ratioMetrics of OpenSLO SLO 'y'``."""
 
     @property
     def words(self) -> str:
@@ -100,7 +103,8 @@ class Indicators:
             f"how the ratio is read ({_sources(value)}) is not "
             f"imported; feed its counts to series {name!r}",
         )
-        return Indicator(name, name, None, "ratio", ratio, owner, path)
+        origin = f"the ratioMetrics of OpenSLO {owner.label}"
+        return Indicator(name, name, None, "ratio", ratio, owner, path, origin)
 
     def _read(
         self, owner: OsloObject, path: Path, value: dict[str, Any], fallback: str
@@ -113,10 +117,13 @@ class Indicators:
             found.error(owner, (*path, "metadata"), "metadata must be a mapping with a name")
             return None
         raw_name = metadata.get("name")
+        inline = "" if owner.kind == "SLI" and not path else f" inline in {owner.label}"
         if isinstance(raw_name, str) and raw_name.strip():
             name = raw_name.strip()
+            origin = f"OpenSLO SLI {name!r}{inline}"
         else:
             name = fallback
+            origin = f"the unnamed OpenSLO SLI{inline}"
             found.warn(
                 owner,
                 (*path, "metadata"),
@@ -162,12 +169,16 @@ class Indicators:
                 f"how SLI {name!r} reads its values "
                 f"({_sources(threshold)}) is not imported; feed them to series {name!r}",
             )
-            return Indicator(name, display, description, "threshold", None, owner, metric_path)
+            return Indicator(
+                name, display, description, "threshold", None, owner, metric_path, origin
+            )
         metric_path = (*spec_path, "ratioMetric")
         ratio_kind = self._ratio(owner, metric_path, spec["ratioMetric"], name)
         if ratio_kind is None:
             return None
-        return Indicator(name, display, description, "ratio", ratio_kind, owner, metric_path)
+        return Indicator(
+            name, display, description, "ratio", ratio_kind, owner, metric_path, origin
+        )
 
     def _ratio(self, owner: OsloObject, path: Path, ratio: Any, name: str) -> RatioKind | None:
         found = self._found

@@ -44,6 +44,8 @@ class Imported:
     """Where the OpenSLO objective sits in ``slo``."""
     start: date | None
     """The date the SLO's calendar starts counting, when it names one."""
+    indicator: Indicator
+    """What the objective measures: its series is declared from it."""
 
 
 def convert_slo(
@@ -101,7 +103,7 @@ def convert_slo(
             continue
         objective = build_objective(ctx, path, item, ids[i], indicator, found)
         if objective is not None:
-            out.append(Imported(owner, objective, slo, path, window.start))
+            out.append(Imported(owner, objective, slo, path, window.start, indicator))
     return out
 
 
