@@ -10,6 +10,7 @@ from servanda.cli.common import engine, now
 from servanda.cli.output import out
 from servanda.core.access import LOCAL_ADMIN, Role
 from servanda.services import configuration, tokens
+from servanda.services.example_month import load_example_month
 from servanda.storage import migrate
 from servanda.storage.database import transaction
 
@@ -38,11 +39,15 @@ def demo(
         Path("examples/metro-isp"), "--examples", help="Configuration to load."
     ),
 ) -> None:
-    """Migrate the database, load the example, print a token and serve the API."""
+    """Migrate the database, load the example and its month of alerts, measurements,
+    attestations, feedback and reviews, print tokens and serve the API."""
     eng = engine(ctx)
     migrate.upgrade(eng.url.render_as_string(hide_password=False))
     result, summary = configuration.load(eng, [examples], now())
     out.print(f"loaded {examples}: {summary}", markup=False)
+    month = load_example_month(eng, examples, now())
+    if month.counts:
+        out.print(f"loaded the example's month: {month}", markup=False)
     customer = next((s.customer for s in result.bundle.subscriptions), None)
     with transaction(eng) as session:
         _, admin = tokens.create_token(session, LOCAL_ADMIN, Role.ADMIN, None, "demo admin", now())
@@ -60,5 +65,10 @@ def demo(
     out.print(
         f'Try: curl -H "Authorization: Bearer {admin}" {base}/api/v1/agreements', markup=False
     )
+    if customer:
+        report = f"{base}/api/v1/sla/{customer}/report?period=2024-04&format=html"
+        out.print(
+            f'     curl -H "Authorization: Bearer {admin}" "{report}" > report.html', markup=False
+        )
     out.print("", markup=False)
     serve(ctx, host=host, port=port)
