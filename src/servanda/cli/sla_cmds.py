@@ -3,15 +3,18 @@ evaluate`` (the same evaluation from a configuration folder and files, storing n
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 
 import typer
+from rich.console import Console
+from rich.table import Table
 
 from servanda.cli.common import engine, now, write_text
-from servanda.cli.output import USAGE, fail, out, print_json, table
+from servanda.cli.output import USAGE, fail, out, print_json
 from servanda.core.access import LOCAL_ADMIN
 from servanda.measure.results import ObjectiveResult, Verdict
 from servanda.reports.sla_html import render_sla_html
@@ -22,6 +25,9 @@ from servanda.services import sla
 
 report_app = typer.Typer(help="Reports for customers.", no_args_is_help=True)
 sla_app = typer.Typer(help="SLA evaluation without the database.", no_args_is_help=True)
+
+TEXT_WIDTH = 120
+"""Columns of a text report written to a file."""
 
 
 class ReportFormat(StrEnum):
@@ -104,9 +110,15 @@ def _emit(
         else:
             text = json.dumps([report_to_json(r) for r in reports], indent=2, ensure_ascii=False)
     else:
+        if out_file is None:
+            for e in evaluated:
+                _print_text(e, out)
+            return
+        buffer = io.StringIO()
+        console = Console(file=buffer, width=TEXT_WIDTH, highlight=False, color_system=None)
         for e in evaluated:
-            _print_text(e)
-        return
+            _print_text(e, console)
+        text = buffer.getvalue()
     if out_file is not None:
         write_text(out_file, text if text.endswith("\n") else text + "\n")
         out.print(f"wrote {out_file}")
@@ -116,21 +128,22 @@ def _emit(
         typer.echo(text)
 
 
-def _print_text(evaluated: sla.Evaluated) -> None:
+def _print_text(evaluated: sla.Evaluated, console: Console) -> None:
     ev = evaluated.evaluation
-    out.print(f"{ev.customer} — {ev.period.label} ({ev.period.timezone})")
+    console.print(f"{ev.customer} — {ev.period.label} ({ev.period.timezone})")
     for part in ev.parts:
         title = part.service or "all services"
         span = f"{part.start:%Y-%m-%d %H:%M} – {part.end:%Y-%m-%d %H:%M} UTC"
-        table(
-            f"{title}: {', '.join(part.agreements)} ({span})",
-            ["objective", "target", "actual", "verdict", "budget left"],
-            [_row(r) for r in part.results],
-        )
+        shown = Table(title=f"{title}: {', '.join(part.agreements)} ({span})", header_style="bold")
+        for column in ("objective", "target", "actual", "verdict", "budget left"):
+            shown.add_column(column, overflow="fold")
+        for r in part.results:
+            shown.add_row(*_row(r))
+        console.print(shown)
         if part.credit is not None:
-            out.print(f"  credit: {part.credit.reason}")
+            console.print(f"  credit: {part.credit.reason}", markup=False)
     for note in ev.notes:
-        out.print(f"note: {note}")
+        console.print(f"note: {note}", markup=False)
 
 
 def _row(r: ObjectiveResult) -> list[str]:

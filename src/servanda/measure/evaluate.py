@@ -41,7 +41,7 @@ from servanda.config.bundle import Bundle
 from servanda.core.intervals import IntervalSet
 from servanda.core.problems import NotFound
 from servanda.events.outages import Outage
-from servanda.measure.compose import compose_downtime
+from servanda.measure.compose import DownSegment, compose_downtime
 from servanda.measure.credits import credit_for
 from servanda.measure.objectives import Evidence, Window, measure_objective
 from servanda.measure.periods import ReportingPeriod, periods_between
@@ -100,21 +100,45 @@ def evaluate_customer(
     if customer not in bundle.party_by_id:
         raise NotFound(f"no customer {customer!r}")
     notes: list[str] = []
-    outages = _service_outages(bundle, evidence.outages)
-    taken = sorted({s.service for s in bundle.subscriptions_of(customer)})
-    services: list[str | None] = list(taken)
+    outages = _service_outages(bundle, evidence.outages, now)
+    spans = _subscribed(bundle, customer, period)
+    if bundle.subscriptions_of(customer) and not spans:
+        notes.append(f"{customer}: no subscription in force in {period.label}")
+    scopes: list[tuple[str | None, datetime, datetime]] = (
+        [(service, lo, hi) for service, (lo, hi) in sorted(spans.items())]
+        if bundle.subscriptions_of(customer)
+        else [(None, period.start, period.end)]
+    )
     parts: list[PartResult] = []
-    for service in services or [None]:
+    for service, lo, hi in scopes:
         mine = tuple(
             o
             for o in outages
             if o.customer == customer and (service is None or o.service == service)
         )
-        for start, end, eff in _parts(bundle, customer, service, period, notes):
+        for start, end, eff in _parts(bundle, customer, service, period, lo, hi, notes):
             parts.append(_measure_part(bundle, eff, customer, service, start, end, period, now,
                                        mine, evidence))  # fmt: skip
     overall = tuple(rollup([r for p in parts for r in p.results]))
     return CustomerEvaluation(customer, period, now, tuple(parts), overall, tuple(notes))
+
+
+def _subscribed(
+    bundle: Bundle, customer: str, period: ReportingPeriod
+) -> dict[str, tuple[datetime, datetime]]:
+    """For each service ``customer`` subscribes to in ``period``, the part of the period its
+    subscriptions cover (their dates are local days in the period's timezone; several
+    subscriptions to one service are taken from the first start to the last end)."""
+    zone = ZoneInfo(period.timezone)
+    found: dict[str, tuple[datetime, datetime]] = {}
+    for sub in bundle.subscriptions_of(customer):
+        lo = period.start if sub.start is None else max(period.start, _midnight(sub.start, zone))
+        hi = period.end if sub.end is None else min(period.end, _midnight(sub.end, zone))
+        if hi <= lo:
+            continue
+        seen = found.get(sub.service)
+        found[sub.service] = (lo, hi) if seen is None else (min(seen[0], lo), max(seen[1], hi))
+    return found
 
 
 def _parts(
@@ -122,18 +146,21 @@ def _parts(
     customer: str,
     service: str | None,
     period: ReportingPeriod,
+    lo: datetime,
+    hi: datetime,
     notes: list[str],
 ) -> list[tuple[datetime, datetime, EffectiveAgreement]]:
-    """The period cut where the agreement changes, each part with its effective agreement."""
+    """``[lo, hi)`` (the period, or the part of it a subscription covers) cut where the
+    agreement changes, each part with its effective agreement."""
     zone = ZoneInfo(period.timezone)
-    first = period.start.astimezone(zone).date()
-    last = period.end.astimezone(zone).date()
+    first = lo.astimezone(zone).date()
+    last = hi.astimezone(zone).date()
     provider = _provider(bundle, customer, service)
     days = [first, *change_dates(bundle.agreements, provider, customer, service, first, last), last]
     out = []
     for a, b in pairwise(days):
-        start = max(_midnight(a, zone), period.start)
-        end = min(_midnight(b, zone), period.end) if b != last else period.end
+        start = max(_midnight(a, zone), lo)
+        end = min(_midnight(b, zone), hi) if b != last else hi
         if end <= start:
             continue
         try:
@@ -217,13 +244,16 @@ def _objective_window(
     objective: Objective, start: datetime, end: datetime, period: ReportingPeriod
 ) -> tuple[datetime, datetime]:
     """The window an objective is measured over in this part (see the module documentation):
-    a rolling objective its length back from the part's end; an objective whose own period is
-    longer than the report's (a quarterly target in a monthly report) its period to date;
-    otherwise the part itself."""
+    a rolling objective its length back from the part's end; an objective whose own period
+    began before the report's (a quarterly target in the May report) its period to date, in
+    the part that opens the report; otherwise the part itself (a monthly objective in a part
+    of the month is measured over that part alone)."""
     kind = objective.period.kind
     if kind is PeriodKind.ROLLING:
         length = objective.period.length
         return (end - length, end) if length is not None else (start, end)
+    if start != period.start:
+        return start, end
     last = end - timedelta(microseconds=1)
     own = periods_between(kind, last, end, period.timezone)
     if own and own[-1].start < start:
@@ -231,35 +261,52 @@ def _objective_window(
     return start, end
 
 
-def _service_outages(bundle: Bundle, outages: Sequence[Outage]) -> list[Outage]:
+def _service_outages(bundle: Bundle, outages: Sequence[Outage], now: datetime) -> list[Outage]:
     """Outages of services as given; outages of components composed into the services that
-    depend on them, for each customer of those services."""
+    depend on them, for each customer of those services (an outage still open lasts until
+    ``now``). A service is down while its requirements fail (redundancy reads as in
+    correlation); its downtime is planned where only planned component outages take it down.
+    Partial component outages are not composed (a share of a component says nothing of the
+    share of a service)."""
     direct = [o for o in outages if o.service in bundle.service_by_id]
-    on_components = [o for o in outages if o.service not in bundle.service_by_id]
-    if not on_components:
-        return direct
-    down: dict[str, IntervalSet] = {}
-    for o in on_components:
-        if o.end is None or o.fraction < 1:
+    every: dict[str, IntervalSet] = {}
+    unplanned: dict[str, IntervalSet] = {}
+    for o in outages:
+        if o.service in bundle.service_by_id or o.fraction < 1:
             continue
-        span = IntervalSet.span(o.start, o.end)
-        down[o.service] = down.get(o.service, IntervalSet.empty()) | span
+        end = now if o.end is None else o.end
+        if end <= o.start:
+            continue
+        span = IntervalSet.span(o.start, end)
+        every[o.service] = every.get(o.service, IntervalSet.empty()) | span
+        if not o.planned:
+            unplanned[o.service] = unplanned.get(o.service, IntervalSet.empty()) | span
+    if not every:
+        return direct
     composed: list[Outage] = []
     graph = bundle.graph
     for svc in bundle.services:
-        pieces = compose_downtime(graph, svc.id, down)
-        for sub in bundle.subscriptions:
-            if sub.service != svc.id:
-                continue
-            for n, piece in enumerate(pieces):
+        customers = sorted({sub.customer for sub in bundle.subscriptions if sub.service == svc.id})
+        if not customers:
+            continue
+        down = compose_downtime(graph, svc.id, unplanned)
+        covered = IntervalSet.from_pairs((piece.start, piece.end) for piece in down)
+        pieces = [(piece, False) for piece in down]
+        for piece in compose_downtime(graph, svc.id, every):
+            rest = IntervalSet.span(piece.start, piece.end) - covered
+            pieces += [(DownSegment(a, b, piece.fraction), True) for a, b in rest.to_pairs()]
+        pieces.sort(key=lambda item: item[0].start)
+        for customer in customers:
+            for n, (piece, planned) in enumerate(pieces):
                 composed.append(
                     Outage(
                         incident_id=f"composed-{svc.id}-{n}",
                         service=svc.id,
-                        customer=sub.customer,
+                        customer=customer,
                         start=piece.start,
                         end=piece.end,
                         fraction=piece.fraction,
+                        planned=planned,
                     )
                 )
     return direct + composed

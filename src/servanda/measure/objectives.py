@@ -46,7 +46,8 @@ from servanda.config.bundle import Bundle
 from servanda.config.series import series_for
 from servanda.core.intervals import to_us
 from servanda.engagement.model import Feedback
-from servanda.events.incidents import Incident
+from servanda.events.incidents import Incident, IncidentState
+from servanda.events.model import Severity
 from servanda.events.outages import Outage
 from servanda.measure import availability as av
 from servanda.measure import budget, reliability, series, timeslices
@@ -140,6 +141,8 @@ def _result(
     denominator: Decimal | None = None,
     **extra: Any,
 ) -> ObjectiveResult:
+    if denominator is not None and denominator == 0:  # nothing to divide by: no data
+        numerator = denominator = None
     if actual is None:
         verdict = extra.pop("verdict", Verdict.NO_DATA)
     else:
@@ -200,28 +203,31 @@ def _clip(outages: Sequence[Outage], start: datetime, end: datetime) -> list[Out
 
 
 def _availability(objective: Objective, window: Window) -> ObjectiveResult:
+    """Availability over the window's agreed time up to ``until`` (a period still running is
+    measured over what has elapsed); the budget allows ``(1 − SLO)`` of the whole window's
+    agreed time, so ``remaining`` says how much more downtime the rest of it can take."""
     weighted = objective.metric is Metric.WEIGHTED_AVAILABILITY
     convention = window.agreement.excluded_time.value
     cal = window.calendar(objective)
     node = window.service
-    full = av.expand_schedule(cal, window.start, window.end, node)
     now_outages = _clip(window.outages, window.start, window.until)  # open ones: to ``until``
-    num, den = _group(now_outages, full, convention, weighted, window.until)
+    elapsed = av.expand_schedule(cal, window.start, window.until, node)
+    num, den = _group(now_outages, elapsed, convention, weighted, window.until)
     actual = _ratio(num, den, True)
     if window.until < window.end:
-        elapsed = av.expand_schedule(cal, window.start, window.until, node)
-        _, den_elapsed = _group(now_outages, elapsed, convention, weighted, window.until)
+        full = av.expand_schedule(cal, window.start, window.end, node)
+        _, den_full = _group(now_outages, full, convention, weighted, window.until)
     else:
-        den_elapsed = den
-    figures = _availability_figures(now_outages, full, weighted, window.until)
-    spent = budget.time_budget(objective.target, den, den_elapsed, den - num) if den else None
-    breaches = _outage_breaches(objective, now_outages, window)
+        den_full = den
+    figures = _availability_figures(now_outages, elapsed, weighted, window.until)
+    spent = budget.time_budget(objective.target, den_full, den, den - num) if den_full else None
+    breaches = _outage_breaches(objective, now_outages, window, elapsed, weighted)
     return _result(
         objective,
         window,
         actual,
-        num,
-        den,
+        num if den else None,
+        den if den else None,
         convention=av.convention_text(convention, weighted),
         budget=spent,
         breaches=breaches if _missed(objective, actual) else (),
@@ -286,15 +292,33 @@ def _columns(outages: Sequence[Outage], schedule: av.Schedule) -> av.OutageColum
 
 
 def _outage_breaches(
-    objective: Objective, outages: Sequence[Outage], window: Window
+    objective: Objective,
+    outages: Sequence[Outage],
+    window: Window,
+    schedule: av.Schedule,
+    weighted: bool,
 ) -> tuple[Breach, ...]:
-    unplanned = [o for o in outages if not o.planned]
+    """The unplanned outages that cost agreed time, the costliest first (each measured alone
+    against ``schedule``: an outage wholly outside service hours or inside a maintenance
+    window cost nothing and is no breach)."""
+    given = [o for o in outages if not o.planned]
+    unplanned = [_ended(o, window.until) for o in given]
+    if not unplanned:
+        return ()
+    columns = _columns(unplanned, schedule)
+    each = av.OutageColumns.from_arrays(
+        np.arange(len(unplanned), dtype=np.int64), columns.start_us, columns.end_us,
+        columns.fraction, columns.planned,
+    )  # fmt: skip
+    figures = av.measure(each, [schedule], np.zeros(len(unplanned), dtype=np.int64))
+    cost = figures.unplanned_w if weighted else figures.unplanned_us
     ranked = sorted(
-        unplanned,
-        key=lambda o: -((o.end or window.until) - o.start).total_seconds() * o.fraction,
+        (i for i in range(len(unplanned)) if cost[i] > 0),
+        key=lambda i: (-float(cost[i]), unplanned[i].start, unplanned[i].incident_id),
     )
     out = []
-    for o in ranked[:MAX_BREACHES]:
+    for i in ranked[:MAX_BREACHES]:
+        o = given[i]
         end = o.end or window.until
         span = reliability.spoken_duration(end - o.start, round_up=True)
         part = "down" if o.fraction >= 1 else f"{o.fraction:.0%} down"
@@ -445,7 +469,8 @@ def _counts(objective: Objective, window: Window, found: Series) -> ObjectiveRes
         return _result(
             objective, window, _ratio(num, den, True), num, den,
             convention=sliced.convention + f"; a slice is good at ≥ {per_slice} % good events",
-            budget=sliced_budget, breaches=breaches, figures=figures,
+            budget=sliced_budget, figures=figures,
+            breaches=breaches if _missed(objective, _ratio(num, den, True)) else (),
         )  # fmt: skip
     counts = series.count_columns(samples)
     ratio = series.ratio_of_sums(counts.good, counts.total)
@@ -473,12 +498,20 @@ def _counts(objective: Objective, window: Window, found: Series) -> ObjectiveRes
 
 
 def _reliability(objective: Objective, window: Window) -> ObjectiveResult:
-    outages = _clip(window.outages, window.start, window.until)
+    """The MTBF family over the agreed time (service hours less maintenance windows) of the
+    window up to ``until``: downtime outside it is no failure, as in availability."""
+    if window.until <= window.start:
+        return _result(objective, window, None, figures=(("failures", "nothing elapsed"),))
+    outages = [_ended(o, window.until) for o in _clip(window.outages, window.start, window.until)]
+    schedule = av.expand_schedule(
+        window.calendar(objective), window.start, window.until, window.service
+    )
     found = reliability.reliability(
-        [_ended(o, window.until) for o in outages],
-        window.evidence.incidents,
+        outages,
+        _with_incidents(outages, window.evidence.incidents),
         window.start,
         window.until,
+        agreed=schedule.service - schedule.maintenance,
     )
     failures = Decimal(found.failures)
     figures = (
@@ -500,11 +533,13 @@ def _reliability(objective: Objective, window: Window) -> ObjectiveResult:
     }[metric]
     if found.failures == 0:
         return _result(
-            objective, window, None, total, failures, verdict=Verdict.MET,
+            objective, window, None, verdict=Verdict.MET,
             convention=mean.text, figures=(*figures, (mean.name, mean.empty)),
         )  # fmt: skip
+    actual = _ratio(total, failures, False)
+    longest = sorted(found.records, key=lambda r: (-r.downtime.total_seconds(), r.incident))
     return _result(
-        objective, window, _ratio(total, failures, False), total, failures,
+        objective, window, actual, total, failures,
         convention=mean.text, figures=figures,
         breaches=tuple(
             Breach(
@@ -512,9 +547,29 @@ def _reliability(objective: Objective, window: Window) -> ObjectiveResult:
                 detail=f"{r.incident}: down {reliability.spoken_duration(r.downtime)}",
                 start=r.down_from, end=r.down_until, incidents=(r.incident,),
             )
-            for r in sorted(found.records, key=lambda r: -r.downtime.total_seconds())[:3]
-        ) if metric is Metric.MTTR else (),
+            for r in longest[:MAX_BREACHES]
+        ) if _missed(objective, actual) else (),
     )  # fmt: skip
+
+
+def _with_incidents(
+    outages: Sequence[Outage], incidents: Mapping[str, Incident]
+) -> dict[str, Incident]:
+    """``incidents``, plus a stand-in for each outage's incident that is not among them (an
+    outages file names incidents by id only): detected when its first outage starts."""
+    found = dict(incidents)
+    for o in sorted(outages, key=lambda o: o.start):
+        if o.incident_id not in found:
+            found[o.incident_id] = Incident(
+                id=o.incident_id,
+                root=o.service,
+                root_fingerprints=(),
+                state=IncidentState.DETECTED,
+                severity=Severity.CRITICAL,
+                detected_at=o.start,
+                planned=o.planned,
+            )
+    return found
 
 
 def _incidents_of(window: Window) -> list[Incident]:
@@ -523,22 +578,33 @@ def _incidents_of(window: Window) -> list[Incident]:
 
 
 def _mtta(objective: Objective, window: Window) -> ObjectiveResult:
-    means = reliability.lifecycle_means(_incidents_of(window), window.start, window.until)
-    mtta = means.mtta
-    if mtta.seconds is None or mtta.count == 0:
-        return _result(objective, window, None, verdict=Verdict.MET, convention=mtta.text,
-                       figures=((mtta.name, mtta.empty),))  # fmt: skip
-    total = mtta.seconds * mtta.count
+    """MTTA over the incidents of the window's outages detected in it: Σ (acknowledged −
+    detected) over the acknowledged ones / their number. No incident: met, with no figure;
+    incidents but none acknowledged yet: no data."""
+    incidents = _incidents_of(window)
+    mtta = reliability.lifecycle_means(incidents, window.start, window.until).mtta
+    chosen = reliability.counted(incidents, window.start, window.until)
+    spans = [i.acknowledged_at - i.detected_at for i in chosen if i.acknowledged_at is not None]
+    if not spans:
+        figures = ((mtta.name, mtta.empty), ("incidents", str(len(chosen))))
+        verdict = Verdict.MET if not chosen else Verdict.NO_DATA
+        return _result(objective, window, None, verdict=verdict, convention=mtta.text,
+                       figures=figures)  # fmt: skip
+    total = _seconds(sum(spans, timedelta(0)))
+    count = Decimal(len(spans))
     return _result(
-        objective, window, mtta.seconds, total, Decimal(mtta.count), convention=mtta.text,
-        figures=(("acknowledged incidents", str(mtta.count)),),
+        objective, window, total / count, total, count, convention=mtta.text,
+        figures=(("acknowledged incidents", str(len(spans))), ("incidents", str(len(chosen)))),
     )  # fmt: skip
 
 
 def _response(objective: Objective, window: Window) -> ObjectiveResult:
-    """Response (or resolution) time of the incidents of the objective's severity: the longest
-    one is the actual, so the objective is met when every incident met it."""
-    target = timedelta(seconds=float(objective.target))
+    """Response (or resolution) time of the incidents of the objective's severity detected in
+    the window: the longest one is the actual, so the objective is met when every incident met
+    it. An incident not yet acknowledged (or corrected) whose deadline has passed at ``now``
+    has missed it and counts with the time it has waited so far; one whose deadline is still
+    ahead is pending and left out."""
+    target = timedelta(microseconds=int((objective.target * 1_000_000).to_integral_value()))
     severity = objective.severity or "critical"
     resolution = objective.metric is Metric.RESOLUTION_TIME
     rule = SeverityTarget(
@@ -548,26 +614,35 @@ def _response(objective: Objective, window: Window) -> ObjectiveResult:
     )
     found = reliability.response_resolution(
         _incidents_of(window), [rule], window.start, window.until, as_of=window.now,
-        response_objective=objective.id, resolution_objective=objective.id,
+        response_objective="" if resolution else objective.id,
+        resolution_objective=objective.id if resolution else "",
     )  # fmt: skip
     word = "resolution" if resolution else "response"
-    times = [t.resolution if resolution else t.response for t in found.incidents]
-    known = [t for t in times if t is not None]
-    misses = tuple(b for b in found.breaches if (word in b.detail) or not resolution)
     if not found.incidents:
         return _result(objective, window, None, verdict=Verdict.MET,
                        figures=(("incidents", f"no {severity} incident"),))  # fmt: skip
-    pending = len(times) - len(known)
-    if not known:
-        counts = (("incidents", str(len(times))), ("pending", str(pending)))
-        return _result(objective, window, None, breaches=misses, figures=counts)
-    actual = _seconds(max(known))
+    misses = tuple(b for b in found.breaches if b.objective == objective.id)
+    times: list[timedelta] = []
+    pending = 0
+    for t in found.incidents:
+        took = t.resolution if resolution else t.response
+        outcome = t.resolution_outcome if resolution else t.response_outcome
+        if took is not None:
+            times.append(took)
+        elif outcome is reliability.Outcome.MISSED:
+            times.append(found.as_of - t.detected)
+        else:
+            pending += 1
+    counts = (("incidents", str(len(found.incidents))), ("pending", str(pending)))
+    if not times:
+        return _result(objective, window, None, verdict=Verdict.MET, figures=counts)
+    actual = _seconds(max(times))
     return _result(
         objective, window, actual, actual, Decimal(1),
         convention=f"longest {word} time of the {severity} incidents (each must meet the "
-        "target)",
-        breaches=misses if not objective.cmp.holds(actual, objective.target) else (),
-        figures=(("incidents", str(len(times))), ("pending", str(pending))),
+        "target; one still waiting past its deadline counts with its wait so far)",
+        breaches=misses if _missed(objective, actual) else (),
+        figures=counts,
     )  # fmt: skip
 
 

@@ -7,7 +7,7 @@ percentages; the MTRS of a customer is its total downtime over its total failure
 grouped by objective id and metric; when their targets differ, the strictest one is kept (the
 figure must meet every promise it summarises). Statistics that do not add up (percentiles,
 means of samples, longest response times — stored with denominator 1) roll up to no figure,
-and say so.
+and say so; their verdict is breached when any result rolled up is, met when every one is.
 """
 
 from __future__ import annotations
@@ -76,8 +76,14 @@ def _combine(results: list[ObjectiveResult]) -> ObjectiveResult:
     else:
         numerator = denominator = actual = None
     if actual is None:
-        every_met = all(r.verdict is Verdict.MET for r in results)
-        verdict = Verdict.MET if every_met and metric in SUMMABLE else Verdict.NO_DATA
+        # No figure (a statistic that does not add up, or nothing measured): the roll-up
+        # keeps every promise it summarises, so one breach breaks it.
+        if any(r.verdict is Verdict.BREACHED for r in results):
+            verdict = Verdict.BREACHED
+        elif all(r.verdict is Verdict.MET for r in results):
+            verdict = Verdict.MET
+        else:
+            verdict = Verdict.NO_DATA
     elif base.comparator.holds(actual, base.target):
         verdict = Verdict.MET
     else:

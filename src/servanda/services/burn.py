@@ -27,14 +27,14 @@ from servanda.agreements.effective import AmbiguousAgreement, effective_agreemen
 from servanda.agreements.metrics import Metric
 from servanda.agreements.model import DEFAULT_BURN_RATES, Budgeting
 from servanda.core.access import Action, Principal
-from servanda.core.intervals import I64, IntervalSet, to_us
+from servanda.core.intervals import I64, IntervalSet, from_us, to_us
 from servanda.events.model import Event
 from servanda.events.outages import Outage
 from servanda.measure import availability as av
 from servanda.measure.burn import burn_events, burn_warnings
 from servanda.measure.objectives import ALWAYS
 from servanda.services.events import EventEngine, IngestResult
-from servanda.services.sla import gather_evidence
+from servanda.services.sla import stored_outages
 from servanda.storage.database import transaction
 from servanda.storage.repositories import BundleRepository
 
@@ -57,8 +57,8 @@ class BurnCheck:
 def check_burn_rates(
     engine: Engine, events: EventEngine, principal: Principal, now: datetime
 ) -> BurnCheck:
-    """Evaluate every availability objective's burn-rate rules up to ``now`` and send the
-    warnings to event management."""
+    """Evaluate every availability objective's burn-rate rules over the complete one-minute
+    buckets before ``now`` and send the warnings to event management."""
     principal.require(Action.INGEST_EVENTS)
     found: list[Event] = []
     count = 0
@@ -89,16 +89,17 @@ def check_burn_rates(
             ]  # fmt: skip
             if not rules_needed:
                 continue
-            lookback = max(r.long for r in rules_needed) + BUCKET
-            start = now - lookback
-            evidence = gather_evidence(session, bundle, sub.customer, start, now)
-            outages = [o for o in evidence.outages if o.service == svc.id]
+            end = _grid_floor(now)
+            start = end - _whole_buckets(max(r.long for r in rules_needed) + BUCKET)
+            outages = [
+                o for o in stored_outages(session, sub.customer, start, end) if o.service == svc.id
+            ]
             for objective in objectives:
                 count += 1
                 name = eff.calendar_of(objective)
                 cal = bundle.calendar_by_id.get(name) if name else None
-                schedule = av.expand_schedule(cal or ALWAYS, start, now, svc.id)
-                starts, bad, total = _buckets(schedule, outages, start, now)
+                schedule = av.expand_schedule(cal or ALWAYS, start, end, svc.id)
+                starts, bad, total = _buckets(schedule, outages, start, end)
                 warnings = burn_warnings(
                     starts,
                     bad,
@@ -127,6 +128,19 @@ def check_burn_rates(
                 )
     ingested = events.ingest(principal, found, now) if found else None
     return BurnCheck(count, tuple(found), ingested)
+
+
+def _grid_floor(moment: datetime) -> datetime:
+    """The last bucket boundary at or before ``moment``: buckets are aligned on whole minutes
+    since the epoch, so a check repeated a few seconds later evaluates the same instants and
+    raises the same events (which event management then recognises)."""
+    step = BUCKET // timedelta(microseconds=1)
+    return from_us(to_us(moment) // step * step)
+
+
+def _whole_buckets(span: timedelta) -> timedelta:
+    """``span`` rounded up to whole buckets."""
+    return -(-span // BUCKET) * BUCKET
 
 
 def _buckets(

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from servanda.agreements.effective import AmbiguousAgreement, effective_agreement
 from servanda.agreements.metrics import Metric
-from servanda.agreements.model import ExcludedTime
+from servanda.agreements.model import ExcludedTime, PeriodKind
 from servanda.calendars.model import Calendar
 from servanda.config.bundle import Bundle
 from servanda.config.loader import load_config
@@ -45,7 +45,7 @@ from servanda.measure import availability as av
 from servanda.measure.evaluate import CustomerEvaluation, PartResult, evaluate_customer
 from servanda.measure.inputs import Measurement
 from servanda.measure.objectives import ALWAYS, Evidence
-from servanda.measure.periods import ReportingPeriod, parse_period
+from servanda.measure.periods import ReportingPeriod, parse_period, periods_between
 from servanda.measure.results import ObjectiveResult, Verdict
 from servanda.measure.rollup import rollup
 from servanda.reports import sla_model as rm
@@ -59,9 +59,9 @@ from servanda.storage.repositories.measurements import (
 )
 from servanda.storage.repositories.results import ResultRepository, StoredCredit, StoredResult
 
-LOOKBACK = timedelta(days=100)
-"""How far before a period evidence is read (objectives measured over a quarter or a rolling
-window reach back)."""
+LOOKBACK = timedelta(days=35)
+"""How far before a period evidence is read at least (an objective measured over a quarter,
+a year or a rolling window reaches back further: :func:`evidence_start`)."""
 MAX_WINDOWS = 400
 """Critical and maintenance windows drawn per service in a report."""
 
@@ -111,14 +111,29 @@ def period_of(bundle: Bundle, customer: str, text: str, now: datetime) -> Report
 # -- the stored path -----------------------------------------------------------------------
 
 
-def gather_evidence(
-    session: Session, bundle: Bundle, customer: str, start: datetime, end: datetime
-) -> Evidence:
-    """What evaluating ``customer`` over ``[start, end)`` reads from storage."""
-    since = start - LOOKBACK
-    incidents_repo = IncidentRepository(session)
-    stored = incidents_repo.outages(customer=customer, since=since, until=end)
-    outages = tuple(
+def evidence_start(bundle: Bundle, period: ReportingPeriod) -> datetime:
+    """The earliest instant evaluating ``period`` may read: the start of the longest window an
+    objective of ``bundle`` is measured over in it (its quarter or year to date, its rolling
+    window), and at least :data:`LOOKBACK` before the period."""
+    since = period.start - LOOKBACK
+    first = period.start + timedelta(microseconds=1)
+    kinds = {o.period for a in bundle.agreements for o in a.objectives}
+    for p in kinds:
+        if p.kind is PeriodKind.ROLLING:
+            if p.length is not None:
+                since = min(since, period.end - p.length)
+            continue
+        own = periods_between(p.kind, period.start, first, period.timezone)
+        if own:
+            since = min(since, own[0].start)
+    return since
+
+
+def stored_outages(
+    session: Session, customer: str, start: datetime, end: datetime
+) -> tuple[Outage, ...]:
+    """The stored outages of ``customer`` overlapping ``[start, end)``."""
+    return tuple(
         Outage(
             incident_id=o.incident_id,
             service=o.service,
@@ -128,8 +143,18 @@ def gather_evidence(
             fraction=float(o.fraction),
             planned=o.planned,
         )
-        for o in stored
+        for o in IncidentRepository(session).outages(customer=customer, since=start, until=end)
     )
+
+
+def gather_evidence(
+    session: Session, bundle: Bundle, customer: str, start: datetime, end: datetime
+) -> Evidence:
+    """What evaluating ``customer`` reads from storage about ``[start, end)``: the outages
+    overlapping it and their incidents, the measurements of the series that may concern the
+    customer, its feedback, and the attestations overlapping it."""
+    incidents_repo = IncidentRepository(session)
+    outages = stored_outages(session, customer, start, end)
     incidents: dict[str, Incident] = {}
     for o in outages:
         if o.incident_id not in incidents:
@@ -137,15 +162,18 @@ def gather_evidence(
             if found is not None:
                 incidents[o.incident_id] = found
     measurements = MeasurementRepository(session)
+    taken = {s.service for s in bundle.subscriptions_of(customer)}
     series = {
-        s.id: tuple(m.measurement for m in measurements.records(s.id, since, end))
+        s.id: tuple(m.measurement for m in measurements.records(s.id, start, end))
         for s in bundle.series
-        if s.customer in (None, customer)
+        if s.customer == customer
+        or (s.customer is None and s.node not in bundle.service_by_id)
+        or (s.customer is None and s.node in taken)
     }
     feedback = tuple(
-        f.feedback for f in EngagementRepository(session).feedback(customer, None, since, end)
+        f.feedback for f in EngagementRepository(session).feedback(customer, None, start, end)
     )
-    attestations = tuple(AttestationRepository(session).attestations(overlapping=(since, end)))
+    attestations = tuple(AttestationRepository(session).attestations(overlapping=(start, end)))
     return Evidence(
         outages=outages,
         incidents=incidents,
@@ -174,7 +202,8 @@ def evaluate_stored(
         if customer not in bundle.party_by_id:
             raise NotFound(f"no customer {customer!r}")
         chosen = period_of(bundle, customer, period, now)
-        evidence = gather_evidence(session, bundle, customer, chosen.start, chosen.end)
+        since = evidence_start(bundle, chosen)
+        evidence = gather_evidence(session, bundle, customer, since, chosen.end)
         reviews = tuple(
             r.review
             for r in EngagementRepository(session).reviews(
@@ -223,10 +252,9 @@ def _store(session: Session, bundle: Bundle, evaluation: CustomerEvaluation, now
 
 def _storable(result: ObjectiveResult) -> ObjectiveResult:
     """A result whose actual reads back from its numerator and denominator (see the results
-    table): statistics keep their actual over 1."""
-    if result.actual is not None and (result.numerator is None or result.denominator in (None, 0)):
-        return replace(result, numerator=result.actual, denominator=Decimal(1))
-    if result.actual is None and result.denominator == 0:
+    table): one without a figure keeps neither; a statistic without them is stored as its
+    actual over its scale by the repository."""
+    if result.actual is None and (result.numerator is not None or result.denominator is not None):
         return replace(result, numerator=None, denominator=None)
     return result
 
@@ -444,8 +472,9 @@ def _daily(
     day = part.start.astimezone(zone).date()
     points = []
     budget_total = None
-    if target is not None and target.denominator:
-        budget_total = (100 - target.target) / 100 * target.denominator
+    if target is not None and target.budget is not None:
+        budget_total = target.budget.allowed  # the whole part's, in the target's own seconds
+    follows_weighted = target is not None and target.metric is Metric.WEIGHTED_AVAILABILITY
     spent = Decimal(0)
     while True:
         start = max(datetime(day.year, day.month, day.day, tzinfo=zone), part.start)
@@ -459,7 +488,7 @@ def _daily(
         weighted = av.group_availability(
             _day_outages(part, start, end), schedule, convention, weighted=True
         )
-        spent += plain[1] - plain[0]
+        spent += weighted[1] - weighted[0] if follows_weighted else plain[1] - plain[0]
         remaining = None
         if budget_total:
             remaining = (budget_total - spent) / budget_total * 100

@@ -1,0 +1,176 @@
+"""``/api/v1/sla`` on both database backends: the customer report as JSON, HTML and PDF, kept
+to the customer's own token, a bad period at 422, and the credits stored by an evaluation.
+
+The declaration of :mod:`.support`: alpha takes internet (any of two routers) and voice (on
+router-1 alone, 20.00 a month), both on the ``ops`` calendar (Europe/Paris, 24×7). router-1
+fails on 5 June from 10:00 to 11:00 UTC: internet keeps router-2, voice is down an hour.
+June in Paris: 30 days, 2 592 000 s; voice 2 588 400 / 2 592 000 = 99.861 %: the corporate
+99.5 % is met, but it is below the 99.9 % tier: 10 % of 20.00, 2.00.
+"""
+
+from __future__ import annotations
+
+import warnings
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+
+from servanda.core.access import LOCAL_ADMIN
+from servanda.events.model import Event, Severity, Status
+from servanda.reports.sla_json import report_from_json
+from servanda.services.events import EventEngine
+from servanda.storage.database import transaction
+from servanda.storage.repositories.results import ResultRepository
+
+from .support import NOW, Tokens, bearer
+
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", r"Using `httpx` with `starlette\.testclient`")
+    from fastapi.testclient import TestClient
+
+REPORT = "/api/v1/sla/{customer}/report"
+CREDITS = "/api/v1/sla/credits"
+DOWN = datetime(2024, 6, 5, 10, tzinfo=UTC)
+UP = datetime(2024, 6, 5, 11, tzinfo=UTC)
+
+
+@pytest.fixture
+def router_down(loaded: Engine) -> Engine:
+    """router-1 down for an hour on 5 June, through event management."""
+    down = Event(
+        source="test", fingerprint="router-1-down", labels=(("alertname", "RouterDown"),),
+        status=Status.FIRING, starts_at=DOWN, severity=Severity.CRITICAL,
+        summary="router-1 is down", node="router-1",
+    )  # fmt: skip
+    up = Event(
+        source="test", fingerprint="router-1-down", labels=down.labels, status=Status.RESOLVED,
+        starts_at=DOWN, ends_at=UP, severity=Severity.CRITICAL, summary=down.summary,
+        node="router-1",
+    )  # fmt: skip
+    events = EventEngine(loaded)
+    events.ingest(LOCAL_ADMIN, [down], DOWN)
+    events.ingest(LOCAL_ADMIN, [up], UP)
+    return loaded
+
+
+def get_report(client: TestClient, token: str, customer: str = "alpha", **query: str) -> Any:
+    params = {"period": "2024-06", **query}
+    return client.get(REPORT.format(customer=customer), headers=bearer(token), params=params)
+
+
+def section(data: dict[str, Any], service: str) -> dict[str, Any]:
+    (found,) = [s for s in data["report"]["sections"] if s["service"] == service]
+    return found
+
+
+def test_the_report_as_json(client: TestClient, tokens: Tokens, router_down: Engine) -> None:
+    response = get_report(client, tokens.admin)
+    assert response.status_code == 200, response.text
+    data = response.json()
+    report_from_json(data)
+    body = data["report"]
+    assert (body["customer"]["name"], body["period"]["timezone"]) == (
+        "Alpha Trading",
+        "Europe/Paris",
+    )
+    assert body["generated_at"] == "2024-07-01T09:30:00Z"  # the API's clock
+    voice = {r["objective"]: r for r in section(data, "voice")["results"]}
+    a = voice["availability"]
+    assert (a["numerator"], a["denominator"], a["verdict"]) == ("2588400", "2592000", "met")
+    internet = {r["objective"]: r for r in section(data, "internet")["results"]}
+    # June is under the second version of alpha-internet: 99.95 %, nothing down (router-2)
+    assert (internet["availability"]["target"], internet["availability"]["actual"]) == (
+        "99.95",
+        "100",
+    )
+    (credit,) = body["credits"]
+    assert (credit["service"], credit["percent"], credit["charge"], credit["amount"]) == (
+        "voice",
+        "10",
+        "20.00",
+        "2.00",
+    )
+
+
+def test_the_report_as_html(client: TestClient, tokens: Tokens, router_down: Engine) -> None:
+    response = get_report(client, tokens.admin, format="html")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    assert "Alpha Trading" in response.text
+    assert "Internet Access" in response.text  # the sections, by service name
+    assert "Voice" in response.text
+
+
+def test_the_report_as_pdf(client: TestClient, tokens: Tokens, router_down: Engine) -> None:
+    response = get_report(client, tokens.operator, format="pdf")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.headers["content-disposition"] == (
+        'attachment; filename="sla-alpha-2024-06.pdf"'
+    )
+    assert response.content.startswith(b"%PDF")
+
+
+def test_a_customer_token_gets_its_own_report_only(client: TestClient, tokens: Tokens) -> None:
+    own = get_report(client, tokens.alpha)
+    assert own.status_code == 200
+    assert own.json()["report"]["customer"]["id"] == "alpha"
+    other = get_report(client, tokens.alpha, customer="beta")
+    assert other.status_code == 404
+    assert get_report(client, tokens.beta, customer="beta").status_code == 200
+
+
+def test_unknown_customer_bad_period_and_bad_format(client: TestClient, tokens: Tokens) -> None:
+    assert get_report(client, tokens.admin, customer="gamma").status_code == 404
+    bad = get_report(client, tokens.admin, period="June")
+    assert bad.status_code == 422
+    (problem,) = bad.json()["detail"]
+    assert problem["loc"][-1] == "period"
+    assert "not a period: 'June'" in problem["msg"]
+    assert get_report(client, tokens.admin, format="docx").status_code == 422
+    missing = client.get(REPORT.format(customer="alpha"), headers=bearer(tokens.admin))
+    assert missing.status_code == 422
+
+
+def test_a_token_is_needed(client: TestClient, tokens: Tokens) -> None:
+    response = client.get(REPORT.format(customer="alpha"), params={"period": "2024-06"})
+    assert response.status_code == 401
+    assert get_report(client, tokens.revoked).status_code == 401
+    assert client.get(CREDITS).status_code == 401
+
+
+def test_credits_after_an_evaluation(
+    client: TestClient, tokens: Tokens, router_down: Engine
+) -> None:
+    assert client.get(CREDITS, headers=bearer(tokens.billing)).json() == []
+    assert get_report(client, tokens.admin).status_code == 200
+    listed = client.get(CREDITS, headers=bearer(tokens.billing)).json()
+    (credit,) = listed
+    assert {k: credit[k] for k in ("customer", "service", "objective", "percent", "amount")} == {
+        "customer": "alpha",
+        "service": "voice",
+        "objective": "availability",
+        "percent": "10",
+        "amount": "2.00",
+    }
+    assert Decimal(credit["actual"]) == Decimal(2_588_400) * 100 / Decimal(2_592_000)
+    assert (credit["period_start"], credit["period_end"]) == (
+        "2024-05-31T22:00:00+00:00",
+        "2024-06-30T22:00:00+00:00",
+    )
+    assert credit["computed_at"] == NOW.isoformat()
+    # evaluating again replaces the credit, never adds one
+    assert get_report(client, tokens.alpha).status_code == 200
+    assert len(client.get(CREDITS, headers=bearer(tokens.admin)).json()) == 1
+    with transaction(router_down) as session:
+        assert len(ResultRepository(session).credits()) == 1
+    # customers see their own credits
+    assert client.get(CREDITS, headers=bearer(tokens.alpha)).json() == listed
+    assert client.get(CREDITS, headers=bearer(tokens.beta)).json() == []
+    mine = client.get(CREDITS, headers=bearer(tokens.beta), params={"customer": "alpha"})
+    assert mine.status_code == 404
+    filtered = client.get(CREDITS, headers=bearer(tokens.admin), params={"customer": "beta"})
+    assert filtered.json() == []
