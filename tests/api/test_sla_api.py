@@ -33,6 +33,7 @@ with warnings.catch_warnings():
 
 REPORT = "/api/v1/sla/{customer}/report"
 CREDITS = "/api/v1/sla/credits"
+BURN = "/api/v1/sla/burn-check"
 DOWN = datetime(2024, 6, 5, 10, tzinfo=UTC)
 UP = datetime(2024, 6, 5, 11, tzinfo=UTC)
 
@@ -40,11 +41,7 @@ UP = datetime(2024, 6, 5, 11, tzinfo=UTC)
 @pytest.fixture
 def router_down(loaded: Engine) -> Engine:
     """router-1 down for an hour on 5 June, through event management."""
-    down = Event(
-        source="test", fingerprint="router-1-down", labels=(("alertname", "RouterDown"),),
-        status=Status.FIRING, starts_at=DOWN, severity=Severity.CRITICAL,
-        summary="router-1 is down", node="router-1",
-    )  # fmt: skip
+    down = router_event(DOWN)
     up = Event(
         source="test", fingerprint="router-1-down", labels=down.labels, status=Status.RESOLVED,
         starts_at=DOWN, ends_at=UP, severity=Severity.CRITICAL, summary=down.summary,
@@ -174,3 +171,42 @@ def test_credits_after_an_evaluation(
     assert mine.status_code == 404
     filtered = client.get(CREDITS, headers=bearer(tokens.admin), params={"customer": "beta"})
     assert filtered.json() == []
+
+
+# --- Burn-rate checks -------------------------------------------------------------------------
+
+
+def test_a_burn_check_raises_warnings_as_events(
+    client: TestClient, tokens: Tokens, loaded: Engine
+) -> None:
+    # router-1 down since 09:00 and still down at the API's 09:30: voice has lost 30 of the
+    # last 60 minutes, where the corporate 99.5 % allows 0.005 × 14.4 = 0.072 of them.
+    EventEngine(loaded).ingest(LOCAL_ADMIN, [router_event(datetime(2024, 7, 1, 9, tzinfo=UTC))],
+                               NOW)  # fmt: skip
+    response = client.post(BURN, headers=bearer(tokens.operator))
+    assert response.status_code == 200, response.text
+    found = response.json()
+    # availability of alpha's internet (its own 99.9 % replaces the corporate one), of
+    # alpha's voice and of beta's internet
+    assert found["objectives"] == 3
+    assert {(e["labels"]["long_window"], e["labels"]["factor"]) for e in found["events"]} == {
+        ("1h", "14.4"),
+        ("6h", "6"),
+        ("3d", "1"),
+    }
+    assert {(e["labels"]["customer"], e["labels"]["service"]) for e in found["events"]} == {
+        ("alpha", "voice")
+    }
+    assert all(e["status"] == "firing" for e in found["events"])
+    assert found["ingested"]["new"] == 3
+    again = client.post(BURN, headers=bearer(tokens.ingest)).json()
+    assert (again["ingested"]["new"], again["ingested"]["duplicates"]) == (0, 3)
+    assert client.post(BURN, headers=bearer(tokens.alpha)).status_code == 403
+
+
+def router_event(start: datetime) -> Event:
+    return Event(
+        source="test", fingerprint="router-1-down", labels=(("alertname", "RouterDown"),),
+        status=Status.FIRING, starts_at=start, severity=Severity.CRITICAL,
+        summary="router-1 is down", node="router-1",
+    )  # fmt: skip

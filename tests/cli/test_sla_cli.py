@@ -187,3 +187,15 @@ def test_a_bad_outages_file_gives_located_problems_and_nothing_else(tmp_path: Pa
     ]
     assert not out.exists()
     no_traceback(result)
+
+
+# --- sla burn ---------------------------------------------------------------------------------
+
+
+def test_burn_checks_every_availability_objective(loaded: str) -> None:
+    # The clock of the command line is now: April's outages are long past, nothing burns.
+    found = json.loads(ok("sla", "burn", "--format", "json", db=loaded).stdout)
+    assert found["objectives"] > 0
+    assert (found["events"], found["new"]) == ([], 0)
+    text = ok("sla", "burn", db=loaded).stdout
+    assert text.startswith(f"{found['objectives']} objective(s) checked, 0 warning event(s)")

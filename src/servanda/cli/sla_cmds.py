@@ -1,5 +1,6 @@
-"""``servanda report sla`` (a customer's report from the database) and ``servanda sla
-evaluate`` (the same evaluation from a configuration folder and files, storing nothing)."""
+"""``servanda report sla`` (a customer's report from the database), ``servanda sla evaluate``
+(the same evaluation from a configuration folder and files, storing nothing) and ``servanda sla
+burn`` (burn-rate warnings raised as events)."""
 
 from __future__ import annotations
 
@@ -14,17 +15,18 @@ from rich.console import Console
 from rich.table import Table
 
 from servanda.cli.common import engine, now, write_text
-from servanda.cli.output import USAGE, fail, out, print_json
+from servanda.cli.output import USAGE, Format, FormatOption, fail, out, print_json
 from servanda.core.access import LOCAL_ADMIN
 from servanda.measure.results import ObjectiveResult, Verdict
 from servanda.reports.sla_html import render_sla_html
 from servanda.reports.sla_json import report_to_json, report_to_json_text
 from servanda.reports.sla_pdf import render_sla_pdf
 from servanda.reports.sla_view import actual_text, target_text
-from servanda.services import sla
+from servanda.services import burn, sla
+from servanda.services.events import EventEngine
 
 report_app = typer.Typer(help="Reports for customers.", no_args_is_help=True)
-sla_app = typer.Typer(help="SLA evaluation without the database.", no_args_is_help=True)
+sla_app = typer.Typer(help="SLA evaluation from files, and burn-rate checks.", no_args_is_help=True)
 
 TEXT_WIDTH = 120
 """Columns of a text report written to a file."""
@@ -83,6 +85,42 @@ def sla_evaluate(
     files = sorted(config.rglob("*.y*ml")) if config.is_dir() else [config]
     evaluated = sla.evaluate_files(files, outages, measurements, period, moment, customer)
     _emit(evaluated, fmt, out_file, moment)
+
+
+@sla_app.command("burn")
+def sla_burn(ctx: typer.Context, fmt: Format = FormatOption) -> None:
+    """Evaluate the burn-rate rules of every availability objective over the last complete
+    minutes and send each warning to event management as an event (source servanda-slo).
+    Run it every few minutes: a check repeated changes nothing."""
+    db = engine(ctx)
+    found = burn.check_burn_rates(db, EventEngine(db), LOCAL_ADMIN, now())
+    new = found.ingested.new if found.ingested is not None else 0
+    if fmt is Format.JSON:
+        print_json(
+            {
+                "objectives": found.objectives,
+                "events": [
+                    {
+                        "fingerprint": e.fingerprint,
+                        "status": e.status.value,
+                        "severity": e.severity.value,
+                        "starts_at": e.starts_at.isoformat(),
+                        "ends_at": None if e.ends_at is None else e.ends_at.isoformat(),
+                        "summary": e.summary,
+                    }
+                    for e in found.events
+                ],
+                "new": new,
+            }
+        )
+        return
+    out.print(
+        f"{found.objectives} objective(s) checked, {len(found.events)} warning event(s), {new} new"
+    )
+    for e in found.events:
+        state = "firing" if e.ends_at is None else f"cleared {e.ends_at:%Y-%m-%d %H:%M} UTC"
+        out.print(f"  {e.severity.value}: {e.summary} (since {e.starts_at:%Y-%m-%d %H:%M} UTC, "
+                  f"{state})", markup=False)  # fmt: skip
 
 
 def _emit(

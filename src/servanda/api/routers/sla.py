@@ -1,5 +1,5 @@
-"""``/api/v1/sla``: a customer's service level report over a period (JSON, HTML or PDF), and the
-credits stored by earlier evaluations.
+"""``/api/v1/sla``: a customer's service level report over a period (JSON, HTML or PDF), the
+credits stored by earlier evaluations, and burn-rate checks raised as events.
 
 Evaluating reads the stored configuration, outages, incidents, measurements, attestations and
 feedback, and replaces the stored results and credits of that customer and period (so the
@@ -18,12 +18,13 @@ from fastapi.concurrency import run_in_threadpool
 
 from servanda.api.deps import ClockDep, EngineDep, PrincipalDep
 from servanda.api.errors import ERROR_RESPONSES
+from servanda.api.routers.events import EventEngineDep
 from servanda.core.access import Action, Principal
 from servanda.core.problems import NotFound
 from servanda.reports.sla_html import render_sla_html
 from servanda.reports.sla_json import report_to_json
 from servanda.reports.sla_pdf import render_sla_pdf
-from servanda.services import sla
+from servanda.services import burn, sla
 from servanda.storage.database import transaction
 from servanda.storage.repositories.results import ResultRepository
 
@@ -123,3 +124,30 @@ def stored_credits(
         }
         for c in found
     ]
+
+
+@router.post("/burn-check", summary="Raise burn-rate warnings as events")
+def burn_check(
+    principal: PrincipalDep, clock: ClockDep, engine: EngineDep, events: EventEngineDep
+) -> dict[str, Any]:
+    """Evaluate the burn-rate rules of every availability objective over the last complete
+    minutes and send each warning to event management (source ``servanda-slo``), where it is
+    de-duplicated and correlated like any alert. Call it every few minutes; a check repeated
+    stores nothing new. Needs the right to ingest events."""
+    found = burn.check_burn_rates(engine, events, principal, clock.now())
+    return {
+        "objectives": found.objectives,
+        "events": [
+            {
+                "fingerprint": e.fingerprint,
+                "status": e.status.value,
+                "severity": e.severity.value,
+                "starts_at": e.starts_at.isoformat(),
+                "ends_at": None if e.ends_at is None else e.ends_at.isoformat(),
+                "summary": e.summary,
+                "labels": dict(e.labels),
+            }
+            for e in found.events
+        ],
+        "ingested": None if found.ingested is None else found.ingested.as_dict(),
+    }
