@@ -161,3 +161,134 @@ def test_a_late_root_takes_over_the_resolved_incident_of_its_symptom() -> None:
     (inc,) = kept(late)
     assert inc.root == "backhaul"
     assert [(s.fingerprint, s.until) for s in inc.symptoms] == [("acc", at(3))]
+
+
+def test_a_taken_over_incident_brings_the_partial_interval_it_had_closed() -> None:
+    # The switch fails first and takes the portal half down (it needs the switch for a 0.5
+    # share); the portal's own alert makes it fully down; then the backhaul fails and takes
+    # the switch's incident over. Whether the portal's alert came in the backhaul's batch or
+    # before it, the portal was half down from the switch's failure, then fully.
+    nodes = [
+        comp("backhaul"),
+        comp("switch", "backhaul"),
+        comp("portal", {"all_of": ["switch"], "share": 0.5}),
+    ]
+    switch = [ev("stuck", "switch", at(0))]
+    portal = [ev("slow", "portal", at(0, 2))]
+    backhaul = [ev(f"los{k}", "backhaul", at(0, 2)) for k in range(2)]
+
+    def run(batches: list[list[Event]]) -> Correlator:
+        c = Correlator(DependencyGraph.of(nodes), nodes=nodes)
+        for b in batches:
+            c.process(b, max(e.starts_at for e in b))
+        c.tick(at(30))
+        return c
+
+    at_once = run([switch + portal + backhaul])
+    split = run([switch, portal, backhaul])
+    assert facts(split) == facts(at_once)
+    (inc,) = kept(split)
+    assert inc.root == "backhaul"
+    assert [(x.since, x.until, x.fraction) for x in inc.impacted if x.node == "portal"] == [
+        (at(0), at(0, 2), 0.5),
+        (at(0, 2), None, 1.0),
+    ]
+
+
+# The switch needs the backhaul for a 0.5 share (down on its own, else half down with it); the
+# access needs the switch whole.
+CHAIN = [
+    comp("backhaul"),
+    comp("switch", {"all_of": ["backhaul"], "share": 0.5}),
+    comp("access", "switch"),
+]
+
+
+def replay_chain(batches: list[list[Event]], later: datetime) -> Correlator:
+    c = Correlator(DependencyGraph.of(CHAIN), nodes=CHAIN)
+    now = T
+    for b in batches:
+        now = max(now, *(e.ends_at or e.starts_at for e in b))
+        c.process(b, now)
+    c.tick(later)
+    return c
+
+
+def test_a_symptom_that_ends_with_the_node_it_was_down_through_stays_a_symptom() -> None:
+    # The switch and the access recover at the same instant, the backhaul still down; the end
+    # of the access alert comes in the next payload.
+    fired = [
+        ev("los", "backhaul", at(0)),
+        ev("stuck", "switch", at(0)),
+        ev("acc", "access", at(0)),
+    ]
+    switch_end = ev("stuck", "switch", at(0), at(0, 20.5))
+    access_end = ev("acc", "access", at(0), at(0, 20.5))
+    at_once = replay_chain([[*fired, switch_end, access_end]], at(30))
+    split = replay_chain([[*fired, switch_end], [access_end]], at(30))
+    assert facts(split) == facts(at_once)
+    (inc,) = kept(split)
+    assert inc.root == "backhaul"
+    assert [(s.fingerprint, s.until) for s in inc.symptoms] == [
+        ("acc", at(0, 20.5)),
+        ("stuck", at(0, 20.5)),
+    ]
+
+
+def test_a_symptom_that_outlives_the_node_it_was_down_through_waits_the_grace() -> None:
+    # The access alert comes first (a provisional root, announced), then the backhaul takes
+    # it over; when the switch recovers the access keeps firing: after the grace it is a root
+    # from the switch's recovery, with the same id whichever way the events were cut.
+    acc = [ev("acc", "access", at(0))]
+    rest = [
+        ev("stuck", "switch", at(0)),
+        ev("los", "backhaul", at(0)),
+        ev("stuck", "switch", at(0), at(0, 20.5)),
+    ]
+    at_once = replay_chain([acc + rest], at(30))
+    split = replay_chain([acc, rest], at(30))
+    assert facts(split) == facts(at_once)
+    by_root = {i.root: i for i in kept(split)}
+    assert [(s.fingerprint, s.until) for s in by_root["backhaul"].symptoms] == [
+        ("acc", at(0, 20.5)),
+        ("stuck", at(0, 20.5)),
+    ]
+    access = by_root["access"]
+    assert access.detected_at == at(0, 20.5)
+    assert [(x.node, x.since, x.until) for x in access.impacted] == [("access", at(0, 20.5), None)]
+    # Within the grace it was still held with the backhaul's incident.
+    c = replay_chain([acc, rest], at(0, 21))
+    assert c.alert("acc").incident_id == by_root["backhaul"].id  # type: ignore[union-attr]
+
+
+def test_a_warning_that_outlives_the_node_it_was_down_through_waits_the_grace() -> None:
+    switch = [ev("stuck", "switch", at(0))]
+    warning = Event(
+        source="test",
+        fingerprint="slow",
+        labels=(("alertname", "slow"),),
+        status=Status.FIRING,
+        starts_at=at(0),
+        severity=Severity.WARNING,
+        node="access",
+    )
+    rest = [ev("los", "backhaul", at(0)), warning, ev("stuck", "switch", at(0), at(0, 20.5))]
+    at_once = replay_chain([switch + rest], at(30))
+    split = replay_chain([switch, rest], at(30))
+    assert facts(split) == facts(at_once)
+    below = next(i for i in kept(split) if i.below_down_severity)
+    assert (below.root, below.detected_at) == ("access", at(0, 20.5))
+
+
+def test_a_held_symptom_leaves_when_the_next_root_failed_whichever_alert_came_first() -> None:
+    # The backhaul recovers; the access still fires and waits the grace; the switch fails at
+    # 0:21 (its first alert, delivered after one that started at 0:22) and takes it.
+    backhaul = [ev("los", "backhaul", at(0)), ev("acc", "access", at(0, 1))]
+    recovered = [ev("los", "backhaul", at(0), at(0, 20.5))]
+    first, second = ev("stuck", "switch", at(0, 21)), ev("crc", "switch", at(0, 22))
+    in_order = replay([backhaul, recovered, [first, second]], at(30))
+    late = replay([backhaul, recovered, [second], [first]], at(30))
+    assert facts(late) == facts(in_order)
+    by_root = {i.root: i for i in kept(late)}
+    assert [(s.fingerprint, s.until) for s in by_root["backhaul"].symptoms] == [("acc", at(0, 21))]
+    assert [s.fingerprint for s in by_root["switch"].symptoms] == ["acc"]

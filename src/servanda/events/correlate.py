@@ -54,7 +54,11 @@ Rules (defaults in :class:`CorrelationSettings`):
 * **Recovery.** When the root's alerts all resolve, the incident is resolved at the latest end
   among them.
   Symptom alerts that still fire are held for ``symptom_grace``; if they still fire then, their
-  node becomes a root of its own incident, detected at the root's recovery time.
+  node becomes a root of its own incident, detected at the root's recovery time. The symptom
+  alerts of a node that stops being down because of a root that still fails (a node it was
+  down through recovered) are held the same way from that time: resolved within the grace
+  (even in a later batch, at that very instant), they stay symptoms; otherwise their node
+  becomes a root of its own incident from that time, and they were symptoms until then.
 * **Flapping.** See :mod:`servanda.events.flapping`: a flapping alert is held firing and stays
   with its incident until quiet.
 * **Reopen.** A root that fails again within ``reopen_window`` of its incident's resolution (or
@@ -904,6 +908,13 @@ class Correlator:
         dst.severity = min(dst.severity, src.severity)
         dst.unplanned = dst.unplanned or src.unplanned
         for n, ivs in src.impacts.items():
+            # What it had down before (intervals already closed, as when a node's own alert
+            # came in an earlier batch and ended its partial interval) goes with it: the
+            # merged record yields nothing (see :mod:`~servanda.events.outages`).
+            for iv in ivs:
+                if iv.until is not None and iv.until > iv.since:
+                    _fold(dst.impacts.setdefault(n, []), iv)
+                    self._cover(n, dst.id)
             if ivs and ivs[-1].until is None:
                 st = self._status.get(n)
                 if st is not None and st.incident == src.id:
@@ -1094,6 +1105,16 @@ class Correlator:
                 self._close_interval(old_inc, node, at)
             if new_inc is not None and new is not None:
                 self._open_interval(new_inc, node, new, at)
+        if (
+            (new is None or new.owner is None)
+            and old is not None
+            and old.owner not in (None, node)
+            and old_inc is not None
+            and (was := self._incidents.get(old_inc)) is not None
+            and was.live
+            and node not in self._pending
+        ):
+            self._hold(node, old_inc, at)
         if new is not None and node in self._firing:
             if new.owner is None:
                 if not self._held(node):
@@ -1104,6 +1125,24 @@ class Correlator:
                     self._attach(self._alerts[fp], at)
         if node in self._soft:
             self._soft_follow(node, at)
+
+    def _hold(self, node: str, inc_id: str, at: datetime) -> None:
+        """The node stopped being down because of its root at ``at``, the root still failing
+        (a node it was down through recovered): its alerts that are symptoms of the root's
+        incident wait the symptom grace there, as when the root recovers."""
+        held = [
+            a
+            for fp in sorted((*self._firing.get(node, ()), *self._soft.get(node, ())))
+            if (a := self._alerts[fp]).incident == inc_id
+        ]
+        if not held:
+            return
+        grace = self.settings.symptom_grace
+        self._pending[node] = at
+        for a in held:
+            a.grace_until, a.rec = at + grace, None
+            self._batch.alerts[a.fp] = None
+        self._schedule(at + grace, "g", node)
 
     def _touch_above(self, node: str) -> None:
         for m in self._needs.get(node, ()):
@@ -1189,7 +1228,9 @@ class Correlator:
         old = self._incidents.get(a.incident) if a.incident else None
         if old is not None and old.merged_into is None:
             s = old.symptoms.get(a.fp)
-            if old.resolved_at is not None:
+            if old.resolved_at is not None or a.grace_until is not None:
+                # Its root recovered, or it waited the grace there (see :meth:`_hold`): it
+                # was a symptom until then.
                 if s is not None and s.until is None:
                     old.symptom_ended(s, at)
             else:
@@ -1359,6 +1400,7 @@ class Correlator:
             if iv is not None and iv.until is None and iv.since == old:
                 iv.since, iv.rec = start, None
         w.intervals_changed()
+        self._left_earlier(w, old, start)
         if w.reopen_count == 0 and w.merged_into is None:
             self._reidentify(w, old)
         if w.live and not w.below:
@@ -1369,6 +1411,25 @@ class Correlator:
         if self._roots.get(w.root) == w.id:
             # The root now counts as failing earlier: nodes below may change owner.
             self._refresh(self._dependents.get(w.root, ()), start)
+
+    def _left_earlier(self, w: IncidentWork, old: datetime, start: datetime) -> None:
+        """The root of ``w`` failed at ``start``, not ``old``: its symptoms that left another
+        incident when it failed (alerts held for the grace after their root recovered, say)
+        left it at ``start``, as if the events had come in order (not before that incident
+        stopped holding their node)."""
+        for s in w.symptoms.values():
+            if s.until is not None:
+                continue
+            for other in self._covered.get(s.node, ()):
+                o = self._incidents.get(other)
+                prev = o.symptoms.get(s.fp) if o is not None and o is not w else None
+                if o is None or prev is None or prev.until != old:
+                    continue
+                held = (iv.until for iv in o.impacts.get(s.node, ()) if iv.until is not None)
+                until = max(start, prev.since, *(t for t in held if t <= old))
+                if until < old:
+                    o.symptom_ended(prev, until)
+                    self._touch(o)
 
     def _new_id(self, w: IncidentWork) -> str:
         """The id of ``w`` from its root's key and root time (suffixed if already taken)."""
