@@ -104,12 +104,18 @@ def _unauthorized(detail: str, error: str | None = None) -> HTTPException:
 def get_principal(engine: EngineDep, clock: ClockDep, credentials: BearerDep) -> Principal:
     """The principal of the request's bearer token.
 
-    The token is checked (and its last use recorded) in a short transaction of its own, so a
-    long request never holds a lock on the token row and a failed request still counts as a use.
+    The token is checked (and its last use recorded) outside the request's transaction, in
+    autocommit, so a long request never holds a lock on the token row and a failed request
+    still counts as a use.
     """
     if credentials is None:
         raise _unauthorized("not authenticated: send 'Authorization: Bearer <token>'")
-    with transaction(engine) as session:
+    # Autocommit: the look-up is one statement (and the rare last-use update another), so no
+    # BEGIN and COMMIT round trips on every request.
+    with (
+        engine.connect() as connection,
+        Session(bind=connection.execution_options(isolation_level="AUTOCOMMIT")) as session,
+    ):
         principal = tokens.authenticate(session, credentials.credentials, clock.now())
     if principal is None:
         raise _unauthorized("invalid or revoked token", "invalid_token")
