@@ -206,3 +206,28 @@ def test_a_snapshot_keeps_warning_incidents() -> None:
     (inc,) = again.incidents()
     assert inc.below_down_severity
     assert inc.resolved_at == at(3)
+
+
+def test_a_critical_burn_rate_warning_takes_nothing_down() -> None:
+    # Servanda's own burn-rate warnings warn about downtime already counted: a critical one
+    # on a service is its own incident and adds no outage; a real alert still does.
+    c = correlator()
+    burn = Event(
+        source="servanda-slo",
+        fingerprint="burn-web-1h",
+        labels=(("alertname", "ErrorBudgetBurn"),),
+        status=Status.FIRING,
+        starts_at=at(0),
+        severity=Severity.CRITICAL,
+        node="web",
+    )
+    assert "servanda-slo" in correlate.OBSERVING_SOURCES
+    c.process([burn], at(1))
+    (inc,) = live(c)
+    assert inc.below_down_severity
+    assert inc.severity is Severity.CRITICAL
+    assert inc.impacted == ()
+    c.process([ev("web-down", "web", at(2))], at(3))
+    down = [i for i in live(c) if not i.below_down_severity]
+    assert [i.root for i in down] == ["web"]
+    assert down[0].impacted != ()

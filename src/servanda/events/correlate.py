@@ -22,6 +22,8 @@ Rules (defaults in :class:`CorrelationSettings`):
   its alerts. Such an incident is taken over like a provisional root when its node goes down
   within the hold-down, and an alert of it still firing when its root recovers waits the
   symptom grace, as symptoms do. Unmapped alerts count as failing whatever their severity.
+  Alerts from :data:`OBSERVING_SOURCES` (burn-rate warnings) count as below the threshold,
+  whatever their severity.
 * **Order.** A batch is applied in event-time order (firing: ``starts_at``; resolved:
   ``ends_at``), one instant at a time; within an instant nodes that stop failing are handled
   first, then nodes that start, upstream before downstream. Time-based decisions (flapping
@@ -137,6 +139,12 @@ class CorrelationSettings:
     down_severity: Severity = Severity.MINOR
     """Alerts at or above this severity take their node down; those below it (by default
     ``warning`` and ``info``) are recorded, de-duplicated and correlated, but take nothing down."""
+
+
+OBSERVING_SOURCES = frozenset({"servanda-slo"})
+"""Sources whose alerts never take a node down, whatever their severity: Servanda's own
+burn-rate warnings (:mod:`servanda.services.burn`) warn about downtime already counted, so
+they must not add to it. They are correlated like alerts below ``down_severity``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -508,7 +516,11 @@ class Correlator:
         """Whether an alert fires, and if so whether it takes its node down."""
         if not a.firing:
             return _QUIET
-        return _DOWN if a.severity in self._downing or a.node is None else _BELOW
+        if a.node is None:
+            return _DOWN
+        if a.source in OBSERVING_SOURCES:
+            return _BELOW
+        return _DOWN if a.severity in self._downing else _BELOW
 
     def _firing_changed(self, a: AlertState, before: int) -> None:
         after = self._lane(a)
