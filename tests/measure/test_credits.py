@@ -99,3 +99,14 @@ def test_proration_by_days_of_each_month() -> None:
     # 2 days of February 2024 (29 days) + 1 day of March (31 days)
     mixed = prorated_charge(Decimal(2900), (date(2024, 2, 28), date(2024, 3, 2)))
     assert mixed == Decimal(200) + Decimal(2900) / Decimal(31)
+
+
+def test_the_reason_rounds_the_figure_for_people_but_the_credit_keeps_it_exact() -> None:
+    exact = Decimal(2_288_850) / Decimal(2_296_800) * 100  # 99.653866...
+    found = credit_for(
+        SCHEDULE, [result(str(exact))], customer="c", service=None,
+        period_start=START, period_end=END,
+    )  # fmt: skip
+    assert found is not None
+    assert found.actual == exact
+    assert "was 99.653 % against" in found.reason

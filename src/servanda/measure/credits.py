@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from servanda.agreements.model import ClaimMode, CreditSchedule
 from servanda.measure.results import Credit, ObjectiveResult, Verdict
@@ -103,5 +103,11 @@ def _next_month(day: date) -> date:
 
 
 def _pct(value: Decimal) -> str:
-    text = format(value.normalize(), "f")
+    """A percentage for people: at most three decimals, rounded towards zero (so an actual
+    just below a threshold never prints as the threshold itself); the credit keeps the exact
+    figure."""
+    shown = (
+        value.quantize(Decimal("0.001"), ROUND_DOWN) if value.as_tuple().exponent < -3 else value
+    )
+    text = format(shown.normalize(), "f")
     return f"{text} %"
