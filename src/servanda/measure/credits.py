@@ -106,8 +106,6 @@ def _pct(value: Decimal) -> str:
     """A percentage for people: at most three decimals, rounded towards zero (so an actual
     just below a threshold never prints as the threshold itself); the credit keeps the exact
     figure."""
-    shown = (
-        value.quantize(Decimal("0.001"), ROUND_DOWN) if value.as_tuple().exponent < -3 else value
-    )
+    shown = value.quantize(Decimal("0.001"), ROUND_DOWN)
     text = format(shown.normalize(), "f")
     return f"{text} %"
