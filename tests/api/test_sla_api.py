@@ -210,3 +210,31 @@ def router_event(start: datetime) -> Event:
         status=Status.FIRING, starts_at=start, severity=Severity.CRITICAL,
         summary="router-1 is down", node="router-1",
     )  # fmt: skip
+
+
+def test_roll_ups_add_agreed_seconds(
+    client: TestClient, tokens: Tokens, router_down: Engine
+) -> None:
+    # voice down 1 h of June (2 592 000 s): 2 588 400 s up; internet survives on router-2.
+    by_service = client.get(
+        "/api/v1/sla/rollup",
+        headers=bearer(tokens.admin),
+        params={"period": "2024-06", "by": "service"},
+    )
+    assert by_service.status_code == 200
+    voice = next(r for r in by_service.json() if r["key"] == "voice")
+    availability = next(x for x in voice["results"] if x["objective"] == "availability")
+    assert Decimal(availability["numerator"]) == Decimal(2_588_400)
+    assert Decimal(availability["denominator"]) == Decimal(2_592_000)
+    [provider] = client.get(
+        "/api/v1/sla/rollup", headers=bearer(tokens.admin), params={"period": "2024-06"}
+    ).json()
+    whole = next(x for x in provider["results"] if x["objective"] == "availability")
+    # every subscription's agreed seconds add up; only voice lost an hour
+    assert Decimal(whole["denominator"]) - Decimal(whole["numerator"]) == Decimal(3600)
+    own = client.get(
+        "/api/v1/sla/rollup",
+        headers=bearer(tokens.alpha),
+        params={"period": "2024-06", "by": "customer"},
+    ).json()
+    assert [r["key"] for r in own] == ["alpha"]

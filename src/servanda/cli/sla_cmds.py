@@ -1,6 +1,7 @@
 """``servanda report sla`` (a customer's report from the database), ``servanda sla evaluate``
 (the same evaluation from a configuration folder and files, storing nothing) and ``servanda sla
-burn`` (burn-rate warnings raised as events)."""
+burn`` (burn-rate warnings raised as events), ``servanda sla rollup`` (per provider, service
+or customer)."""
 
 from __future__ import annotations
 
@@ -22,8 +23,9 @@ from servanda.reports.sla_html import render_sla_html
 from servanda.reports.sla_json import report_to_json, report_to_json_text
 from servanda.reports.sla_pdf import render_sla_pdf
 from servanda.reports.sla_view import actual_text, target_text
-from servanda.services import burn, sla
+from servanda.services import burn, rollups, sla
 from servanda.services.events import EventEngine
+from servanda.services.rollups import RollupBy
 
 report_app = typer.Typer(help="Reports for customers.", no_args_is_help=True)
 sla_app = typer.Typer(help="SLA evaluation from files, and burn-rate checks.", no_args_is_help=True)
@@ -121,6 +123,52 @@ def sla_burn(ctx: typer.Context, fmt: Format = FormatOption) -> None:
         state = "firing" if e.ends_at is None else f"cleared {e.ends_at:%Y-%m-%d %H:%M} UTC"
         out.print(f"  {e.severity.value}: {e.summary} (since {e.starts_at:%Y-%m-%d %H:%M} UTC, "
                   f"{state})", markup=False)  # fmt: skip
+
+
+@sla_app.command("rollup")
+def sla_rollup(
+    ctx: typer.Context,
+    period: str = typer.Option(..., "--period", "-p", help="2024-04, 2024-Q2 …"),
+    by: RollupBy = typer.Option(RollupBy.PROVIDER, "--by", help="provider, service or customer."),
+    fmt: Format = FormatOption,
+) -> None:
+    """Evaluate every customer over PERIOD (storing results and credits), then roll the results
+    up per provider, service or customer: numerators and denominators added, never a mean of
+    percentages; the strictest target of those rolled up is kept."""
+    db = engine(ctx)
+    moment = now()
+    rollups.evaluate_all(db, LOCAL_ADMIN, period, moment)
+    found = rollups.rollups(db, LOCAL_ADMIN, period, by, moment)
+    if fmt is Format.JSON:
+        print_json(
+            [
+                {
+                    "key": r.key,
+                    "members": r.members,
+                    "results": [
+                        {
+                            "objective": x.objective,
+                            "metric": x.metric.value,
+                            "target": str(x.target),
+                            "actual": None if x.actual is None else str(x.actual),
+                            "numerator": None if x.numerator is None else str(x.numerator),
+                            "denominator": None if x.denominator is None else str(x.denominator),
+                            "verdict": x.verdict.value,
+                        }
+                        for x in r.results
+                    ],
+                }
+                for r in found
+            ]
+        )
+        return
+    for r in found:
+        shown = Table(title=f"{by.value} {r.key} ({r.members} results)", header_style="bold")
+        for column in ("objective", "target", "actual", "verdict", "budget left"):
+            shown.add_column(column, overflow="fold")
+        for x in r.results:
+            shown.add_row(*_row(x))
+        out.print(shown)
 
 
 def _emit(

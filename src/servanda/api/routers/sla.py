@@ -24,7 +24,8 @@ from servanda.core.problems import NotFound
 from servanda.reports.sla_html import render_sla_html
 from servanda.reports.sla_json import report_to_json
 from servanda.reports.sla_pdf import render_sla_pdf
-from servanda.services import burn, sla
+from servanda.services import burn, rollups, sla
+from servanda.services.rollups import RollupBy
 from servanda.storage.database import transaction
 from servanda.storage.repositories.results import ResultRepository
 
@@ -151,3 +152,39 @@ def burn_check(
         ],
         "ingested": None if found.ingested is None else found.ingested.as_dict(),
     }
+
+
+@router.get("/rollup", summary="Roll-ups per provider, service or customer")
+def rollup(
+    period: PeriodQuery,
+    principal: PrincipalDep,
+    clock: ClockDep,
+    engine: EngineDep,
+    by: Annotated[RollupBy, Query(description="provider, service or customer.")] = (
+        RollupBy.PROVIDER
+    ),
+) -> list[dict[str, Any]]:
+    """Every customer evaluated over the period (results and credits stored), then each
+    objective rolled up per provider, service or customer: numerators and denominators added,
+    never a mean of percentages. A customer token rolls up its own results only."""
+    now = clock.now()
+    rollups.evaluate_all(engine, principal, period, now)
+    return [
+        {
+            "key": r.key,
+            "members": r.members,
+            "results": [
+                {
+                    "objective": x.objective,
+                    "metric": x.metric.value,
+                    "target": str(x.target),
+                    "actual": None if x.actual is None else str(x.actual),
+                    "numerator": None if x.numerator is None else str(x.numerator),
+                    "denominator": None if x.denominator is None else str(x.denominator),
+                    "verdict": x.verdict.value,
+                }
+                for x in r.results
+            ],
+        }
+        for r in rollups.rollups(engine, principal, period, by, now)
+    ]
