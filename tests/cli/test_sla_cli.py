@@ -199,3 +199,27 @@ def test_burn_checks_every_availability_objective(loaded: str) -> None:
     assert (found["events"], found["new"]) == ([], 0)
     text = ok("sla", "burn", db=loaded).stdout
     assert text.startswith(f"{found['objectives']} objective(s) checked, 0 warning event(s)")
+
+
+def test_evaluate_reads_attestations_and_feedback_when_given(tmp_path: Path) -> None:
+    outages = tmp_path / "outages.csv"
+    outages.write_text(OUTAGES_CSV, encoding="utf-8")
+    example = Path(EXAMPLE)
+    args = ["sla", "evaluate", EXAMPLE, "--outages", outages, "--period", "2024-04",
+            "--customer", "institut-rhenan"]  # fmt: skip
+    without = results(section(json.loads(ok(*args).stdout), "internet-access"))
+    given = json.loads(
+        ok(
+            *args,
+            "--attestations", example / "attestations" / "corporate-security.csv",
+            "--feedback", example / "feedback" / "feedback.csv",
+        ).stdout
+    )  # fmt: skip
+    internet = results(section(given, "internet-access"))
+    # No attestation: every control unmet; April's file: 1 of 3 controls met.
+    assert without["control-compliance"]["numerator"] == "0"
+    assert (internet["control-compliance"]["numerator"],
+            internet["control-compliance"]["denominator"]) == ("1", "3")  # fmt: skip
+    # The institute's April answers about its internet access average 2.5 (README).
+    assert without["satisfaction"]["verdict"] == "no_data"
+    assert Decimal(internet["satisfaction"]["actual"]) == Decimal("2.5")

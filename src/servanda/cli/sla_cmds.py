@@ -74,6 +74,12 @@ def sla_evaluate(
     measurements: list[Path] = typer.Option(
         [], "--measurements", help="Measurements: CSV or JSON Lines (repeat for several files)."
     ),
+    attestations: list[Path] = typer.Option(
+        [], "--attestations", help="Control attestations: CSV or JSON (without: controls unmet)."
+    ),
+    feedback: list[Path] = typer.Option(
+        [], "--feedback", help="Customer feedback: CSV or JSON Lines (repeat for several files)."
+    ),
     period: str = typer.Option(..., "--period", "-p", help="2024-04, 2024-Q2 …"),
     customer: list[str] = typer.Option(
         [], "--customer", "-c", help="Only these customers (repeat); all by default."
@@ -85,7 +91,9 @@ def sla_evaluate(
     stored reports, for scripts and audits. Bad files: every problem, located, and exit 1."""
     moment = now()
     files = sorted(config.rglob("*.y*ml")) if config.is_dir() else [config]
-    evaluated = sla.evaluate_files(files, outages, measurements, period, moment, customer)
+    evaluated = sla.evaluate_files(
+        files, outages, measurements, period, moment, customer, attestations, feedback
+    )
     _emit(evaluated, fmt, out_file, moment)
 
 

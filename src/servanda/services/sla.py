@@ -39,11 +39,13 @@ from servanda.engagement import score
 from servanda.engagement.model import Feedback, Review
 from servanda.events.incidents import Incident
 from servanda.events.outages import Outage
+from servanda.ingest.attestations import read_attestation_file
+from servanda.ingest.feedback import read_feedback_file
 from servanda.ingest.measurements import read_measurement_file
 from servanda.ingest.outage_files import read_outage_file
 from servanda.measure import availability as av
 from servanda.measure.evaluate import CustomerEvaluation, PartResult, evaluate_customer
-from servanda.measure.inputs import Measurement
+from servanda.measure.inputs import Attestation, Measurement
 from servanda.measure.objectives import ALWAYS, Evidence
 from servanda.measure.periods import ReportingPeriod, parse_period, periods_between
 from servanda.measure.results import ObjectiveResult, Verdict
@@ -269,10 +271,13 @@ def evaluate_files(
     period: str,
     now: datetime,
     customers: Sequence[str] = (),
+    attestation_files: Sequence[Path] = (),
+    feedback_files: Sequence[Path] = (),
 ) -> list[Evaluated]:
     """Evaluate from a configuration and files, storing nothing. Every customer with an outage
-    or a subscription is evaluated unless ``customers`` names some. Problems in any file are
-    :class:`InvalidInput`, all of them at once."""
+    or a subscription is evaluated unless ``customers`` names some. Attestations and feedback
+    are optional (without attestations every control counts as not met). Problems in any file
+    are :class:`InvalidInput`, all of them at once."""
     read = load_config(config)
     problems = [p for p in read.problems if p.severity is Severity.ERROR]
     bundle = read.bundle
@@ -284,11 +289,23 @@ def evaluate_files(
         problems += found
         for m in measured:
             by_series.setdefault(m.series, []).append(m)
+    attested: list[Attestation] = []
+    for path in attestation_files:
+        taken, found = read_attestation_file(path, bundle=bundle)
+        problems += found
+        attested += taken
+    answers: list[Feedback] = []
+    for path in feedback_files:
+        given, found = read_feedback_file(path, bundle=bundle)
+        problems += found
+        answers += given
     if problems:
         raise InvalidInput(problems)
     evidence = Evidence(
         outages=tuple(outages),
         measurements={k: tuple(sorted(v, key=lambda m: m.at)) for k, v in by_series.items()},
+        attestations=tuple(attested),
+        feedback=tuple(answers),
     )
     chosen = list(customers) or sorted(
         {o.customer for o in outages} | {s.customer for s in bundle.subscriptions}
