@@ -3,6 +3,7 @@ period, numbers exact, actual recomputed from numerator and denominator."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 from servanda.agreements.metrics import Metric, Unit
 from servanda.agreements.model import ClaimMode, Comparator
 from servanda.measure.results import Breach, Budget, Credit, ObjectiveResult, Verdict
-from servanda.storage.database import transaction
+from servanda.storage.database import make_sessionmaker, transaction
 from servanda.storage.repositories import ResultRepository, StoredCredit, StoredResult, actual_of
 from servanda.storage.repositories.results import stored_fraction
 from servanda.storage.tables import ResultRow
@@ -357,3 +358,29 @@ def test_credits_round_trip_and_are_replaced_per_period(session: Session) -> Non
     assert repo.credits(party="initech", period=MAY) == []
     with pytest.raises(ValueError, match="credit 0 is for globex over 2024-05-01"):
         repo.replace_credits("globex", *APRIL, [may])
+
+
+def test_two_evaluations_at_once_leave_one_set_of_results(engine: Engine) -> None:
+    # The second replacement waits for the first to commit, then replaces it: without the
+    # per-customer turn both would delete nothing and both insert (PostgreSQL), and SQLite's
+    # writers take turns by themselves.
+    first = make_sessionmaker(engine)()
+    ResultRepository(first).replace_results("globex", *APRIL, [stored(AVAILABILITY)])
+    done: list[int] = []
+
+    def second() -> None:
+        with transaction(engine) as session:
+            done.append(
+                ResultRepository(session).replace_results("globex", *APRIL, [stored(AVAILABILITY)])
+            )
+
+    worker = threading.Thread(target=second)
+    worker.start()
+    worker.join(0.5)
+    assert worker.is_alive()  # waiting for the first evaluation's turn
+    first.commit()
+    first.close()
+    worker.join(10)
+    assert done == [1]
+    with transaction(engine) as session:
+        assert session.scalar(select(func.count()).select_from(ResultRow)) == 1

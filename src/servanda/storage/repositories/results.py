@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, delete, select
+from sqlalchemy import ColumnElement, Table, delete, select, text
 from sqlalchemy.orm import Session
 
 from servanda.agreements.metrics import Metric, Unit
@@ -155,6 +155,17 @@ class ResultRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
+    def _serialise(self, customer: str) -> None:
+        """Make concurrent replacements of one customer's results and credits take turns: on
+        PostgreSQL a transaction-scoped advisory lock per customer (two evaluations at once
+        would otherwise both delete nothing and both insert); SQLite writers take turns anyway.
+        """
+        if self.session.get_bind().dialect.name == "postgresql":
+            self.session.execute(
+                text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+                {"key": f"servanda.sla_results:{customer}"},
+            )
+
     # -- results ---------------------------------------------------------------------------
 
     def replace_results(
@@ -175,6 +186,7 @@ class ResultRepository:
         )  # fmt: skip
         rows = [_result_row(r) for r in results]
         c = RESULTS.c
+        self._serialise(customer)
         self.session.execute(
             delete(RESULTS).where(
                 c.customer == customer,
@@ -223,6 +235,7 @@ class ResultRepository:
         )  # fmt: skip
         rows = [_credit_row(s) for s in credits]
         c = CREDITS.c
+        self._serialise(customer)
         self.session.execute(
             delete(CREDITS).where(
                 c.customer == customer,
