@@ -17,14 +17,13 @@ from servanda.core.problems import Problem
 from servanda.ingest.generic import parse_timestamp
 from servanda.ingest.measurements import (
     MEASUREMENT_COLUMNS,
-    Row,
     measurement_key,
     measurement_reader,
     parse_measurements,
     parse_measurements_json,
     read_measurement_file,
-    to_timestamp,
 )
+from servanda.ingest.record_files import Row, to_timestamp
 from servanda.measure.inputs import Measurement, Series, SeriesKind
 
 SERIES = {

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from servanda.core.access import LOCAL_ADMIN, Principal, Role
 from servanda.core.problems import Forbidden, InvalidInput, NotFound
 from servanda.engagement.model import Channel, Feedback, Review, ReviewAction, ReviewKind
-from servanda.ingest.measurements import parse_records
+from servanda.ingest.record_files import parse_records
 from servanda.services.engagement import (
     feedback_file_reader,
     list_feedback,

@@ -38,7 +38,7 @@ from servanda.cli.output import (
 from servanda.core.access import LOCAL_ADMIN
 from servanda.core.problems import InvalidInput, Location, Problem
 from servanda.engagement.model import Channel, Feedback, Review, ReviewAction, ReviewKind
-from servanda.ingest.measurements import read_records
+from servanda.ingest.record_files import read_records
 from servanda.services import engagement as cases
 from servanda.storage.database import transaction
 from servanda.storage.repositories import BundleRepository, StoredFeedback, StoredReview

@@ -30,7 +30,7 @@ from pydantic import ValidationError
 
 from servanda.config.bundle import Bundle
 from servanda.core.problems import Problem
-from servanda.ingest.measurements import (
+from servanda.ingest.record_files import (
     MAX_PROBLEMS,
     RecordFormat,
     RecordReader,

@@ -37,7 +37,7 @@ from servanda.catalog.model import PartyRole
 from servanda.config.bundle import Bundle
 from servanda.core.problems import Problem
 from servanda.events.outages import Outage
-from servanda.ingest.measurements import (
+from servanda.ingest.record_files import (
     MAX_PROBLEMS,
     RecordFormat,
     RecordReader,

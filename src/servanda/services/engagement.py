@@ -31,7 +31,7 @@ from servanda.core.access import Action, Principal
 from servanda.core.problems import InvalidInput, Location, NotFound, Problem
 from servanda.engagement.model import Feedback, Review
 from servanda.ingest.feedback import feedback_key, feedback_reader
-from servanda.ingest.measurements import RecordReader, Row
+from servanda.ingest.record_files import RecordReader, Row
 from servanda.services.measurements import UNLOCATED, session_of
 from servanda.storage.repositories import (
     BundleRepository,

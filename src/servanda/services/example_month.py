@@ -24,7 +24,8 @@ from servanda.core.records import from_jsonable
 from servanda.engagement.model import Review
 from servanda.ingest.attestations import read_attestation_file
 from servanda.ingest.event_files import read_event_file
-from servanda.ingest.measurements import read_measurement_file, read_records
+from servanda.ingest.measurements import read_measurement_file
+from servanda.ingest.record_files import read_records
 from servanda.services import engagement, measurements
 from servanda.services.events import EventEngine
 from servanda.storage.database import transaction

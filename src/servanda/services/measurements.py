@@ -42,7 +42,8 @@ from servanda.core.access import Action, Principal
 from servanda.core.intervals import from_us
 from servanda.core.problems import InvalidInput, Location, NotFound, Problem
 from servanda.ingest.attestations import attestation_key, policy_controls
-from servanda.ingest.measurements import MAX_PROBLEMS, measurement_key
+from servanda.ingest.measurements import measurement_key
+from servanda.ingest.record_files import MAX_PROBLEMS
 from servanda.measure.inputs import COUNT_KINDS, Attestation, Measurement, Series, SeriesKind
 from servanda.measure.periods import ReportingPeriod, parse_period
 from servanda.measure.series import ratio_of_sums
