@@ -106,6 +106,7 @@ from servanda.events.working import (
     AlertState,
     IncidentWork,
     Interval,
+    Lane,
     SymptomInfo,
     when,
 )
@@ -118,8 +119,7 @@ _RANK = {s: i for i, s in enumerate(SEVERITIES)}
 _MAX_VISITS = 4
 """How often one node may be re-evaluated per change (guards against cycles)."""
 
-_QUIET, _DOWN, _BELOW = 0, 1, 2
-"""An alert's lane: not firing; firing at or above the down severity; firing below it."""
+_QUIET, _DOWN, _BELOW = Lane.QUIET, Lane.DOWN, Lane.BELOW
 
 
 @record
@@ -478,10 +478,15 @@ class Correlator:
         if before == _QUIET and a.incident is None and not a.firing and end is not None:
             before = self._transient(a, end)
         self._firing_changed(a, before)
-        if before and a.firing and a.incident is not None and a.episode_start() != episode:
+        if (
+            before is not Lane.QUIET
+            and a.firing
+            and a.incident is not None
+            and a.episode_start() != episode
+        ):
             self._episode_moved(a)
 
-    def _transient(self, a: AlertState, end: datetime) -> int:
+    def _transient(self, a: AlertState, end: datetime) -> Lane:
         """An alert never seen firing arrives resolved: it fired from its start to ``end``.
 
         It is correlated as if its firing had come first, so that its outcome does not depend
@@ -512,7 +517,7 @@ class Correlator:
             )
         self._touch(w)
 
-    def _lane(self, a: AlertState) -> int:
+    def _lane(self, a: AlertState) -> Lane:
         """Whether an alert fires, and if so whether it takes its node down."""
         if not a.firing:
             return _QUIET
@@ -522,7 +527,7 @@ class Correlator:
             return _BELOW
         return _DOWN if a.severity in self._downing else _BELOW
 
-    def _firing_changed(self, a: AlertState, before: int) -> None:
+    def _firing_changed(self, a: AlertState, before: Lane) -> None:
         after = self._lane(a)
         batch = self._batch
         if after == before:
@@ -727,10 +732,11 @@ class Correlator:
         a = self._alerts.get(fp)
         if a is None or not a.flapping or a.latest + self._rule.quiet > due:
             return
+        before = self._lane(a)  # held firing while flapping
         a.flapping, a.flapping_since, a.rec = False, None, None
         self._batch.stable.append(fp)
         self._batch.alerts[fp] = None
-        self._firing_changed(a, True)
+        self._firing_changed(a, before)
 
     def _grace_over(self, key: str, due: datetime) -> None:
         since = self._pending.get(key)
@@ -1475,7 +1481,7 @@ class Correlator:
         for by_root in (self._roots, self._below, self._last_by_root, self._last_below):
             if by_root.get(w.root) == old_id:
                 by_root[w.root] = new_id
-        for n in w.impacts:
+        for n in (w.root, *w.impacts):  # an unmapped root has a status but no interval
             st = self._status.get(n)
             if st is not None and st.incident == old_id:
                 st.incident = new_id

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, insort
 from datetime import UTC, datetime
+from enum import Enum
 from typing import Literal
 
 from servanda.catalog.graph import Impact
@@ -30,6 +31,17 @@ UNMAPPED = "\x00unmapped\x00"
 """Prefix of the internal node key of an unmapped alert (one key per fingerprint)."""
 
 SEVERITIES = tuple(Severity)
+
+
+class Lane(Enum):
+    """Where a firing alert stands: a plain enum, so that no bool or int passes for one."""
+
+    QUIET = "quiet"
+    """Not firing."""
+    DOWN = "down"
+    """Firing at or above the down severity: it takes its node down."""
+    BELOW = "below"
+    """Firing below the down severity: recorded and correlated, takes nothing down."""
 
 
 def when(t: datetime) -> str:
