@@ -9,6 +9,7 @@ from servanda.catalog.model import Component, Service, Subscription
 from servanda.config.bundle import Bundle
 from servanda.core.records import from_jsonable
 from servanda.events.correlate import Correlator
+from servanda.events.incidents import Incident
 from servanda.events.model import Event, Severity, Status
 from servanda.events.outages import Outage, outages
 
@@ -127,3 +128,110 @@ def test_subscription_dates_clip_outages() -> None:
     assert by_customer["acme"].start == start
     assert by_customer["globex"].start == datetime(2024, 4, 2, tzinfo=UTC)
     assert "old" not in by_customer
+
+
+# --- Customers behind an access node -------------------------------------------------------
+
+ACCESS = Bundle(
+    components=(
+        from_jsonable(Component, {"id": "core"}),
+        from_jsonable(Component, {"id": "backhaul", "depends_on": ["core"]}),
+        from_jsonable(Component, {"id": "sw-north", "depends_on": ["backhaul"]}),
+        from_jsonable(Component, {"id": "sw-south", "depends_on": ["core"]}),
+    ),
+    services=(
+        from_jsonable(
+            Service,
+            {"id": "internet", "name": "Internet", "provider": "isp", "depends_on": ["core"]},
+        ),
+        from_jsonable(
+            Service, {"id": "voice", "name": "Voice", "provider": "isp", "depends_on": ["core"]}
+        ),
+    ),
+    subscriptions=(
+        Subscription(customer="acme", service="internet", access="sw-north", port="ge-0/0/1"),
+        Subscription(customer="acme", service="voice", access="sw-north"),
+        Subscription(customer="globex", service="internet", access="sw-south", site="Docks"),
+        Subscription(customer="initech", service="internet"),
+        Subscription(
+            customer="umbrella", service="internet", access="sw-north", end=date(2024, 4, 1)
+        ),
+    ),
+)
+
+
+def spans(found: list[Outage]) -> list[tuple[str, str, datetime, datetime | None, float]]:
+    return [(o.service, o.customer, o.start, o.end, o.fraction) for o in found]
+
+
+def test_an_access_node_down_is_an_outage_of_the_customers_behind_it_only() -> None:
+    c = Correlator.of(ACCESS)
+    end = T + timedelta(minutes=40)
+    c.process([ev("n", "sw-north", T, end)], end)
+    (inc,) = c.incidents()
+    assert inc.impacted_services == ()
+    assert spans(outages(inc, ACCESS)) == [
+        ("internet", "acme", T, end, 1.0),
+        ("voice", "acme", T, end, 1.0),
+    ]
+
+
+def test_an_uplink_down_reaches_the_customers_behind_the_access_node_it_takes_down() -> None:
+    c = Correlator.of(ACCESS)
+    c.process([ev("b", "backhaul", T)], T)
+    (inc,) = c.incidents()
+    assert {i.node for i in inc.impacted} == {"backhaul", "sw-north"}
+    assert spans(outages(inc, ACCESS)) == [
+        ("internet", "acme", T, None, 1.0),
+        ("voice", "acme", T, None, 1.0),
+    ]
+
+
+def test_the_service_down_is_an_outage_of_every_subscriber_whatever_its_access() -> None:
+    c = Correlator.of(ACCESS)
+    end = T + timedelta(minutes=10)
+    c.process([ev("c", "core", T, end)], end)
+    (inc,) = c.incidents()
+    found = outages(inc, ACCESS)
+    # The core takes both services and both switches down: one outage per service and
+    # customer, never one for the service and another for the access node.
+    assert spans(found) == [
+        ("internet", "acme", T, end, 1.0),
+        ("internet", "globex", T, end, 1.0),
+        ("internet", "initech", T, end, 1.0),
+        ("voice", "acme", T, end, 1.0),
+    ]
+
+
+def test_service_and_access_intervals_of_one_incident_are_united() -> None:
+    incident = from_jsonable(
+        Incident,
+        {
+            "id": "inc-1",
+            "root": "core",
+            "root_fingerprints": ["c"],
+            "state": "detected",
+            "severity": "critical",
+            "detected_at": T.isoformat(),
+            "impacted": [
+                {"node": "internet", "kind": "service", "fraction": 0.5,
+                 "since": T.isoformat(), "until": (T + timedelta(minutes=30)).isoformat()},
+                {"node": "sw-north", "kind": "component", "fraction": 1,
+                 "since": (T + timedelta(minutes=10)).isoformat(),
+                 "until": (T + timedelta(minutes=20)).isoformat()},
+                {"node": "sw-south", "kind": "component", "fraction": 1,
+                 "since": (T + timedelta(minutes=20)).isoformat(),
+                 "until": (T + timedelta(minutes=50)).isoformat()},
+            ],
+        },
+    )  # fmt: skip
+    m = [T + timedelta(minutes=n) for n in range(0, 60, 10)]
+    assert spans(outages(incident, ACCESS)) == [
+        ("internet", "acme", m[0], m[1], 0.5),
+        ("internet", "acme", m[1], m[2], 1.0),
+        ("internet", "acme", m[2], m[3], 0.5),
+        ("internet", "globex", m[0], m[2], 0.5),
+        ("internet", "globex", m[2], m[5], 1.0),
+        ("internet", "initech", m[0], m[3], 0.5),
+        ("voice", "acme", m[1], m[2], 1.0),
+    ]

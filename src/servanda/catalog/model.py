@@ -197,7 +197,7 @@ class Service:
 
 @record
 class Subscription:
-    """A customer takes a service from its provider."""
+    """A customer takes a service from its provider, attached where ``access`` says."""
 
     customer: Identifier
     """The customer party."""
@@ -213,6 +213,14 @@ class Subscription:
     """ISO 4217 currency of the charge."""
     reference: str | None = None
     """The customer's or contract's reference for this subscription."""
+    access: Id | None = None
+    """The component the customer is attached to (an access switch, a CPE or a port declared
+    as a component): when it is down, so is the service for this customer alone. Absent: the
+    customer is only down when the service is."""
+    site: str | None = None
+    """Where the customer is attached (an address or a site id), for people."""
+    port: str | None = None
+    """The port or circuit on the access node (``ge-0/0/12``), for people."""
 
     @model_validator(mode="after")
     def _dates(self) -> Subscription:

@@ -81,6 +81,20 @@ class Bundle:
             return self.component_by_id[node].label
         return node
 
+    @cached_property
+    def _subscriptions_by_node(self) -> dict[str, tuple[Subscription, ...]]:
+        found: dict[str, list[Subscription]] = {}
+        for s in self.subscriptions:
+            found.setdefault(s.service, []).append(s)
+            if s.access is not None and s.access != s.service:
+                found.setdefault(s.access, []).append(s)
+        return {node: tuple(subs) for node, subs in found.items()}
+
+    def subscriptions_down_with(self, node: str) -> tuple[Subscription, ...]:
+        """The subscriptions whose customers lose their service when ``node`` is down: those
+        to the service ``node``, and those attached at the access node ``node``."""
+        return self._subscriptions_by_node.get(node, ())
+
     def subscriptions_of(self, customer: str) -> list[Subscription]:
         """The subscriptions of one customer."""
         return [s for s in self.subscriptions if s.customer == customer]

@@ -1,23 +1,36 @@
 """Outages: what an incident means for each impacted service and each customer of it.
 
-:func:`outages` turns every impact interval of a *service* in an incident into one
-:class:`Outage` per customer subscribed to that service, clipped to the subscription's dates
-(read as local days in the service's calendar time zone, UTC when it has none). ``fraction`` is
-1 for a full outage and the impacted share for a partial one; ``planned`` follows the incident.
-An incident merged into another yields nothing: the one that took it over carries its intervals.
+:func:`outages` turns the impact intervals of an incident into :class:`Outage` records, one
+customer and one service at a time:
+
+* an interval of a *service* counts for every customer subscribed to it;
+* an interval of a subscription's *access node* (``Subscription.access``: the switch, CPE or
+  port the customer is attached to) counts for that subscription's service and customer only —
+  whether the node failed itself or went down through the dependency graph (its backhaul).
+
+Each interval is clipped to the subscription's dates (read as local days in the service's
+calendar time zone, UTC when it has none). The intervals of one service and customer are then
+united, so one incident never yields two overlapping outages for them: where the service and
+the customer's access node are both down there is one outage covering both, and where
+intervals of different fractions overlap the larger fraction counts. ``fraction`` is 1 for a
+full outage and the impacted share for a partial one; ``planned`` follows the incident. An
+incident merged into another yields nothing: the one that took it over carries its intervals.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time
+from itertools import pairwise
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from pydantic import Field
 
+from servanda.catalog.model import Subscription
 from servanda.config.bundle import Bundle
 from servanda.core.records import record
-from servanda.events.incidents import Incident
+from servanda.events.incidents import ImpactedNode, Incident
 
 
 @record
@@ -40,42 +53,70 @@ class Outage:
     """Inside a maintenance window of the incident's root: counts as planned downtime."""
 
 
+_OPEN = datetime.max.replace(tzinfo=UTC)
+"""The end of an interval still running, while intervals are united."""
+
+Span = tuple[datetime, datetime, float]
+"""(start, end, fraction); end is :data:`_OPEN` while it lasts."""
+
+
 def _local_midnight(day: date, zone: str) -> datetime:
     return datetime.combine(day, time(0), ZoneInfo(zone))
+
+
+def _clipped(impact: ImpactedNode, sub: Subscription, zone: str) -> Span | None:
+    """The impact interval within the subscription's dates, or None when outside them."""
+    start, end = impact.since, impact.until or _OPEN
+    if sub.start is not None:
+        start = max(start, _local_midnight(sub.start, zone))
+    if sub.end is not None:
+        end = min(end, _local_midnight(sub.end, zone))
+    return (start, end, impact.fraction) if end > start else None
+
+
+def united(spans: Iterable[Span]) -> list[Span]:
+    """``spans`` as consecutive, non-overlapping spans: the largest fraction at each instant,
+    touching spans of one fraction joined."""
+    spans = list(spans)
+    edges = sorted({t for s, e, _ in spans for t in (s, e)})
+    out: list[Span] = []
+    for lo, hi in pairwise(edges):
+        fraction = max((f for s, e, f in spans if s <= lo and hi <= e), default=0.0)
+        if fraction <= 0:
+            continue
+        if out and out[-1][1] == lo and out[-1][2] == fraction:
+            out[-1] = (out[-1][0], hi, fraction)
+        else:
+            out.append((lo, hi, fraction))
+    return out
 
 
 def outages(incident: Incident, bundle: Bundle) -> list[Outage]:
     """Every customer outage of ``incident``, by service, customer, then start."""
     if incident.merged_into is not None:
         return []
-    found: list[Outage] = []
+    spans: dict[tuple[str, str], list[Span]] = {}
     for impact in incident.impacted:
-        service = bundle.service_by_id.get(impact.node)
-        if service is None:
-            continue
-        cal = bundle.calendar_by_id.get(service.calendar) if service.calendar else None
-        zone = cal.timezone if cal is not None else "UTC"
-        for sub in bundle.subscriptions:
-            if sub.service != service.id:
+        for sub in bundle.subscriptions_down_with(impact.node):
+            service = bundle.service_by_id.get(sub.service)
+            if service is None:
                 continue
-            start, end = impact.since, impact.until
-            if sub.start is not None:
-                start = max(start, _local_midnight(sub.start, zone))
-            if sub.end is not None:
-                stop = _local_midnight(sub.end, zone)
-                end = stop if end is None else min(end, stop)
-            if end is not None and end <= start:
-                continue
-            found.append(
-                Outage(
-                    incident_id=incident.id,
-                    service=service.id,
-                    customer=sub.customer,
-                    start=start,
-                    end=end,
-                    fraction=impact.fraction,
-                    planned=incident.planned,
-                )
-            )
+            cal = bundle.calendar_by_id.get(service.calendar) if service.calendar else None
+            span = _clipped(impact, sub, cal.timezone if cal is not None else "UTC")
+            if span is not None:
+                spans.setdefault((sub.service, sub.customer), []).append(span)
+    found = [
+        Outage(
+            incident_id=incident.id,
+            service=service_id,
+            customer=customer,
+            start=start,
+            end=None if end == _OPEN else end,
+            fraction=fraction,
+            planned=incident.planned,
+        )
+        for (service_id, customer), parts in spans.items()
+        for start, end, fraction in united(parts)
+    ]
     found.sort(key=lambda o: (o.service, o.customer, o.start))
     return found
