@@ -1,5 +1,6 @@
 """Checks that span records: unique ids, references, dependency cycles, agreement inheritance,
-event mapping rules, measurement series.
+event mapping rules, measurement series, and where subscriptions attach their customers
+(:mod:`servanda.config.access`).
 
 Each check returns located problems; none of them stops at the first one.
 """
@@ -14,6 +15,7 @@ from typing import Any
 from servanda.agreements.effective import AmbiguousAgreement, effective_agreement
 from servanda.agreements.model import Actor, Agreement
 from servanda.catalog.model import PartyRole
+from servanda.config.access import check_access
 from servanda.config.reader import Origin, ReadResult
 from servanda.config.series import SERIES_KINDS, fitting_kinds, series_candidates
 from servanda.core.durations import format_duration
@@ -496,6 +498,7 @@ CHECKS = (
     check_inheritance,
     check_mappings,
     check_series,
+    check_access,
 )
 
 
@@ -508,4 +511,5 @@ def check_all(result: ReadResult) -> list[Problem]:
     problems += check_inheritance(result)
     problems += check_mappings(result)
     problems += check_series(result)
+    problems += check_access(result)
     return problems
