@@ -475,5 +475,7 @@ def test_forgetting_drops_old_resolved_incidents_only() -> None:
     c = correlator()
     c.process([ev("c2", "core-2", at(0)), ev("db", "db-1", at(0))], at(0))
     c.process([ev("c2", "core-2", at(0), at(5))], at(5))
-    c.tick(at(70))
+    c.tick(at(70))  # forgetting runs on the event clock: nothing happened since 00:05
+    assert [i.root for i in c.incidents()] == ["core-2", "db-1"]
+    c.process([ev("other", "db-1", at(70))], at(70))
     assert [i.root for i in c.incidents()] == ["db-1"]

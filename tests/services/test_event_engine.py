@@ -253,11 +253,14 @@ def test_a_failing_batch_fails_alone_when_it_waited_with_others(
     add = EventRepository.add_new_events
 
     def poisoned(
-        self: EventRepository, found: Sequence[tuple[str, Event]], at: datetime
+        self: EventRepository,
+        found: Sequence[tuple[str, Event]],
+        at: datetime,
+        journal_seq: int | None = None,
     ) -> set[str]:
         if any(ev.fingerprint == "poison" for _, ev in found):
             raise RuntimeError("refused")
-        return add(self, found, at)
+        return add(self, found, at, journal_seq)
 
     monkeypatch.setattr(EventRepository, "add_new_events", poisoned)
     events.ingest(INGEST, [fire("other", "core-2")], T0)

@@ -75,9 +75,14 @@ def create_app(engine: Engine | None = None, settings: ApiSettings | None = None
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
-        if owned:
-            db.dispose()
+        engines: events.EventEngines = _app.state.events
+        engines.start_clock()
+        try:
+            yield
+        finally:
+            engines.close()
+            if owned:
+                db.dispose()
 
     app = FastAPI(
         title="Servanda",

@@ -18,7 +18,7 @@ from servanda.api.schemas import PublicModel
 from servanda.events.incidents import Incident, IncidentState
 from servanda.events.model import Severity, Status
 from servanda.events.saturation import Saturation
-from servanda.services.events import IngestResult
+from servanda.services.events import IngestResult, LeaseStatus
 from servanda.services.incidents import IncidentDetail
 from servanda.storage.repositories.events import StoredEvent
 from servanda.storage.repositories.incidents import StoredOutage
@@ -44,6 +44,12 @@ class IngestResultPublic(PublicModel):
         "to be a symptom of another."
     )
     flapping: list[str] = Field(description="Alerts (fingerprints) that started flapping.")
+    queued_for: str | None = Field(
+        default=None,
+        description="When another process holds the correlator lease: that process. The batch "
+        "is stored and journaled; it is correlated there within a tick, so the incident "
+        "fields are empty.",
+    )
 
     @classmethod
     def of_result(cls, result: IngestResult) -> IngestResultPublic:
@@ -61,6 +67,7 @@ class IngestResultPublic(PublicModel):
             reopened=list(result.reopened),
             merged=[(a, b) for a, b in result.merged],
             flapping=list(result.flapping),
+            queued_for=result.queued_for,
         )
 
 
@@ -364,3 +371,28 @@ def inline_schema(model: type[BaseModel]) -> dict[str, Any]:
 
     resolved: dict[str, Any] = resolve(schema)
     return resolved
+
+
+class EventLogPublic(PublicModel):
+    """The event log: who correlates and how far."""
+
+    holder: str | None = Field(description="The process holding the correlator lease.")
+    lease_until: datetime | None = Field(description="Its lease ends then unless renewed.")
+    applied_seq: int = Field(description="The last journal entry whose effects are stored.")
+    last_seq: int = Field(description="The last journal entry.")
+    waiting: int = Field(description="Entries appended and not yet applied by the holder.")
+    snapshot_seq: int | None = Field(description="The entry the latest snapshot follows.")
+    snapshot_at: datetime | None = Field(description="When the latest snapshot was saved.")
+
+    @classmethod
+    def of_status(cls, status: LeaseStatus) -> EventLogPublic:
+        """The public view of the lease status."""
+        return cls(
+            holder=status.holder,
+            lease_until=status.lease_until,
+            applied_seq=status.applied_seq,
+            last_seq=status.last_seq,
+            waiting=status.last_seq - status.applied_seq,
+            snapshot_seq=status.snapshot_seq,
+            snapshot_at=status.snapshot_at,
+        )

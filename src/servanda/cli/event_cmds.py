@@ -87,12 +87,20 @@ def ingest(
             continue
         result = events.ingest(LOCAL_ADMIN, found, received)
         results.append({"file": str(path), "ok": True, **result.as_dict()})
+    events.close()
     print_problems(problems)
     if fmt is Format.JSON:
         print_json({"ok": not problems, "files": results})
     else:
         for r in results:
-            if r["ok"]:
+            if r["ok"] and r["queued_for"]:
+                out.print(
+                    f"{r['file']}: {r['received']} events, {r['new']} new, "
+                    f"{r['duplicates']} duplicates, {r['unmapped']} unmapped; queued for the "
+                    f"correlator held by {r['queued_for']}",
+                    markup=False,
+                )
+            elif r["ok"]:
                 out.print(
                     f"{r['file']}: {r['received']} events, {r['new']} new, "
                     f"{r['duplicates']} duplicates, {r['unmapped']} unmapped; incidents "
@@ -103,6 +111,46 @@ def ingest(
                 out.print(f"{r['file']}: not ingested ({r['problems']} problems)", markup=False)
     if problems:
         raise typer.Exit(PROBLEMS)
+
+
+@app.command("tick")
+def tick(ctx: typer.Context, fmt: Format = FormatOption) -> None:
+    """Take the time-based decisions that are due now (flapping quiet periods, symptom grace)
+    and apply what other processes queued; for cron when no server runs the clock."""
+    events = EventEngine(engine(ctx))
+    result = events.tick(now())
+    events.close()
+    if fmt is Format.JSON:
+        print_json(result.as_dict())
+    elif result.queued_for:
+        out.print(f"the correlator is held by {result.queued_for}; nothing to do", markup=False)
+    else:
+        out.print(
+            f"incidents {len(result.updated)} updated, {len(result.resolved)} resolved, "
+            f"{len(result.opened)} opened",
+            markup=False,
+        )
+
+
+@app.command("log")
+def log_status(ctx: typer.Context, fmt: Format = FormatOption) -> None:
+    """The event log: who holds the correlator lease, how far the journal is applied, and
+    the latest snapshot."""
+    status = EventEngine(engine(ctx)).status()
+    data = {
+        "holder": status.holder,
+        "lease_until": status.lease_until.isoformat() if status.lease_until else None,
+        "applied_seq": status.applied_seq,
+        "last_seq": status.last_seq,
+        "waiting": status.last_seq - status.applied_seq,
+        "snapshot_seq": status.snapshot_seq,
+        "snapshot_at": status.snapshot_at.isoformat() if status.snapshot_at else None,
+    }
+    if fmt is Format.JSON:
+        print_json(data)
+        return
+    for key, value in data.items():
+        out.print(f"{key.replace('_', ' ')}: {value if value is not None else '-'}", markup=False)
 
 
 @app.command("unmapped")

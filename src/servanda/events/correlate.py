@@ -116,6 +116,9 @@ _FOREVER = datetime(9999, 12, 31, tzinfo=UTC)
 
 _RANK = {s: i for i, s in enumerate(SEVERITIES)}
 
+_FORGET_EVERY = timedelta(minutes=15)
+"""How far the event clock moves between two clean-ups of what is past keeping."""
+
 _MAX_VISITS = 4
 """How often one node may be re-evaluated per change (guards against cycles)."""
 
@@ -297,6 +300,10 @@ class Correlator:
         self._orphans: list[str] = []
         self._batch = _Batch()
         self._restoring = False
+        self._seen = _EPOCH
+        """The event clock: the latest event time applied (never past the ``now`` given)."""
+        self._forget_at = _EPOCH
+        """When the event clock reaches this, what is past keeping is forgotten."""
 
     @classmethod
     def of(cls, bundle: Bundle, settings: CorrelationSettings | None = None) -> Correlator:
@@ -315,18 +322,27 @@ class Correlator:
         self._batch = batch = _Batch()
         ordered = sorted(events, key=_event_order)
         for instant, group in groupby(ordered, key=_event_time):
+            if instant > self._seen:
+                self._seen = min(instant, now)
             self._advance(min(instant, now))
             for ev in group:
                 self._apply(ev, now)
             self._reconcile()
         self._advance(now)
+        if self._seen >= self._forget_at:
+            self._forget(self._seen)
+            self._forget_at = self._seen + _FORGET_EVERY
         return self._changes(batch)
 
     def tick(self, now: datetime) -> Changes:
-        """Take the time-based decisions due at ``now`` and forget what is past keeping."""
+        """Take the time-based decisions due at ``now``.
+
+        Forgetting what is past keeping is not a tick's business: :meth:`process` does it as
+        the event clock (the latest event time seen, never past ``now``) moves on, every
+        :data:`_FORGET_EVERY`, so a replayed month forgets what live processing forgot,
+        whenever the ticks came."""
         self._batch = batch = _Batch()
         self._advance(now)
-        self._forget(now)
         return self._changes(batch)
 
     def incident(self, incident_id: str) -> Incident | None:
@@ -413,6 +429,7 @@ class Correlator:
                     st.incident = w.id
         self._orphans.clear()
         self._restoring = False
+        self._seen = max((a.last_seen for a in state.alerts), default=_EPOCH)
         return self
 
     # -- events ---------------------------------------------------------------------------------

@@ -14,6 +14,8 @@ whichever of them ingests.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -46,6 +48,12 @@ class EventSettings(BaseSettings):
     """The window flapping changes are counted in."""
     flap_quiet: Duration = _DEFAULTS.flapping.quiet
     """A flapping alert is stable again after this long without a change."""
+    lease: Duration = timedelta(seconds=15)
+    """The correlator lease: a holder silent this long is replaced by the next process."""
+    tick: Duration = timedelta(seconds=2)
+    """How often the server's clock takes time-based decisions; ``0s`` turns it off."""
+    snapshot_entries: int = Field(default=500, ge=1)
+    """A correlator snapshot is saved after this many journal entries."""
 
     def correlation(self) -> CorrelationSettings:
         """The settings as the correlator takes them."""

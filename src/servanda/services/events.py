@@ -30,23 +30,28 @@ already batch-at-a-time with time as an argument, so nothing else changes.
 
 from __future__ import annotations
 
+import atexit
 import itertools
+import logging
+import os
+import socket
 import threading
+import weakref
 from collections import deque
 from collections.abc import Collection, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Literal, cast
 
-from sqlalchemy import Engine, Table, bindparam, func, select, update
+from sqlalchemy import Engine, Table, bindparam, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from servanda.config.bundle import Bundle
-from servanda.core.access import Action, Principal, Role
+from servanda.core.access import LOCAL_ADMIN, Action, Principal, Role
 from servanda.core.problems import Forbidden, InvalidInput, NotFound, Problem, ServandaError
-from servanda.events import lifecycle
+from servanda.events import lifecycle, snapshot
 from servanda.events.correlate import Changes, CorrelationSettings, Correlator, CorrelatorState
 from servanda.events.incidents import Alert, Incident
 from servanda.events.lifecycle import InvalidTransition
@@ -55,10 +60,20 @@ from servanda.events.model import Event
 from servanda.events.outages import outages
 from servanda.services.agreements import effective_for
 from servanda.services.event_settings import correlation_settings
+from servanda.services.journal import (
+    BATCH,
+    STEP,
+    TICK,
+    JournalSettings,
+    apply_entries,
+    journal_settings,
+    step_payload,
+)
 from servanda.storage.database import transaction
 from servanda.storage.repositories import BundleRepository
 from servanda.storage.repositories.events import EventRepository, event_key, upsert
 from servanda.storage.repositories.incidents import IncidentRepository, StoredOutage
+from servanda.storage.repositories.journal import JournalRepository, Snapshot
 from servanda.storage.tables import EventEngineRow, LoadRunRow
 
 ENGINE_STATE: Table = EventEngineRow.__table__  # type: ignore[assignment]
@@ -69,13 +84,30 @@ GROUP_EVENTS = 5_000
 RECENT_KEYS = 100_000
 """How many recently stored idempotency keys an engine remembers (about 15 MB)."""
 
-_BUMP = (
+_TAKES = or_(
+    ENGINE_STATE.c.holder.is_(None),
+    ENGINE_STATE.c.holder == bindparam("me"),
+    ENGINE_STATE.c.lease_until.is_(None),
+    ENGINE_STATE.c.lease_until < bindparam("wall"),
+)
+_CLAIM = (
     update(ENGINE_STATE)
     .where(ENGINE_STATE.c.id == _ROW)
-    .values(version=ENGINE_STATE.c.version + 1, updated_at=bindparam("now"))
-    .returning(ENGINE_STATE.c.version, select(func.max(LoadRunRow.id)).scalar_subquery())
+    .values(
+        version=ENGINE_STATE.c.version + 1,
+        updated_at=bindparam("wall"),
+        holder=case((_TAKES, bindparam("me")), else_=ENGINE_STATE.c.holder),
+        lease_until=case((_TAKES, bindparam("until")), else_=ENGINE_STATE.c.lease_until),
+    )
+    .returning(
+        ENGINE_STATE.c.holder,
+        ENGINE_STATE.c.applied_seq,
+        select(func.max(LoadRunRow.id)).scalar_subquery(),
+    )
 )
-"""One statement claims the stored state: bump the version, read the latest load run."""
+"""One statement claims the stored state (the row lock orders every writer), takes or renews
+the correlator lease when it is free, ours or run out, and reads who holds it, how far the
+journal is applied and the latest load run."""
 
 LifecycleAction = Literal["acknowledge", "correct", "validate", "close", "reopen"]
 """The moves a person can make on an incident."""
@@ -105,10 +137,15 @@ class IngestResult:
     """(taken over, into) pairs."""
     flapping: tuple[str, ...] = ()
     """Alerts that started flapping."""
+    queued_for: str | None = None
+    """When another process holds the correlator lease: that process, which correlates the
+    batch (stored and journaled here) within its next tick; the incident fields are then
+    empty."""
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-compatible data."""
         return {
+            "queued_for": self.queued_for,
             "received": self.received,
             "new": self.new,
             "duplicates": self.duplicates,
@@ -140,14 +177,27 @@ class _Ticket:
 
 
 @dataclass(slots=True)
-class _Memory:
-    """What the engine knows of the stored state it last wrote."""
+class _Config:
+    """The loaded configuration the engine maps and correlates with."""
 
     bundle: Bundle
     mapper: NodeMapper
-    correlator: Correlator
-    version: int
     load_run: int | None
+
+
+@dataclass(slots=True)
+class _Memory:
+    """The correlator this process holds, and what it knows of the stored state."""
+
+    correlator: Correlator
+    load_run: int | None
+    applied: int
+    """The last journal entry applied (its effects are stored once committed)."""
+    snapshot_seq: int
+    """The journal entry the stored snapshot follows."""
+    snapshot_at: datetime
+    last_tick: int | None = None
+    """The journal entry of this process's latest tick, while nothing came after it."""
     stored: dict[str, Incident] = field(default_factory=dict)
     """The incident records as stored (written, or read back when restoring), so that saving
     one writes only what changed."""
@@ -155,15 +205,38 @@ class _Memory:
     """When ``stored`` holds more than this, forget incidents the correlator let go of."""
     outages: dict[str, int] = field(default_factory=dict)
     """Hash of the outages stored per incident."""
-    recent: dict[str, None] = field(default_factory=dict)
-    """Idempotency keys stored recently (at most :data:`RECENT_KEYS`, oldest first): events
-    with these keys are dropped without asking the database."""
     outage_inputs: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     """What the outages stored per incident were computed from (see :func:`_outage_inputs`)."""
 
+
+@dataclass(slots=True)
+class _Claim:
+    """A claimed transaction: the configuration, and the correlator when this process holds
+    the lease (None when another process does: then batches are only appended)."""
+
+    session: Session
+    config: _Config
+    memory: _Memory | None
+    holder: str | None
+    changes: list[Changes] = field(default_factory=list)
+    """What applying the entries other processes appended changed (to persist)."""
+    keys: list[str] = field(default_factory=list)
+    """Idempotency keys stored in this transaction (remembered once it commits)."""
+
+
+class _Recent:
+    """Idempotency keys this process stored recently (at most :data:`RECENT_KEYS`, oldest
+    first): events with these keys are dropped without asking the database."""
+
+    def __init__(self) -> None:
+        self.keys: dict[str, None] = {}
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.keys
+
     def remember(self, keys: Iterable[str]) -> None:
-        """Add stored keys to :attr:`recent`, forgetting the oldest beyond the bound."""
-        recent = self.recent
+        """Add stored keys, forgetting the oldest beyond the bound."""
+        recent = self.keys
         recent.update(dict.fromkeys(keys))
         excess = len(recent) - RECENT_KEYS
         if excess > 0:
@@ -172,15 +245,32 @@ class _Memory:
 
 
 class EventEngine:
-    """Ingests events and moves incidents for one database; one per process (thread-safe)."""
+    """Ingests events and moves incidents for one database; one per process (thread-safe).
 
-    def __init__(self, engine: Engine, settings: CorrelationSettings | None = None) -> None:
+    Every batch, tick and lifecycle step is a journal entry (:mod:`servanda.services.journal`).
+    The process holding the correlator lease correlates; any other one only appends, and its
+    answers say the batch is queued for the holder.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        settings: CorrelationSettings | None = None,
+        journal: JournalSettings | None = None,
+    ) -> None:
         self.engine = engine
         self.settings = settings or correlation_settings()
+        self.journal = journal or journal_settings()
+        self.holder = f"{socket.gethostname()}:{os.getpid()}"
+        """Who this process is in the lease (engines of one process share the lease and
+        notice each other's writes through ``applied_seq``)."""
         self._lock = threading.Lock()
         self._memory: _Memory | None = None
+        self._config: _Config | None = None
+        self._recent = _Recent()
         self._queue_lock = threading.Lock()
         self._queue: deque[_Ticket] = deque()
+        atexit.register(_close_at_exit, weakref.ref(self))
 
     # -- public ----------------------------------------------------------------------------
 
@@ -222,16 +312,10 @@ class EventEngine:
     def _ingest_group(self, group: list[_Ticket]) -> None:
         """Ingest ``group`` in one transaction; on failure, each of its batches alone."""
         try:
-            with self._writing(max(t.now for t in group)) as (session, memory):
-                alerts: dict[str, Alert] = {}
-                incidents: dict[str, Incident] = {}
-                results = []
-                for ticket in group:
-                    result, changes = self._ingest_batch(session, memory, ticket)
-                    results.append(result)
-                    alerts.update((a.fingerprint, a) for a in changes.alerts)
-                    incidents.update((i.id, i) for i in changes.incidents)
-                self._persist(session, memory, alerts.values(), incidents.values(), group[-1].now)
+            with self._writing() as claim:
+                results = [self._ingest_batch(claim, ticket) for ticket in group]
+                self._persist(claim, group[-1].now)
+            self._recent.remember(claim.keys)
         except Exception as error:
             if len(group) == 1:
                 group[0].error = error
@@ -246,23 +330,33 @@ class EventEngine:
         for ticket, result in zip(group, results, strict=True):
             ticket.result = result
 
-    def _ingest_batch(
-        self, session: Session, memory: _Memory, ticket: _Ticket
-    ) -> tuple[IngestResult, Changes]:
-        """De-duplicate, store and correlate one batch in the claimed transaction."""
+    def _ingest_batch(self, claim: _Claim, ticket: _Ticket) -> IngestResult:
+        """De-duplicate, store, journal and (holding the lease) correlate one batch."""
         events, now = ticket.events, ticket.now
-        recent = memory.recent
+        recent = self._recent
         keyed: dict[str, Event] = {}
         for ev in events:  # the key leaves out the node: map only what is not known
             key = event_key(ev)
             if key not in recent and key not in keyed:
                 keyed[key] = ev
-        keyed = dict(zip(keyed, memory.mapper.map_all(keyed.values()), strict=True))
-        stored = EventRepository(session).add_new_events(list(keyed.items()), now)
-        new = [(k, ev) for k, ev in keyed.items() if k in stored]
-        changes = memory.correlator.process([ev for _, ev in new], now)
-        memory.remember(keyed)
-        result = IngestResult(
+        keyed = dict(zip(keyed, claim.config.mapper.map_all(keyed.values()), strict=True))
+        new: list[tuple[str, Event]] = []
+        if keyed:
+            journal = JournalRepository(claim.session)
+            seq = journal.append(BATCH, now)
+            stored = EventRepository(claim.session).add_new_events(list(keyed.items()), now, seq)
+            new = [(k, ev) for k, ev in keyed.items() if k in stored]
+            if not new:
+                journal.discard(seq)
+        claim.keys.extend(keyed)
+        memory = claim.memory
+        if memory is not None and new:
+            changes = memory.correlator.process([ev for _, ev in new], now)
+            memory.applied, memory.last_tick = seq, None
+            claim.changes.append(changes)
+        else:
+            changes = Changes()
+        return IngestResult(
             received=len(events),
             new=len(new),
             duplicates=len(events) - len(new),
@@ -273,26 +367,40 @@ class EventEngine:
             reopened=changes.reopened,
             merged=changes.merged,
             flapping=changes.flapping,
+            queued_for=claim.holder if memory is None and new else None,
         )
-        return result, changes
 
     def tick(self, now: datetime) -> IngestResult:
         """Take the time-based decisions due at ``now`` (symptom grace, flapping quiet) and
-        persist them; run it every minute or so when events are sparse."""
-        with self._lock, self._writing(now) as (session, memory):
+        persist them, after applying what other processes appended; the server's clock runs
+        it every few seconds (:class:`EventClock`), ``servanda events tick`` from cron."""
+        with self._lock, self._writing() as claim:
+            memory = claim.memory
+            if memory is None:
+                return IngestResult(0, 0, 0, 0, queued_for=claim.holder)
+            journal = JournalRepository(claim.session)
+            if memory.last_tick is not None and memory.last_tick > memory.snapshot_seq:
+                journal.move_tick(memory.last_tick, now)  # two ticks in a row are one
+                seq = memory.last_tick
+            else:
+                seq = journal.append(TICK, now)
             changes = memory.correlator.tick(now)
-            self._persist(session, memory, changes.alerts, changes.incidents, now)
+            memory.applied, memory.last_tick = seq, seq
+            claim.changes.append(changes)
+            self._persist(claim, now)
+            self._maybe_snapshot(claim, memory)
+        merged = _merge_changes(claim.changes)
         return IngestResult(
             received=0,
             new=0,
             duplicates=0,
             unmapped=0,
-            opened=changes.opened,
-            updated=changes.updated,
-            resolved=changes.resolved,
-            reopened=changes.reopened,
-            merged=changes.merged,
-            flapping=changes.flapping,
+            opened=merged.opened,
+            updated=merged.updated,
+            resolved=merged.resolved,
+            reopened=merged.reopened,
+            merged=merged.merged,
+            flapping=merged.flapping,
         )
 
     def act(
@@ -323,20 +431,29 @@ class EventEngine:
         if on_behalf_of is not None and action != "validate":
             raise InvalidInput([Problem("on behalf of applies to validation only")])
         actor: lifecycle.Actor = by if by is not None else principal
-        with self._lock, self._writing(now) as (session, memory):
-            incidents = IncidentRepository(session)
-            current = memory.correlator.incident(incident_id) or incidents.get(incident_id)
+        with self._lock, self._writing() as claim:
+            memory = claim.memory
+            incidents = IncidentRepository(claim.session)
+            held = memory.correlator.incident(incident_id) if memory is not None else None
+            current = held or incidents.get(incident_id)
             if current is None or (
                 principal.scope is not None
                 and not incidents.outages(incident_id=incident_id, customer=principal.scope)
             ):
                 raise NotFound(f"no incident {incident_id!r}")
-            rules = _validation_rules(memory.bundle, incidents.outages(incident_id=incident_id))
+            rules = _validation_rules(
+                claim.config.bundle, incidents.outages(incident_id=incident_id)
+            )
             moved = _move(current, action, now, actor, note, rules, on_behalf_of)
-            memory.correlator.apply_lifecycle(moved)
-            before = memory.stored.get(incident_id, current)
+            self._persist(claim, now)  # what other processes appended comes first
+            seq = JournalRepository(claim.session).append(STEP, now, step_payload(moved))
+            before = current if memory is None else memory.stored.get(incident_id, current)
             incidents.save([moved], now, {incident_id: before})
-            memory.stored[incident_id] = moved
+            if memory is not None:
+                memory.correlator.apply_lifecycle(moved)
+                memory.stored[incident_id] = moved
+                memory.applied, memory.last_tick = seq, None
+                JournalRepository(claim.session).set_applied(seq)
         return moved
 
     def reload(self) -> None:
@@ -344,32 +461,121 @@ class EventEngine:
         configuration was loaded in this process; other processes' loads are noticed)."""
         with self._lock:
             self._memory = None
+            self._config = None
+
+    def close(self) -> None:
+        """Save a snapshot when anything was applied since the last one, and give the lease
+        up, so the next process takes over at once (a process that dies without closing is
+        replaced when its lease runs out)."""
+        with self._lock:
+            memory = self._memory
+            try:
+                with transaction(self.engine) as session:
+                    journal = JournalRepository(session)
+                    holder, _, applied = journal.lease()
+                    if holder != self.holder:
+                        return
+                    if (
+                        memory is not None
+                        and memory.applied == applied
+                        and applied > memory.snapshot_seq
+                    ):
+                        self._save_snapshot(session, memory)
+                    journal.release(self.holder)
+            finally:
+                self._memory = None
+
+    def status(self, principal: Principal = LOCAL_ADMIN) -> LeaseStatus:
+        """Who holds the correlator lease and how far the journal is applied (staff only)."""
+        principal.require(Action.MANAGE_INCIDENTS)
+        with transaction(self.engine) as session:
+            journal = JournalRepository(session)
+            holder, until, applied = journal.lease()
+            last = journal.last_seq()
+            snap = journal.snapshot()
+        return LeaseStatus(
+            holder=holder,
+            lease_until=until,
+            applied_seq=applied,
+            last_seq=last,
+            snapshot_seq=snap.seq if snap is not None else None,
+            snapshot_at=snap.taken_at if snap is not None else None,
+            this_process=self.holder,
+        )
 
     # -- claiming and restoring ------------------------------------------------------------
 
-    def _writing(self, now: datetime) -> _Writing:
-        return _Writing(self, now)
+    def _writing(self) -> _Writing:
+        return _Writing(self)
 
-    def _claim(self, session: Session, now: datetime) -> _Memory:
+    def _claim(self, session: Session) -> _Claim:
         connection = session.connection()
-        found = connection.execute(_BUMP, {"now": now}).one_or_none()
+        wall = datetime.now(UTC)
+        values = {"me": self.holder, "wall": wall, "until": wall + self.journal.lease}
+        found = connection.execute(_CLAIM, values).one_or_none()
         if found is None:
-            upsert(session, ENGINE_STATE, [{"id": _ROW, "version": 0, "updated_at": now}],
-                   ["id"], None)  # fmt: skip
-            found = connection.execute(_BUMP, {"now": now}).one()
-        version, load_run = found
+            upsert(session, ENGINE_STATE, [{"id": _ROW, "version": 0, "updated_at": wall,
+                                            "applied_seq": 0}], ["id"], None)  # fmt: skip
+            found = connection.execute(_CLAIM, values).one()
+        holder, applied, load_run = found
+        applied = int(applied or 0)
+        config = self._config
+        if config is None or config.load_run != load_run:
+            bundle = BundleRepository(session).load()
+            nodes = [*(s.id for s in bundle.services), *(c.id for c in bundle.components)]
+            config = self._config = _Config(bundle, NodeMapper(bundle.mappings, nodes), load_run)
+        if holder != self.holder:
+            self._memory = None  # another process correlates: what we knew goes stale
+            return _Claim(session, config, None, holder)
         memory = self._memory
-        if memory is None or memory.version + 1 != version or memory.load_run != load_run:
-            memory = self._restore(session, now, version, load_run)
-        memory.version = version
+        if memory is None or memory.load_run != load_run or memory.applied > applied:
+            memory = self._restore(session, config, applied)
+        claim = _Claim(session, config, memory, holder)
+        if memory.applied < applied:  # another engine applied entries: catch up silently
+            journal = JournalRepository(session)
+            _, stepped, _ = apply_entries(
+                memory.correlator, journal, journal.entries(memory.applied, applied)
+            )
+            memory.applied, memory.last_tick = applied, None
+            memory.stored.clear()
+            memory.outages.clear()
+            memory.outage_inputs.clear()
+        journal = JournalRepository(session)
+        changes, stepped, last = apply_entries(
+            memory.correlator, journal, journal.entries(memory.applied)
+        )
+        if last:
+            memory.applied, memory.last_tick = last, None
+            claim.changes.extend(changes)
+            for incident_id in stepped:  # stored by the process that took the step
+                memory.stored.pop(incident_id, None)
         self._memory = memory
-        return memory
+        return claim
 
-    def _restore(
-        self, session: Session, now: datetime, version: int, load_run: int | None
-    ) -> _Memory:
-        bundle = BundleRepository(session).load()
-        nodes = [*(s.id for s in bundle.services), *(c.id for c in bundle.components)]
+    def _restore(self, session: Session, config: _Config, applied: int) -> _Memory:
+        """The correlator after the journal entries up to ``applied``: the snapshot and the
+        entries after it, or, without a snapshot of this code and configuration, rebuilt from
+        the stored alert states and incidents (then a snapshot is saved at once)."""
+        bundle = config.bundle
+        journal = JournalRepository(session)
+        snap = journal.snapshot()
+        wall = datetime.now(UTC)
+        if (
+            snap is not None
+            and snap.code == snapshot.CODE
+            and snap.load_run == config.load_run
+            and snap.seq <= applied
+        ):
+            correlator = snapshot.load(
+                snap.state,
+                bundle.graph,
+                nodes=(*bundle.services, *bundle.components),
+                calendars=bundle.calendars,
+                settings=self.settings,
+            )
+            apply_entries(correlator, journal, journal.entries(snap.seq, applied))
+            return _Memory(correlator, config.load_run, applied, snap.seq, snap.taken_at)
+        now = max(wall, journal.last_at() or wall)
         alerts = EventRepository(session).live_alerts(now - self.settings.retention)
         held = {a.incident_id for a in alerts if a.incident_id is not None}
         incidents = IncidentRepository(session).live(now - self.settings.reopen_window, held)
@@ -384,31 +590,62 @@ class EventEngine:
             calendars=bundle.calendars,
             settings=self.settings,
         )
-        return _Memory(
-            bundle=bundle,
-            mapper=NodeMapper(bundle.mappings, nodes),
-            correlator=correlator,
-            version=version,
-            load_run=load_run,
+        memory = _Memory(
+            correlator,
+            config.load_run,
+            applied,
+            applied,
+            wall,
             stored={i.id: i for i in incidents},
         )
+        self._save_snapshot(session, memory)
+        return memory
+
+    def _maybe_snapshot(self, claim: _Claim, memory: _Memory) -> None:
+        due = memory.applied - memory.snapshot_seq >= self.journal.snapshot_entries or (
+            memory.applied > memory.snapshot_seq
+            and datetime.now(UTC) - memory.snapshot_at >= self.journal.snapshot_age
+        )
+        if due:
+            self._save_snapshot(claim.session, memory)
+
+    def _save_snapshot(self, session: Session, memory: _Memory) -> None:
+        taken = datetime.now(UTC)
+        JournalRepository(session).save_snapshot(
+            Snapshot(
+                seq=memory.applied,
+                load_run=memory.load_run,
+                code=snapshot.CODE,
+                taken_at=taken,
+                state=snapshot.dump(memory.correlator),
+            )
+        )
+        memory.snapshot_seq, memory.snapshot_at = memory.applied, taken
 
     # -- persisting ------------------------------------------------------------------------
 
-    def _persist(
-        self,
-        session: Session,
-        memory: _Memory,
-        alerts: Collection[Alert],
-        incidents: Collection[Incident],
-        now: datetime,
-    ) -> None:
-        with _pipeline(session):
-            self._write(session, memory, alerts, incidents, now)
+    def _persist(self, claim: _Claim, now: datetime) -> None:
+        """Write what the claim's changes changed, and how far the journal is applied."""
+        memory = claim.memory
+        if memory is None or not claim.changes:
+            return
+        merged = claim.changes
+        alerts: dict[str, Alert] = {}
+        incidents: dict[str, Incident] = {}
+        for changes in merged:
+            alerts.update((a.fingerprint, a) for a in changes.alerts)
+            incidents.update((i.id, i) for i in changes.incidents)
+        claim.changes = []
+        with _pipeline(claim.session):
+            self._write(claim.session, claim.config, memory, alerts.values(), incidents.values(),
+                        now)  # fmt: skip
+            JournalRepository(claim.session).set_applied(memory.applied)
+        claim.changes = [_merge_changes(merged)]
 
     def _write(
         self,
         session: Session,
+        config: _Config,
         memory: _Memory,
         alerts: Collection[Alert],
         changed: Collection[Incident],
@@ -429,7 +666,7 @@ class EventEngine:
             if memory.outage_inputs.get(inc.id) == inputs:
                 continue  # e.g. a new symptom of a node already down: same outages
             memory.outage_inputs[inc.id] = inputs
-            found = [_stored(o) for o in outages(inc, memory.bundle)]
+            found = [_stored(o) for o in outages(inc, config.bundle)]
             digest = hash(tuple(found))
             if memory.outages.get(inc.id) != digest:
                 memory.outages[inc.id] = digest
@@ -438,19 +675,69 @@ class EventEngine:
         incidents.replace_outages(rewrite, rows)
 
 
-class _Writing:
-    """``with engine._writing(now) as (session, memory)``: a claimed transaction; on error the
-    engine forgets its in-memory state (it may be ahead of what was committed)."""
+@dataclass(frozen=True, slots=True)
+class LeaseStatus:
+    """Who correlates, and how far."""
 
-    def __init__(self, owner: EventEngine, now: datetime) -> None:
-        self.owner, self.now = owner, now
+    holder: str | None
+    """The process holding the correlator lease (``host:pid``)."""
+    lease_until: datetime | None
+    applied_seq: int
+    """The last journal entry whose effects are stored."""
+    last_seq: int
+    """The last journal entry (entries after ``applied_seq`` wait for the holder)."""
+    snapshot_seq: int | None
+    snapshot_at: datetime | None
+    this_process: str
+
+
+def _close_at_exit(ref: weakref.ReferenceType[EventEngine]) -> None:
+    """Give the lease up when a process ends (a command, a test run) without closing."""
+    engine = ref()
+    if engine is not None:
+        try:
+            engine.close()
+        except Exception:  # the database may be gone; the lease then runs out by itself
+            logging.getLogger(__name__).debug("could not give the lease up", exc_info=True)
+
+
+def _merge_changes(found: Sequence[Changes]) -> Changes:
+    """One :class:`Changes` for several in a row (the latest record of each incident)."""
+    if len(found) == 1:
+        return found[0]
+    incidents: dict[str, Incident] = {}
+    alerts: dict[str, Alert] = {}
+    out: dict[str, list[Any]] = {k: [] for k in (
+        "opened", "updated", "merged", "resolved", "reopened", "new_alerts", "repeats",
+        "flapping", "stable", "unmapped")}  # fmt: skip
+    duplicates = 0
+    for c in found:
+        for name, values in out.items():
+            values.extend(getattr(c, name))
+        incidents.update((i.id, i) for i in c.incidents)
+        alerts.update((a.fingerprint, a) for a in c.alerts)
+        duplicates += c.duplicates
+    return Changes(
+        **{k: tuple(dict.fromkeys(v)) for k, v in out.items()},
+        incidents=tuple(incidents.values()),
+        alerts=tuple(alerts.values()),
+        duplicates=duplicates,
+    )
+
+
+class _Writing:
+    """``with engine._writing() as claim``: a claimed transaction; on error the engine forgets
+    its in-memory state (it may be ahead of what was committed)."""
+
+    def __init__(self, owner: EventEngine) -> None:
+        self.owner = owner
         self._tx: Any = None
 
-    def __enter__(self) -> tuple[Session, _Memory]:
+    def __enter__(self) -> _Claim:
         self._tx = transaction(self.owner.engine)
         session: Session = self._tx.__enter__()
         try:
-            return session, self.owner._claim(session, self.now)
+            return self.owner._claim(session)
         except BaseException as exc:
             self.owner._memory = None
             self._tx.__exit__(type(exc), exc, exc.__traceback__)

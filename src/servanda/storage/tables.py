@@ -27,6 +27,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -348,6 +349,43 @@ class EventRow(Base):
     """The node it mapped to when received; NULL when unmapped."""
     generator_url: Mapped[str | None] = mapped_column(Text)
     received_at: Mapped[datetime]
+    journal_seq: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    """The journal entry (a batch) that brought it to the correlator; NULL for events stored
+    before the journal existed."""
+
+
+SEQ = BigInteger().with_variant(Integer(), "sqlite")
+"""An ever-growing sequence number: BIGINT, and SQLite's INTEGER so that it is the rowid."""
+
+
+class EventJournalRow(Base):
+    """The correlator's inputs in the order it took them (see :mod:`servanda.services.journal`):
+    a batch of new events (``batch``: the events whose ``journal_seq`` is this ``seq``), a tick
+    of the clock (``tick``) or a lifecycle step (``step``: the moved incident in ``payload``).
+    ``at`` is the correlator's ``now`` for that input."""
+
+    __tablename__ = "event_journal"
+
+    seq: Mapped[int] = mapped_column(SEQ, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    at: Mapped[datetime]
+    payload: Mapped[dict[str, Any] | None]
+
+
+class CorrelatorSnapshotRow(Base):
+    """The correlator's whole state after the journal entries up to ``seq``: a restart loads it
+    and replays the entries after it."""
+
+    __tablename__ = "correlator_snapshots"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    load_run: Mapped[int | None] = mapped_column(Integer)
+    """The configuration load the state was built on."""
+    code: Mapped[str] = mapped_column(String(64))
+    """A digest of the correlator's code: a snapshot of other code is not loaded."""
+    taken_at: Mapped[datetime]
+    state: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class AlertRow(Base):
@@ -475,6 +513,12 @@ class EventEngineRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     version: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime]
+    holder: Mapped[str | None] = mapped_column(Text)
+    """The process that holds the correlator lease (``host:pid``), if any."""
+    lease_until: Mapped[datetime | None]
+    """The lease ends then unless its holder renews it."""
+    applied_seq: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    """The last journal entry whose effects are stored."""
 
 
 class SeriesRow(Declared, Base):

@@ -15,6 +15,7 @@ Parsing, correlation and storage run in the thread pool, off the event loop. One
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import replace
@@ -30,6 +31,7 @@ from sqlalchemy import Engine
 from servanda.api.deps import ClockDep, PrincipalDep, SessionDep, require
 from servanda.api.errors import ERROR_RESPONSES, UNLOCATED_FILE
 from servanda.api.schemas_events import (
+    EventLogPublic,
     IngestResultPublic,
     SaturationPublic,
     UnmappedEventPublic,
@@ -47,6 +49,7 @@ from servanda.ingest.alertmanager import (
 )
 from servanda.ingest.generic import GenericBatch, parse_generic
 from servanda.services import incidents as cases
+from servanda.services.event_clock import EventClock
 from servanda.services.events import EventEngine, IngestResult
 
 router = APIRouter(prefix="/events", tags=["events"], responses=ERROR_RESPONSES)
@@ -64,6 +67,7 @@ class EventEngines:
         self._settings = settings
         self._lock = threading.Lock()
         self._engine: EventEngine | None = None
+        self._clock: EventClock | None = None
 
     def get(self) -> EventEngine:
         """The engine (created on first call)."""
@@ -79,6 +83,23 @@ class EventEngines:
         """Rebuild the engine's state from storage on its next use."""
         if self._engine is not None:
             self._engine.reload()
+
+    def start_clock(self) -> None:
+        """Take time-based decisions on time (every ``SERVANDA_EVENTS_TICK``) from now on."""
+        if self._clock is None:
+            self._clock = EventClock(self.get, self.get().journal.tick)
+            self._clock.start()
+
+    def close(self) -> None:
+        """Stop the clock, save a snapshot and give the correlator lease up."""
+        if self._clock is not None:
+            self._clock.stop()
+            self._clock = None
+        if self._engine is not None:
+            try:
+                self._engine.close()
+            except Exception:  # the database is down: the lease runs out by itself
+                logging.getLogger(__name__).warning("could not give the correlator lease up")
 
 
 async def get_event_engine(request: Request) -> EventEngine:
@@ -260,3 +281,15 @@ def saturation(
     start = _utc(since) or end - timedelta(days=1)
     figures = cases.saturation_figures(session, principal, start, end, top=top)
     return SaturationPublic.of_saturation(figures)
+
+
+@router.get(
+    "/log",
+    summary="The event log and the correlator lease",
+    response_model=EventLogPublic,
+    responses=STAFF_ONLY,
+)
+def event_log(principal: PrincipalDep, engine: EventEngineDep) -> EventLogPublic:
+    """Which process holds the correlator lease, how far the journal is applied (entries
+    waiting for the holder), and the latest snapshot a restart would start from."""
+    return EventLogPublic.of_status(engine.status(principal))

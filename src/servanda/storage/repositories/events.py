@@ -263,12 +263,17 @@ class EventRepository:
 
     def add_events(self, events: Sequence[tuple[str, Event]], received_at: datetime) -> None:
         """Store ``(key, event)`` pairs; keys already stored are skipped by the database."""
-        upsert(self.session, EVENTS, _event_rows(events, received_at), ["key"], None)
+        upsert(self.session, EVENTS, _event_rows(events, received_at, None), ["key"], None)
 
     def add_new_events(
-        self, events: Sequence[tuple[str, Event]], received_at: datetime
+        self,
+        events: Sequence[tuple[str, Event]],
+        received_at: datetime,
+        journal_seq: int | None = None,
     ) -> set[str]:
         """Store ``(key, event)`` pairs whose key is not stored yet; returns the keys stored.
+
+        ``journal_seq`` is the journal entry that brings the stored ones to the correlator.
 
         On PostgreSQL one statement (``INSERT … ON CONFLICT DO NOTHING RETURNING key``) both
         de-duplicates against what is stored and stores the rest; on SQLite a look-up of the
@@ -280,7 +285,7 @@ class EventRepository:
         if connection.dialect.name == "postgresql":
             # One statement of fixed text whatever the batch size (arrays, one per column):
             # the server plans it once, and psycopg does not parse a long VALUES list.
-            columns = _event_columns(events, received_at)
+            columns = _event_columns(events, received_at, journal_seq)
             found = connection.exec_driver_sql(_PG_INSERT_NEW, columns)
             return {row[0] for row in found}
         # SQLite's executemany returns nothing: find the stored keys first (the caller holds
@@ -288,7 +293,8 @@ class EventRepository:
         stored = self.existing_keys(key for key, _ in events)
         fresh = [(key, ev) for key, ev in events if key not in stored]
         if fresh:
-            _sqlite_upsert(connection, EVENTS, _event_rows(fresh, received_at), ["key"], None)
+            rows = _event_rows(fresh, received_at, journal_seq)
+            _sqlite_upsert(connection, EVENTS, rows, ["key"], None)
         return {key for key, _ in fresh}
 
     def unmapped(
@@ -402,8 +408,8 @@ _ALERT_UPDATE = (
 
 _PG_INSERT_NEW = """
 INSERT INTO events (key, fingerprint, source, labels, status, severity, starts_at, ends_at,
-                    summary, node, generator_url, received_at)
-SELECT k, f, so, l::jsonb, st, se, sa, ea, su, n, g, %(received_at)s
+                    summary, node, generator_url, received_at, journal_seq)
+SELECT k, f, so, l::jsonb, st, se, sa, ea, su, n, g, %(received_at)s, %(journal_seq)s::bigint
 FROM unnest(%(key)b::text[], %(fingerprint)b::text[], %(source)b::text[], %(labels)b::text[],
             %(status)b::text[], %(severity)b::text[], %(starts_at)b::timestamptz[],
             %(ends_at)b::timestamptz[], %(summary)b::text[], %(node)b::text[],
@@ -414,7 +420,9 @@ RETURNING key
 """
 
 
-def _event_columns(events: Sequence[tuple[str, Event]], received_at: datetime) -> dict[str, Any]:
+def _event_columns(
+    events: Sequence[tuple[str, Event]], received_at: datetime, journal_seq: int | None
+) -> dict[str, Any]:
     """The values of :data:`_PG_INSERT_NEW`: one list per column."""
     return {
         "key": [key for key, _ in events],
@@ -429,10 +437,13 @@ def _event_columns(events: Sequence[tuple[str, Event]], received_at: datetime) -
         "node": [ev.node for _, ev in events],
         "generator_url": [ev.generator_url for _, ev in events],
         "received_at": received_at,
+        "journal_seq": journal_seq,
     }
 
 
-def _event_rows(events: Sequence[tuple[str, Event]], received_at: datetime) -> list[dict[str, Any]]:
+def _event_rows(
+    events: Sequence[tuple[str, Event]], received_at: datetime, journal_seq: int | None
+) -> list[dict[str, Any]]:
     return [
         {
             "key": key,
@@ -447,6 +458,7 @@ def _event_rows(events: Sequence[tuple[str, Event]], received_at: datetime) -> l
             "node": ev.node,
             "generator_url": ev.generator_url,
             "received_at": received_at,
+            "journal_seq": journal_seq,
         }
         for key, ev in events
     ]

@@ -1,0 +1,1 @@
+"""Fixtures of the tests that run real server processes."""
