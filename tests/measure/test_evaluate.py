@@ -289,6 +289,18 @@ def test_both_uplinks_down_take_internet_down_for_every_customer() -> None:
     assert [(o.start, o.end) for o in other.outages] == [(at(9, 10), at(9, 10, 30))]
 
 
+def test_an_outage_of_one_customer_counts_for_that_customer_only() -> None:
+    # What correlation yields when globex's access switch fails: globex alone is down.
+    evidence = Evidence(outages=(outage("inc-sw", at(9, 10), at(9, 11), customer="globex"),))
+    first, _ = parts_of(evaluate(evidence), "internet")
+    assert [o.incident_id for o in first.outages] == ["inc-sw"]
+    assert fraction(result(first, "availability")) == (Decimal(385_200), Decimal(388_800))
+    (other,) = parts_of(evaluate(evidence, customer="initech"), "internet")
+    assert other.outages == ()
+    whole = result(other, "availability")
+    assert whole.numerator == whole.denominator
+
+
 def test_a_service_down_only_through_planned_work_is_planned_downtime() -> None:
     # uplink-2 is in planned work while uplink-1 fails: internet is down 10:00–10:30, but it
     # would not be without the planned work, so the time is excluded, not lost.
