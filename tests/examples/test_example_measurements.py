@@ -21,7 +21,13 @@ Numbers worked out by hand:
   continuous trading (×5). Quai Capital's agreed time in April: 21 trading days (1 April is
   Easter Monday) of 15 h = 1 134 000 s, weighted 21 × (8.5 h × 5 + 6.5 h) = 3 704 400 s; so
   availability is 1 133 113 / 1 134 000 = 99.922 % (met, 99.9 %) and the experience-weighted
-  one (3 704 400 − 5 × 887) / 3 704 400 = 3 699 965 / 3 704 400 = 99.880 % (missed, 99.9 %).
+  one (3 704 400 − 5 × 887) / 3 704 400 = 3 699 965 / 3 704 400 = 99.880 % (missed, 99.9 %);
+* Institut Rhénan's term time in April: 16 weekdays (Easter Monday and the spring break of
+  22–26 April off) of 12.5 h and 4 Saturday mornings of 4.5 h, 218 h = 784 800 s. Its two
+  subscriptions name the campus switch, down with the backhaul 10:02:07.520–11:47:31.865 UTC
+  (12:02–13:47 on Thursday 11 April in Paris), 6 324.345 s: availability 778 475.655 / 784 800 =
+  99.194 % on both services (missed, 99.7 %), the 10 % tier of each charge, EUR 96.00 and 21.50
+  (the video outages of 20 and 27 April fall on Saturday afternoons, outside term time).
 """
 
 from __future__ import annotations
@@ -566,6 +572,29 @@ def test_quai_telephony_meets_availability_but_not_its_weighted_figure(
     assert said.service == "ip-telephony"
     assert said.csat == 1
     assert "morning session" in said.comment
+
+
+def test_the_backhaul_cut_costs_institut_rhenan_alone(
+    evaluations: dict[str, CustomerEvaluation], month: dict[str, Incident]
+) -> None:
+    (storm,) = [i for i in month.values() if i.root == "backhaul-strasbourg"]
+    rhenan = {(s, r.objective): r for c, s, _, r in results(evaluations) if c == "institut-rhenan"}
+    for service in ("internet-access", "video-streaming"):
+        plain = rhenan[service, "availability"]
+        # 218 h of term time in April; the campus switch down 10:02:07.520–11:47:31.865 UTC
+        # (12:02–13:47 on a Thursday in Paris), 6 324.345 s of it.
+        assert (plain.numerator, plain.denominator) == (Decimal("778475.655"), Decimal(784_800))
+        assert plain.verdict is Verdict.BREACHED
+        assert [b.incidents for b in plain.breaches] == [(storm.id,)]
+        assert rhenan[service, "mttr"].actual == Decimal("6324.345")
+    credits = {c.service: c.amount for c in evaluations["institut-rhenan"].credits}
+    assert credits == {"internet-access": Decimal("96.00"), "video-streaming": Decimal("21.50")}
+    # Nobody else: no other customer's result names the storm.
+    others = [
+        r for c, _, _, r in results(evaluations) if c != "institut-rhenan" for b in r.breaches
+        if storm.id in b.incidents
+    ]  # fmt: skip
+    assert others == []
 
 
 def test_the_figures_the_readme_prints(evaluations: dict[str, CustomerEvaluation]) -> None:

@@ -8,8 +8,10 @@ join the stream at their own times.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,7 @@ from servanda.events.correlate import Changes, Correlator
 from servanda.events.incidents import Incident
 from servanda.events.mapping import NodeMapper
 from servanda.events.model import Event, Status
+from servanda.events.outages import outages
 from servanda.ingest.alertmanager import parse_alertmanager
 from servanda.ingest.event_files import read_event_file
 
@@ -134,12 +137,36 @@ def test_storm_is_one_incident_rooted_at_the_backhaul(month: Replay, bundle: Bun
         if utc("2024-04-11T10:00") <= i.detected_at < utc("2024-04-11T11:00")
     ]
     assert [i.id for i in during if i.merged_into is None] == [storm.id]
-    assert storm.impacted_services == ()  # no subscription names its Strasbourg access node yet
     assert storm.resolved_at is not None
     assert storm.resolved_at.date().isoformat() == "2024-04-11"
 
 
-def test_a_symptom_that_outlives_its_root_becomes_its_own_incident(month: Replay) -> None:
+def test_storm_is_an_outage_of_the_customer_behind_the_campus_switch_only(
+    month: Replay, bundle: Bundle
+) -> None:
+    storm = month.one(STORM_ROOT, "2024-04-11")
+    # No service is down as a whole (its summary says so) ...
+    assert storm.impacted_services == ()
+    assert "No service is impacted" in storm.summary
+    # ... but the Illkirch campus switch is, and Institut Rhénan hangs from it with both its
+    # subscriptions. No other subscription names a Strasbourg node: nobody else is down.
+    (campus,) = [i for i in storm.impacted if i.node == "sw-illkirch-campus"]
+    assert (campus.since, campus.until) == (storm.detected_at, storm.resolved_at)
+    found = outages(storm, bundle)
+    assert [(o.service, o.customer) for o in found] == [
+        ("internet-access", "institut-rhenan"),
+        ("video-streaming", "institut-rhenan"),
+    ]
+    for o in found:
+        assert (o.start, o.end, o.fraction, o.planned) == (
+            storm.detected_at, storm.resolved_at, 1.0, False
+        )  # fmt: skip
+    assert storm.resolved_at - storm.detected_at == timedelta(seconds=6324, microseconds=345000)
+
+
+def test_a_symptom_that_outlives_its_root_becomes_its_own_incident(
+    month: Replay, bundle: Bundle
+) -> None:
     storm = month.one(STORM_ROOT, "2024-04-11")
     stuck = month.one(STUCK_SWITCH, "2024-04-11")
     assert storm.resolved_at is not None
@@ -148,6 +175,8 @@ def test_a_symptom_that_outlives_its_root_becomes_its_own_incident(month: Replay
     assert set(stuck.root_fingerprints) <= {s.fingerprint for s in storm.symptoms}
     assert stuck.resolved_at is not None
     assert stuck.resolved_at.replace(second=0, microsecond=0) == utc("2024-04-11T13:06")
+    # No subscription hangs from the Schiltigheim switch: an incident, no customer outage.
+    assert outages(stuck, bundle) == []
 
 
 def test_redundant_uplink_failure_impacts_no_service(month: Replay) -> None:
@@ -217,6 +246,28 @@ def test_generic_events_correlate_too(month: Replay) -> None:
     assert pstn.detected_at == utc("2024-04-23T08:41:05")
     assert pstn.resolved_at == utc("2024-04-23T08:55:52")
     assert month.one("sip-proxy-1", "2024-04-19").impacted_services == ()
+
+
+def test_the_months_outages(month: Replay, bundle: Bundle) -> None:
+    """19 outages: the RADIUS upgrade (planned) for the 6 customers of Internet access and the 2
+    of the VPN, the backhaul cut for Institut Rhénan's 2 services, the CDN cache for the 2
+    video customers, the PSTN interconnect for the 3 telephony customers, Arena's origin twice
+    for the 2 video customers."""
+    found = [o for i in month.incidents.values() for o in outages(i, bundle)]
+    by_root = Counter(month.incidents[o.incident_id].root for o in found)
+    assert by_root == {
+        "radius-aaa": 8,
+        "backhaul-strasbourg": 2,
+        "cdn-cache": 2,
+        "pstn-interconnect": 3,
+        "origin-arena": 4,
+    }
+    assert [o.planned for o in found].count(True) == 8
+    # Never two overlapping outages for one incident, service and customer.
+    for key in {(o.incident_id, o.service, o.customer) for o in found}:
+        mine = sorted((o for o in found if (o.incident_id, o.service, o.customer) == key),
+                      key=lambda o: o.start)  # fmt: skip
+        assert all(a.end is not None and a.end <= b.start for a, b in pairwise(mine))
 
 
 def test_unmapped_alerts_are_kept_as_incidents_without_root(month: Replay) -> None:

@@ -861,10 +861,11 @@ def reviews_json(ids: dict[str, str]) -> str:
                 "Internet from 12:02 to 13:49 Paris time: the carrier cut the Paris–Strasbourg "
                 "circuit, the only path to the Strasbourg point of presence. The institute heard "
                 "of it from its students and did not know the campus hung on a single carrier "
-                "link. Nothing of it shows in the measured availability: no subscription names "
-                "the campus access switch yet, so the outage never reached the institute's "
-                "figures. The staff rated the service 1 and 2 out of 5 that week; the "
-                "documentary pilot is well liked."
+                "link. Both subscriptions name the campus access switch, so the cut counts "
+                "against the institute's April availability, Internet access and the "
+                "documentary pilot alike: 1 h 45 min down in term time already puts the month "
+                "below the 99.7 % target, a 10 % credit on claim. The staff rated the service "
+                "1 and 2 out of 5 that week; the documentary pilot is well liked."
             ),
             "actions": [
                 {
@@ -889,10 +890,10 @@ def reviews_json(ids: dict[str, str]) -> str:
                     "done": False,
                 },
                 {
-                    "text": "Name the campus access switch (sw-illkirch-campus) in the "
-                    "subscription so that its outages count in the institute's availability.",
-                    "owner": "Service management",
-                    "due": "2024-06-30",
+                    "text": "Send the institute the April credit claim form (10 % of the "
+                    "Internet access and video pilot charges) once the month is evaluated.",
+                    "owner": "Account manager",
+                    "due": "2024-05-06",
                     "done": False,
                 },
             ],
