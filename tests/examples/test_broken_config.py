@@ -3,8 +3,9 @@
 The example is copied to a temporary directory and edited the way people get configuration
 wrong: a typo in a reference, a target written with a decimal comma or the wrong unit, a
 dependency cycle, a duplicate id, an unclosed quote in another file, an unknown time zone, an
-unknown field, and a target loosened without ``override: true``. One load must report all of
-them — not the first one, not one per stage — each with its file, line, column and field path.
+unknown field, a target loosened without ``override: true``, and an unknown access node. One
+load must report all of them — not the first one, not one per stage — each with its file, line,
+column and field path.
 """
 
 from __future__ import annotations
@@ -124,6 +125,13 @@ def broken(tmp_path: Path) -> tuple[Path, list[Expected]]:
         "      - metric: availability\n        target: 99%\n"
         "      - metric: satisfaction\n        target: 4.0",
     )
+    # 10. An access node that does not exist: the hospital's outages would reach no one.
+    edit(
+        root,
+        "subscriptions.yaml",
+        "reference: HSL-MARCHE-2021-12,\n     access: sw-paris-13",
+        "reference: HSL-MARCHE-2021-12,\n     access: sw-paris-31",
+    )
 
     # What must be reported, located in the edited files.
     opened = position(root, "agreements/institut-rhenan.yaml", '"Institut')
@@ -221,6 +229,13 @@ def broken(tmp_path: Path) -> tuple[Path, list[Expected]]:
             "loosens the corporate target >= 99.5 to >= 99",
             "target: 99%",
             offset=len("target: "),
+        ),
+        expect(
+            root,
+            "subscriptions.yaml",
+            "subscriptions[6].access",
+            "unknown component 'sw-paris-31'",
+            "sw-paris-31",
         ),
     ]
     return root, found
