@@ -19,17 +19,28 @@ Who may validate a correction follows the agreement's responsibilities
 
 Closing needs a validated correction; when no agreement asks for validation, pass
 ``validation_required=False`` to close a corrected incident directly.
+
+Time rules. A step may be recorded after the fact (back-filled from a ticket), so its time is
+an argument, and it must be sane:
+
+* it has a timezone;
+* it is not in the future (:func:`time_problem`, given the clock's ``now``, allows
+  :data:`FUTURE_TOLERANCE` for clocks that disagree);
+* it is not before the incident's detection, nor before its latest lifecycle step
+  (:func:`step_floor`): the steps of the trail stay in time order. Automatic notes that move
+  no state (the root recovered, a merge taken over) do not count: a fault that cleared at
+  12:00 may have been acknowledged at 10:05.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from servanda.core.access import Principal, Role
 from servanda.core.problems import ServandaError
-from servanda.events.incidents import Incident, IncidentState, Transition
+from servanda.events.incidents import SYSTEM, Incident, IncidentState, Transition
 
 Actor = Principal | str
 """Who acts: a principal (API) or a person's name (command line, local administrator)."""
@@ -40,6 +51,65 @@ class InvalidTransition(ServandaError):
 
 
 _S = IncidentState
+
+FUTURE_TOLERANCE = timedelta(minutes=1)
+"""How far ahead of the clock a step may be (clocks of people and servers disagree a little)."""
+
+TARGETS: dict[str, IncidentState] = {
+    "acknowledge": _S.ACKNOWLEDGED,
+    "correct": _S.CORRECTED,
+    "validate": _S.VALIDATED,
+    "close": _S.CLOSED,
+    "reopen": _S.DETECTED,
+}
+"""The state each move leads to."""
+
+
+def time_problem(
+    at: datetime, now: datetime, tolerance: timedelta = FUTURE_TOLERANCE
+) -> str | None:
+    """Why a step cannot be at ``at`` as seen at ``now`` (no timezone, in the future), or
+    None when it can."""
+    if at.tzinfo is None or at.utcoffset() is None:
+        return (
+            f"{at.isoformat()} has no timezone; write it with its offset, "
+            "e.g. 2024-04-11T12:05:00+02:00 or 2024-04-11T10:05:00Z"
+        )
+    if at > now + tolerance:
+        return f"{at.isoformat()} is in the future (it is {now.isoformat()} now)"
+    return None
+
+
+def step_floor(incident: Incident) -> tuple[datetime, Transition | None]:
+    """The earliest time of the incident's next step, and the step that sets it (None when
+    it is the detection): its latest transition made by a person or moving the state."""
+    for t in reversed(incident.transitions):
+        if t.from_state is not None and (t.by != SYSTEM or t.from_state is not t.to_state):
+            if t.at > incident.detected_at:
+                return t.at, t
+            break
+    return incident.detected_at, None
+
+
+def too_early(incident: Incident, at: datetime, to: IncidentState) -> str | None:
+    """Why a step to ``to`` cannot be at ``at`` (before detection, or before the latest
+    lifecycle step), or None when it can."""
+    floor, step = step_floor(incident)
+    if at >= floor:
+        return None
+    if step is None:
+        return f"{to.value} at {at.isoformat()} is before detection ({floor.isoformat()})"
+    return (
+        f"{to.value} at {at.isoformat()} is before the incident's latest step "
+        f"({step.to_state.value} at {floor.isoformat()}); steps are recorded in time order"
+    )
+
+
+def already_recorded(incident: Incident, to: IncidentState, at: datetime) -> bool:
+    """Whether the trail holds a step to ``to`` at ``at`` (an imported step seen again)."""
+    return any(
+        t.from_state is not None and t.to_state is to and t.at == at for t in incident.transitions
+    )
 
 
 def actor_name(by: Actor) -> str:
@@ -74,10 +144,9 @@ def _step(
         )
     if at.tzinfo is None or at.utcoffset() is None:
         raise InvalidTransition("the time of a transition needs a timezone")
-    if at < incident.detected_at:
-        raise InvalidTransition(
-            f"{to.value} at {at.isoformat()} is before detection ({incident.detected_at})"
-        )
+    early = too_early(incident, at, to)
+    if early is not None:
+        raise InvalidTransition(early)
     return Transition(incident.state, to, at, actor_name(by), note.strip(), on_behalf_of)
 
 
