@@ -1,21 +1,44 @@
-"""``servanda incidents``: list, show, and move incidents through their lifecycle."""
+"""``servanda incidents``: list, show, and move incidents through their lifecycle.
+
+A step may be recorded after the fact: ``--at`` gives the time it was made (ISO 8601 with its
+offset), and ``import-steps`` records the steps of a ticketing export (see
+:mod:`servanda.ingest.lifecycle_steps`), all or nothing, every problem printed
+``file:line:column: field: message``.
+"""
 
 from __future__ import annotations
 
 import getpass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import typer
 
 from servanda.cli.common import engine, now
 from servanda.cli.event_cmds import parse_instant
-from servanda.cli.output import Format, FormatOption, out, print_json, table
+from servanda.cli.measure_cmds import from_command_line
+from servanda.cli.output import (
+    PROBLEMS,
+    USAGE,
+    Format,
+    FormatOption,
+    fail,
+    out,
+    print_json,
+    print_problems,
+    table,
+)
 from servanda.core.access import LOCAL_ADMIN
+from servanda.core.problems import InvalidInput
 from servanda.core.records import to_jsonable
 from servanda.events.incidents import Incident, IncidentState
+from servanda.events.lifecycle import Move
 from servanda.events.working import when
+from servanda.ingest.lifecycle_steps import read_steps_file
 from servanda.services import incidents as cases
-from servanda.services.events import EventEngine, LifecycleAction
+from servanda.services import lifecycle_steps as steps
+from servanda.services.events import EventEngine
 from servanda.storage.database import transaction
 from servanda.storage.repositories.incidents import StoredOutage
 
@@ -26,6 +49,12 @@ app = typer.Typer(
 NoteOption = typer.Option("", "--note", "-n", help="Why, for the audit trail.")
 ByOption = typer.Option(
     None, "--by", help="Who acts, for the audit trail (default: your login name)."
+)
+AtOption = typer.Option(
+    None,
+    "--at",
+    help="When the step was made, with its offset (e.g. 2024-04-11T12:05:00+02:00); "
+    "default: now. Not in the future, not before detection or the incident's latest step.",
 )
 
 
@@ -80,9 +109,15 @@ def show(
         return
     out.print(f"incident {inc.id}: {inc.state.value}, {inc.severity.value}", markup=False)
     out.print(f"root: {inc.root or '(unmapped alert)'}", markup=False)
-    out.print(f"detected: {when(inc.detected_at)}", markup=False)
+    out.print(f"detected: {_at(inc.detected_at)}", markup=False)
+    if inc.acknowledged_at:
+        out.print(f"acknowledged: {_at(inc.acknowledged_at)}", markup=False)
     if inc.resolved_at:
-        out.print(f"resolved: {when(inc.resolved_at)}", markup=False)
+        out.print(f"resolved: {_at(inc.resolved_at)}", markup=False)
+    if inc.mtta is not None:
+        out.print(f"MTTA: {span(inc.mtta)}", markup=False)
+    if inc.mtrs is not None:
+        out.print(f"MTRS: {span(inc.mtrs)}", markup=False)
     if inc.merged_into:
         out.print(f"merged into: {inc.merged_into}", markup=False)
     if inc.planned:
@@ -93,7 +128,7 @@ def show(
             "Symptoms",
             ["alert", "node", "since", "until", "why"],
             [
-                [s.fingerprint, s.node, when(s.since), when(s.until) if s.until else "", s.reason]
+                [s.fingerprint, s.node, _at(s.since), _at(s.until) if s.until else "", s.reason]
                 for s in inc.symptoms
             ],
         )
@@ -102,8 +137,8 @@ def show(
             "Impacted",
             ["node", "kind", "fraction", "since", "until", "why"],
             [
-                [i.node, i.kind, f"{i.fraction:.0%}", when(i.since),
-                 when(i.until) if i.until else "", i.reason]
+                [i.node, i.kind, f"{i.fraction:.0%}", _at(i.since),
+                 _at(i.until) if i.until else "", i.reason]
                 for i in inc.impacted
             ],
         )  # fmt: skip
@@ -118,7 +153,7 @@ def show(
             "Outages",
             ["service", "customer", "start", "end", "fraction", "planned"],
             [
-                [o.service, o.customer, when(o.start), when(o.end) if o.end else "ongoing",
+                [o.service, o.customer, _at(o.start), _at(o.end) if o.end else "ongoing",
                  f"{o.fraction:.0%}", "yes" if o.planned else ""]
                 for o in detail.outages
             ],
@@ -128,12 +163,33 @@ def show(
         ["when", "from", "to", "by", "note"],
         [
             [
-                when(t.at), t.from_state.value if t.from_state else "", t.to_state.value,
+                _at(t.at), t.from_state.value if t.from_state else "", t.to_state.value,
                 t.by + (f" for {t.on_behalf_of}" if t.on_behalf_of else ""), t.note,
             ]
             for t in inc.transitions
         ],
     )  # fmt: skip
+
+
+def _at(t: datetime) -> str:
+    """A time to the second, in UTC: ``2024-04-11 10:02:07 UTC``."""
+    return f"{t.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
+
+
+def span(value: timedelta) -> str:
+    """A duration to the second: ``2m 53s``, ``1h 45m 24s``, ``955d 2h 03m 00s``."""
+    seconds = int(value.total_seconds())
+    sign, seconds = ("-", -seconds) if seconds < 0 else ("", seconds)
+    days, seconds = divmod(seconds, 86400)
+    hours, seconds = divmod(seconds, 3600)
+    minutes, seconds = divmod(seconds, 60)
+    if days:
+        return f"{sign}{days}d {hours}h {minutes:02d}m {seconds:02d}s"
+    if hours:
+        return f"{sign}{hours}h {minutes:02d}m {seconds:02d}s"
+    if minutes:
+        return f"{sign}{minutes}m {seconds:02d}s"
+    return f"{sign}{seconds}s"
 
 
 def _outage(o: StoredOutage) -> dict[str, Any]:
@@ -150,17 +206,33 @@ def _outage(o: StoredOutage) -> dict[str, Any]:
 def _act(
     ctx: typer.Context,
     incident_id: str,
-    action: LifecycleAction,
+    action: Move,
     note: str,
     by: str | None,
+    at: str | None,
     fmt: Format,
     on_behalf_of: str | None = None,
 ) -> None:
     actor = by or _login()
-    moved = EventEngine(engine(ctx)).act(
-        LOCAL_ADMIN, incident_id, action, now(), note, by=actor, on_behalf_of=on_behalf_of
-    )
+    try:
+        moved = steps.record_step(
+            EventEngine(engine(ctx)), LOCAL_ADMIN, incident_id, action, now(),
+            at=_parse_at(at), note=note, by=actor, on_behalf_of=on_behalf_of,
+        )  # fmt: skip
+    except InvalidInput as exc:
+        print_problems(from_command_line(exc.problems, {"at": "--at"}))
+        raise typer.Exit(PROBLEMS) from None
     _print_moved(moved, fmt)
+
+
+def _parse_at(value: str | None) -> datetime | None:
+    """``--at``: an ISO 8601 time (its timezone is checked with the other time rules)."""
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        fail(f"--at: not a time: {value!r} (write 2024-04-11T12:05:00+02:00)", USAGE)
 
 
 def _login() -> str:
@@ -184,10 +256,11 @@ def ack(
     incident_id: str = typer.Argument(..., help="The incident id."),
     note: str = NoteOption,
     by: str | None = ByOption,
+    at: str | None = AtOption,
     fmt: Format = FormatOption,
 ) -> None:
     """detected → acknowledged: someone is on it."""
-    _act(ctx, incident_id, "acknowledge", note, by, fmt)
+    _act(ctx, incident_id, "acknowledge", note, by, at, fmt)
 
 
 @app.command("correct")
@@ -196,10 +269,11 @@ def correct(
     incident_id: str = typer.Argument(..., help="The incident id."),
     note: str = NoteOption,
     by: str | None = ByOption,
+    at: str | None = AtOption,
     fmt: Format = FormatOption,
 ) -> None:
     """acknowledged → corrected: the fault is fixed."""
-    _act(ctx, incident_id, "correct", note, by, fmt)
+    _act(ctx, incident_id, "correct", note, by, at, fmt)
 
 
 @app.command("validate")
@@ -213,10 +287,11 @@ def validate(
         "--on-behalf-of",
         help="The customer you validate for, when its agreement says the customer validates.",
     ),
+    at: str | None = AtOption,
     fmt: Format = FormatOption,
 ) -> None:
     """corrected → validated, by whoever the agreements name (validates_correction)."""
-    _act(ctx, incident_id, "validate", note, by, fmt, on_behalf_of)
+    _act(ctx, incident_id, "validate", note, by, at, fmt, on_behalf_of)
 
 
 @app.command("close")
@@ -225,10 +300,11 @@ def close(
     incident_id: str = typer.Argument(..., help="The incident id."),
     note: str = NoteOption,
     by: str | None = ByOption,
+    at: str | None = AtOption,
     fmt: Format = FormatOption,
 ) -> None:
     """validated → closed (corrected → closed when no agreement asks for validation)."""
-    _act(ctx, incident_id, "close", note, by, fmt)
+    _act(ctx, incident_id, "close", note, by, at, fmt)
 
 
 @app.command("reopen")
@@ -237,7 +313,45 @@ def reopen(
     incident_id: str = typer.Argument(..., help="The incident id."),
     note: str = NoteOption,
     by: str | None = ByOption,
+    at: str | None = AtOption,
     fmt: Format = FormatOption,
 ) -> None:
     """corrected, validated or closed → detected: the fix did not hold."""
-    _act(ctx, incident_id, "reopen", note, by, fmt)
+    _act(ctx, incident_id, "reopen", note, by, at, fmt)
+
+
+@app.command("import-steps")
+def import_steps(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., help="A CSV, JSON Lines (.jsonl) or JSON file of steps."),
+    by: str | None = typer.Option(
+        None, "--by", help="Who acted, in rows that do not say (default: your login name)."
+    ),
+    fmt: Format = FormatOption,
+) -> None:
+    """Record the lifecycle steps of a ticketing export, all or nothing, oldest first.
+
+    Columns: incident (an id) or alert (a fingerprint), step (ack, correct, validate, close,
+    reopen), time (with its offset), by, note, on_behalf_of. A step already in the trail at
+    that time is skipped: importing a file twice changes nothing.
+    """
+    rows, problems, text = read_steps_file(file)
+    if problems:
+        print_problems(problems)
+        raise typer.Exit(PROBLEMS)
+    try:
+        done = steps.import_steps(
+            EventEngine(engine(ctx)), LOCAL_ADMIN, rows, now(), by=by or _login()
+        )
+    except InvalidInput as exc:
+        found = list(exc.problems)
+        print_problems(text.locate(found) if text is not None else found)
+        raise typer.Exit(PROBLEMS) from None
+    if fmt is Format.JSON:
+        print_json({"file": str(file), **to_jsonable(done)})
+        return
+    out.print(
+        f"{file}: {done.received} steps, {done.applied} recorded, {done.already} already "
+        f"in the trail; incidents moved: {', '.join(done.incidents) or 'none'}",
+        markup=False,
+    )

@@ -37,6 +37,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Literal
 
 from servanda.core.access import Principal, Role
 from servanda.core.problems import ServandaError
@@ -55,7 +56,10 @@ _S = IncidentState
 FUTURE_TOLERANCE = timedelta(minutes=1)
 """How far ahead of the clock a step may be (clocks of people and servers disagree a little)."""
 
-TARGETS: dict[str, IncidentState] = {
+Move = Literal["acknowledge", "correct", "validate", "close", "reopen"]
+"""The moves a person can make on an incident."""
+
+TARGETS: dict[Move, IncidentState] = {
     "acknowledge": _S.ACKNOWLEDGED,
     "correct": _S.CORRECTED,
     "validate": _S.VALIDATED,
