@@ -28,6 +28,29 @@ $(VENV)/.system-deps: | $(BIN)/python
 	fi
 	@touch $@
 
+# End-to-end tests and bench/bench_alertmanager.py run the real Prometheus Alertmanager: install
+# Debian's package when its binary is missing. Only the binary is used, on ports the tests pick:
+# no service is started (policy-rc.d answers 101 during the install), and one started anyway is
+# stopped and disabled. Without root or apt-get those tests are skipped, with a note here.
+ALERTMANAGER := /usr/bin/prometheus-alertmanager
+$(VENV)/.alertmanager: | $(BIN)/python
+	@if [ ! -x $(ALERTMANAGER) ]; then \
+	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	    policy=; if [ ! -e /usr/sbin/policy-rc.d ]; then \
+	      printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && policy=1; fi; \
+	    install='apt-get install -y -qq --no-install-recommends prometheus-alertmanager'; \
+	    DEBIAN_FRONTEND=noninteractive $$install >/dev/null 2>&1 \
+	      || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$install >/dev/null; }; \
+	    [ -z "$$policy" ] || rm -f /usr/sbin/policy-rc.d; \
+	    if command -v systemctl >/dev/null && systemctl is-active --quiet prometheus-alertmanager 2>/dev/null; then \
+	      systemctl stop prometheus-alertmanager; systemctl disable --quiet prometheus-alertmanager; \
+	    elif [ -x /etc/init.d/prometheus-alertmanager ] && /etc/init.d/prometheus-alertmanager status >/dev/null 2>&1; then \
+	      /etc/init.d/prometheus-alertmanager stop >/dev/null; fi; \
+	  fi; \
+	fi; \
+	if [ -x $(ALERTMANAGER) ]; then touch $@; \
+	else echo "note: the Alertmanager tests and benchmark need $(ALERTMANAGER) (Debian package prometheus-alertmanager, installed by make as root); they are skipped"; fi
+
 $(VENV)/.installed: pyproject.toml | $(BIN)/python $(VENV)/.system-deps
 	$(BIN)/python -m pip install --quiet -e .
 	@touch $@
@@ -46,12 +69,12 @@ lint: $(VENV)/.installed-dev
 
 typecheck: lint
 
-pytest: $(VENV)/.installed-dev
+pytest: $(VENV)/.installed-dev $(VENV)/.alertmanager
 	$(BIN)/pytest
 
 test: lint pytest
 
-bench: $(VENV)/.installed-dev
+bench: $(VENV)/.installed-dev $(VENV)/.alertmanager
 	@set -e; for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f; done
 
 clean:
