@@ -329,10 +329,11 @@ class Correlator:
                 self._apply(ev, now)
             self._reconcile()
         self._advance(now)
-        if self._seen >= self._forget_at:
+        changes = self._changes(batch)
+        if self._seen >= self._forget_at:  # after the changes are told: nothing is lost
             self._forget(self._seen)
             self._forget_at = self._seen + _FORGET_EVERY
-        return self._changes(batch)
+        return changes
 
     def tick(self, now: datetime) -> Changes:
         """Take the time-based decisions due at ``now``.
