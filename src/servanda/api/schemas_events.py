@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from servanda.api.schemas import PublicModel
 from servanda.events.incidents import Incident, IncidentState
@@ -20,6 +20,7 @@ from servanda.events.model import Severity, Status
 from servanda.events.saturation import Saturation
 from servanda.services.events import IngestResult, LeaseStatus
 from servanda.services.incidents import IncidentDetail
+from servanda.services.lifecycle_steps import StepImport
 from servanda.storage.repositories.events import StoredEvent
 from servanda.storage.repositories.incidents import StoredOutage
 
@@ -337,11 +338,16 @@ def _customers(outages: Sequence[StoredOutage]) -> list[ImpactedCustomerPublic]:
 
 
 class LifecycleNote(BaseModel):
-    """Why, for the audit trail."""
+    """Why, for the audit trail, and when the step was made when it is recorded later."""
 
     model_config = ConfigDict(extra="forbid")
 
     note: str = Field(default="", max_length=4000, description="Why, in words.")
+    at: AwareDatetime | None = Field(
+        default=None,
+        description="When the step was made, RFC 3339 with its offset (now when absent): not "
+        "in the future, not before detection nor before the incident's latest step.",
+    )
 
 
 class ValidationNote(LifecycleNote):
@@ -351,6 +357,54 @@ class ValidationNote(LifecycleNote):
     on_behalf_of: str | None = Field(
         default=None, description="Administrators only: the customer party validated for."
     )
+
+
+class StepIn(BaseModel):
+    """One lifecycle step of a ticketing export: the incident (by id, or by one of its alerts'
+    fingerprint), the move, when it was made, who made it and why."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    incident: str | None = Field(default=None, description="The incident's id.")
+    alert: str | None = Field(
+        default=None, description="Or the fingerprint of one of its alerts (not both)."
+    )
+    step: Literal["ack", "acknowledge", "correct", "validate", "close", "reopen"]
+    time: AwareDatetime = Field(description="When the step was made, with its offset.")
+    by: str | None = Field(
+        default=None, description="Who acted (administrators only; else the token acts)."
+    )
+    note: str = ""
+    on_behalf_of: str | None = Field(
+        default=None, description="Validation: the customer an administrator validated for."
+    )
+
+
+class StepBatch(BaseModel):
+    """Lifecycle steps to record: all or nothing, oldest first, each once."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    steps: list[StepIn]
+
+
+class StepImportPublic(PublicModel):
+    """What an import of lifecycle steps did: `received = applied + already`."""
+
+    received: int = Field(description="Steps in the batch.")
+    applied: int = Field(description="Steps recorded.")
+    already: int = Field(description="Steps the trail already held at that time: skipped.")
+    incidents: list[str] = Field(description="The incidents moved.")
+
+    @classmethod
+    def of_import(cls, done: StepImport) -> StepImportPublic:
+        """The public view of an import's counts."""
+        return cls(
+            received=done.received,
+            applied=done.applied,
+            already=done.already,
+            incidents=list(done.incidents),
+        )
 
 
 def inline_schema(model: type[BaseModel]) -> dict[str, Any]:

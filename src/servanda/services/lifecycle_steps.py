@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
@@ -66,7 +66,7 @@ def record_step(
     by: str | None = None,
     on_behalf_of: str | None = None,
 ) -> Incident:
-    """Move an incident one step at ``at`` (``now`` when None).
+    """Move an incident one step at ``at`` (``now`` when None), kept in UTC.
 
     Raises :class:`InvalidInput` (at ``at``) for a time without timezone or in the future, and
     what :meth:`~servanda.services.events.EventEngine.act` raises: :class:`NotFound`,
@@ -77,6 +77,7 @@ def record_step(
     reason = time_problem(when, now)
     if reason is not None:
         raise InvalidInput([Problem(reason, path=("at",))])
+    when = when.astimezone(UTC)
     return events.act(principal, incident_id, step, when, note, by=by, on_behalf_of=on_behalf_of)
 
 

@@ -8,6 +8,12 @@ corrections, that customer's token validates (staff cannot, an administrator may
 customer with ``on_behalf_of``). A customer token sees only incidents with an outage for its
 party (others answer 404) and of those only what concerns it. A move the state does not allow
 answers 409 with the reason.
+
+A step may be recorded after the fact: ``at`` in the body says when it was made (a time in the
+future answers 422; one before detection or before the incident's latest step 409), and
+``POST /incidents/steps`` records the steps of a ticketing export, all or nothing, oldest
+first; a step already in the trail at that time is skipped, so sending the same steps twice
+changes nothing.
 """
 
 from __future__ import annotations
@@ -15,23 +21,31 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Engine
 
 from servanda.api.deps import ClockDep, EngineDep, PrincipalDep, SessionDep
-from servanda.api.errors import ERROR_RESPONSES
-from servanda.api.routers.events import EventEngineDep
+from servanda.api.errors import ERROR_RESPONSES, UNLOCATED_FILE
+from servanda.api.routers.events import EventEngineDep, read_json
+from servanda.api.routers.measurements import bad_body, request_body, under_body
 from servanda.api.schemas_events import (
     IncidentPublic,
     IncidentSummaryPublic,
     LifecycleNote,
+    StepBatch,
+    StepImportPublic,
     ValidationNote,
 )
 from servanda.core.access import Principal
+from servanda.core.problems import InvalidInput
 from servanda.events.incidents import IncidentState
+from servanda.events.lifecycle import Move
+from servanda.ingest.lifecycle_steps import parse_steps_json
 from servanda.services import incidents as cases
-from servanda.services.events import EventEngine, LifecycleAction
+from servanda.services import lifecycle_steps as steps
+from servanda.services.events import EventEngine
+from servanda.services.lifecycle_steps import StepImport
 from servanda.storage.database import transaction
 
 router = APIRouter(prefix="/incidents", tags=["incidents"], responses=ERROR_RESPONSES)
@@ -91,12 +105,18 @@ def _move(
     db: Engine,
     principal: Principal,
     incident_id: str,
-    action: LifecycleAction,
+    action: Move,
     now: datetime,
-    note: str,
-    on_behalf_of: str | None = None,
+    body: LifecycleNote | None,
 ) -> IncidentPublic:
-    events.act(principal, incident_id, action, now, note, on_behalf_of=on_behalf_of)
+    note = body.note if body is not None else ""
+    at = body.at if body is not None else None
+    on_behalf_of = body.on_behalf_of if isinstance(body, ValidationNote) else None
+    try:
+        steps.record_step(events, principal, incident_id, action, now, at=at, note=note,
+                          on_behalf_of=on_behalf_of)  # fmt: skip
+    except InvalidInput as exc:
+        raise InvalidInput(under_body(exc.problems)) from None
     with transaction(db) as session:
         return IncidentPublic.of_detail(cases.get_incident(session, principal, incident_id))
 
@@ -106,15 +126,55 @@ async def _step(
     db: Engine,
     principal: Principal,
     incident_id: str,
-    action: LifecycleAction,
+    action: Move,
     now: datetime,
     body: LifecycleNote | None,
 ) -> IncidentPublic:
-    note = body.note if body is not None else ""
-    on_behalf_of = body.on_behalf_of if isinstance(body, ValidationNote) else None
-    return await run_in_threadpool(
-        _move, events, db, principal, incident_id, action, now, note, on_behalf_of
-    )
+    return await run_in_threadpool(_move, events, db, principal, incident_id, action, now, body)
+
+
+def _import(events: EventEngine, principal: Principal, body: bytes, now: datetime) -> StepImport:
+    """Parse the body and record its steps (all of them, or nothing)."""
+    rows, problems = parse_steps_json(read_json(body), file=UNLOCATED_FILE)
+    if problems:
+        raise InvalidInput(under_body(problems))
+    try:
+        return steps.import_steps(events, principal, rows, now)
+    except InvalidInput as exc:
+        raise InvalidInput(under_body(exc.problems)) from None
+
+
+@router.post(
+    "/steps",
+    summary="Record lifecycle steps from a ticketing export",
+    response_model=StepImportPublic,
+    responses={
+        **bad_body('["body", "steps", 2, "time"]'),
+        409: {
+            "description": "Another process moved an incident while the steps were recorded; "
+            "the steps before stay recorded, sending the batch again records the rest."
+        },
+    },
+    openapi_extra=request_body(StepBatch),
+)
+async def import_steps(
+    request: Request,
+    principal: PrincipalDep,
+    clock: ClockDep,
+    events: EventEngineDep,
+) -> StepImportPublic:
+    """`{"steps": [...]}`, each naming its incident (`incident`, an id) or one of its alerts
+    (`alert`, a fingerprint), the `step` (`ack`, `correct`, `validate`, `close`, `reopen`),
+    its `time` with its offset, and optionally `by`, `note` and `on_behalf_of`. All or
+    nothing: every bad step is reported at the path of its field (an unknown incident, a time
+    in the future or before the incident's latest step, a move the state or the agreement does
+    not allow) and nothing is recorded. Steps are recorded oldest first; a step already in
+    the trail at that time is skipped and counted. Operator and admin tokens; only an admin
+    may name who acted (`by`)."""
+    body = await request.body()
+    now = clock.now()
+    done = await run_in_threadpool(_import, events, principal, body, now)
+    return StepImportPublic.of_import(done)
 
 
 @router.post(
