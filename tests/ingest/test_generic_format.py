@@ -83,11 +83,11 @@ def test_severity_defaults_to_warning_and_summary_to_empty() -> None:
     assert e.summary == ""
 
 
-def test_fingerprint_without_labels_is_enough() -> None:
-    [e], problems = parse_generic([event(labels={}, fingerprint="x1")], received_at=NOW)
-    assert problems == []
-    assert e.fingerprint == "x1"
-    assert e.labels == ()
+def test_a_fingerprint_without_labels_is_refused_as_alertmanager_does() -> None:
+    events, problems = parse_generic([event(labels={}, fingerprint="x1")], received_at=NOW)
+    assert events == []
+    assert [p.dotted_path for p in problems] == ["[0].labels"]
+    assert "at least one label" in problems[0].message
 
 
 def test_empty_batch() -> None:
@@ -124,8 +124,23 @@ def test_empty_batch() -> None:
         ({"labels": {"port": 22}}, "events[1].labels.port: expected text (a JSON string)"),
         ({"lables": {"host": "x"}}, "events[1].lables: unknown field 'lables'"),
         (
+            {"labels": {"host-name": "x"}},
+            "events[1].labels.host-name: invalid name 'host-name': label and annotation names "
+            "must match ^[a-zA-Z_][a-zA-Z0-9_]*$ (Alertmanager 0.25's rule)",
+        ),
+        (
+            {"summary": "db\x00down"},
+            "events[1].summary: holds a NUL character (\\u0000), which cannot be stored",
+        ),
+        (
+            {"labels": {"host": "db-\ud800"}},
+            "events[1].labels.host: not valid Unicode text: it holds a lone surrogate (such as "
+            "\\ud800)",
+        ),
+        (
             {"labels": {}},
-            "events[1].labels: an event needs labels or a fingerprint to be identified",
+            "events[1].labels: an event needs at least one label (as Alertmanager, an empty "
+            "label set is refused)",
         ),
         (
             {"start": 1712052120},

@@ -9,6 +9,10 @@ derived from ``endsAt`` and the fingerprint computed as Alertmanager does
 (:func:`label_set_fingerprint`). A fingerprint that was sent is kept as sent, even when it does
 not recompute from the labels (Grafana's never do, nor do hand-made samples).
 
+Alertmanager's own validation of an alert (version 0.25, see :mod:`servanda.ingest.text_rules`)
+applies: at least one label, label and annotation names by ``^[a-zA-Z_][a-zA-Z0-9_]*$``, text
+without NUL characters or lone surrogates, and an ``endsAt`` not before ``startsAt``.
+
 A payload is all or nothing: when anything in it is malformed, no event is returned and every
 problem is, each at the path of its field (``alerts[3].startsAt``).
 """
@@ -31,6 +35,7 @@ from servanda.ingest.generic import (
     lookup_status,
     validation_problems,
 )
+from servanda.ingest.text_rules import EMPTY_LABELS, LabelSet, Text
 
 FNV64_OFFSET = 0xCBF29CE484222325
 FNV64_PRIME = 0x100000001B3
@@ -74,18 +79,25 @@ class AlertmanagerAlert(BaseModel):
     status: Status | None = Field(
         default=None, description="firing or resolved; derived from endsAt when absent."
     )
-    labels: dict[str, str] = Field(description="The alert's identifying labels.")
-    annotations: dict[str, str] = Field(default_factory=dict, description="Descriptive text.")
+    labels: LabelSet = Field(description="The alert's identifying labels (at least one).")
+    annotations: LabelSet = Field(default_factory=dict, description="Descriptive text.")
     startsAt: Timestamp = Field(description="When the alert started firing.")  # noqa: N815
     endsAt: Timestamp | None = Field(  # noqa: N815
         default=None, description="When it ended; 0001-01-01T00:00:00Z while firing."
     )
-    generatorURL: str | None = Field(  # noqa: N815
+    generatorURL: Text | None = Field(  # noqa: N815
         default=None, description="Link to the rule that produced it."
     )
-    fingerprint: str | None = Field(
+    fingerprint: Text | None = Field(
         default=None, description="Alertmanager's fingerprint of the labels."
     )
+
+    @field_validator("labels")
+    @classmethod
+    def _labelled(cls, value: dict[str, str]) -> dict[str, str]:
+        if not value:
+            raise ValueError(EMPTY_LABELS)
+        return value
 
     @field_validator("status", mode="before")
     @classmethod
@@ -107,19 +119,19 @@ class AlertmanagerPayload(BaseModel):
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    version: str | None = Field(default=None, description='"4" (Grafana sends "1").')
-    groupKey: str | None = Field(default=None, description="Identifies the group.")  # noqa: N815
+    version: Text | None = Field(default=None, description='"4" (Grafana sends "1").')
+    groupKey: Text | None = Field(default=None, description="Identifies the group.")  # noqa: N815
     truncatedAlerts: int = Field(  # noqa: N815
         default=0, ge=0, description="How many alerts were left out by max_alerts."
     )
     status: Status | None = Field(default=None, description="firing if any alert fires.")
-    receiver: str | None = None
-    groupLabels: dict[str, str] = Field(default_factory=dict)  # noqa: N815
-    commonLabels: dict[str, str] = Field(default_factory=dict)  # noqa: N815
-    commonAnnotations: dict[str, str] = Field(default_factory=dict)  # noqa: N815
-    externalURL: str | None = None  # noqa: N815
-    notification_reason: str | None = None
-    routeLabels: dict[str, str] = Field(default_factory=dict)  # noqa: N815
+    receiver: Text | None = None
+    groupLabels: dict[Text, Text] = Field(default_factory=dict)  # noqa: N815
+    commonLabels: dict[Text, Text] = Field(default_factory=dict)  # noqa: N815
+    commonAnnotations: dict[Text, Text] = Field(default_factory=dict)  # noqa: N815
+    externalURL: Text | None = None  # noqa: N815
+    notification_reason: Text | None = None
+    routeLabels: dict[Text, Text] = Field(default_factory=dict)  # noqa: N815
     alerts: list[AlertmanagerAlert] = Field(description="The alerts of the group.")
 
     @field_validator("status", mode="before")
@@ -219,13 +231,13 @@ class AlertmanagerFormat:
         if status is None:
             ended = ends_at is not None and ends_at <= received_at
             status = Status.RESOLVED if ended else Status.FIRING
-        if status is Status.FIRING:
-            ends_at = None  # a firing alert's endsAt is only when it would time out
-        elif ends_at is not None and ends_at < alert.startsAt:
+        if ends_at is not None and ends_at < alert.startsAt:  # refused by Alertmanager too
             message = (
                 f"endsAt {ends_at.isoformat()} is before startsAt {alert.startsAt.isoformat()}"
             )
             return None, [Problem(message, Location(file), (*prefix, "endsAt"))]
+        if status is Status.FIRING:
+            ends_at = None  # a firing alert's endsAt is only when it would time out
         labels = alert.labels
         fingerprint = alert.fingerprint or label_set_fingerprint(labels)
         url = alert.generatorURL or None

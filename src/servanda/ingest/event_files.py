@@ -10,7 +10,9 @@
 
 A file is all or nothing, as a batch is: when any line is bad, no event is returned and every
 problem of every line is, each located ``file:line:column`` at the field it concerns (syntax
-errors at the character where the JSON stops making sense).
+errors at the character where the JSON stops making sense, nesting too deep where it goes too
+deep). An Alertmanager payload that says it left alerts out (``truncatedAlerts``) adds the
+notice of :mod:`servanda.ingest.notices` to its events.
 """
 
 from __future__ import annotations
@@ -24,10 +26,14 @@ from datetime import datetime
 from pathlib import Path as FsPath
 from typing import Any, Literal
 
+from pydantic import ValidationError
+
 from servanda.core.problems import Location, Problem
 from servanda.events.model import Event
-from servanda.ingest.alertmanager import AlertmanagerFormat
+from servanda.ingest.alertmanager import AlertmanagerFormat, AlertmanagerPayload
 from servanda.ingest.generic import GenericFormat, Path, check_received_at
+from servanda.ingest.json_input import decode_json
+from servanda.ingest.notices import truncation_notice
 
 EventFormat = Literal["alertmanager", "generic"]
 FORMATS: tuple[EventFormat, ...] = ("alertmanager", "generic")
@@ -40,7 +46,13 @@ Parser = Callable[[Any, str, datetime, tuple[str, ...]], tuple[list[Event], list
 def _alertmanager(
     data: Any, file: str, received_at: datetime, _labels: tuple[str, ...]
 ) -> tuple[list[Event], list[Problem]]:
-    return AlertmanagerFormat.parse(data, received_at=received_at, file=file)
+    try:
+        payload = AlertmanagerPayload.model_validate(data)
+    except ValidationError:  # read again to word and locate every problem
+        return AlertmanagerFormat.parse(data, received_at=received_at, file=file)
+    events, problems = AlertmanagerFormat.from_payload(payload, received_at=received_at, file=file)
+    notice = truncation_notice(payload)
+    return ([*events, notice] if notice and not problems else events), problems
 
 
 def _generic_batch(
@@ -100,12 +112,9 @@ def read_json(
     file: str = "<input>",
 ) -> tuple[list[Event], list[Problem]]:
     """One JSON document of ``fmt`` (see :func:`read_event_file`)."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        return [], [Problem(f"invalid JSON: {exc.msg}", Location(file, exc.lineno, exc.colno))]
-    except RecursionError:
-        return [], [Problem("invalid JSON: nested too deeply", Location(file))]
+    data, bad = decode_json(text, file)
+    if bad:
+        return [], bad
     events, problems = DOCUMENT_PARSERS[fmt](data, file, received_at, fingerprint_labels)
     if problems:
         return [], _locate(problems, text, file, 1)
@@ -127,13 +136,11 @@ def read_json_lines(
         line = raw.removesuffix("\r")
         if not line.strip():
             continue
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problems.append(Problem(f"invalid JSON: {exc.msg}", Location(file, number, exc.colno)))
-            continue
-        except RecursionError:
-            problems.append(Problem("invalid JSON: nested too deeply", Location(file, number)))
+        data, bad = decode_json(line, file)
+        if bad:  # a line holds no line break: the problem is on this line
+            where = bad[0].location
+            located = Location(file, number, where.column)
+            problems += [dataclasses.replace(p, location=located) for p in bad]
             continue
         found, line_problems = parse(data, file, received_at, fingerprint_labels)
         if line_problems:

@@ -7,10 +7,12 @@ A batch is ``{"events": [...]}`` (or a bare list of events); each event is::
      "end": null, "summary": "db-1 down", "url": "optional link back"}
 
 It is Servanda's own format, so it is strict: unknown fields, timestamps without a timezone, an
-unknown status, a firing event with an end, and an end before the start are all errors. A batch
-is all or nothing: when any event is malformed, no event is returned and every problem is, each
-with the path of its field (``events[3].start``), so an HTTP API can answer 422 and a command
-can print them all.
+unknown status, a firing event with an end, and an end before the start are all errors.
+Labels follow the rules of :mod:`servanda.ingest.text_rules` (as Alertmanager's: at least one
+label, names by ``^[a-zA-Z_][a-zA-Z0-9_]*$``), and no text holds a NUL character or a lone
+surrogate. A batch is all or nothing: when any event is malformed, no event is returned and
+every problem is, each with the path of its field (``events[3].start``), so an HTTP API can
+answer 422 and a command can print them all.
 
 When an event has no fingerprint, it is :func:`~servanda.events.model.fingerprint_of` its
 labels (only ``fingerprint_labels`` when given, so an event whose other labels change keeps its
@@ -36,6 +38,7 @@ from servanda.events.model import (
     labels_of,
     normalise_severity,
 )
+from servanda.ingest.text_rules import LabelSet, Text, printable, rule_message
 
 PathPart = str | int
 Path = tuple[PathPart, ...]
@@ -113,13 +116,20 @@ def validation_problems(exc: ValidationError, file: str, prefix: Path = ()) -> l
     """Pydantic's errors as problems at the path of their field, under ``prefix``."""
     out = []
     for err in exc.errors(include_url=False):
-        path = (*prefix, *(p for p in err["loc"] if isinstance(p, int) or "[" not in p))
+        path = tuple(
+            p if isinstance(p, int) else printable(p)
+            for p in (*prefix, *(p for p in err["loc"] if isinstance(p, int) or "[" not in p))
+        )
         kind = err["type"]
         if kind == "extra_forbidden":
             message = f"unknown field {path[-1]!r}"
         else:
-            message = _MESSAGES.get(kind) or str(err["msg"]).removeprefix("Value error, ")
-        out.append(Problem(message, Location(file), path))
+            message = (
+                rule_message(err)
+                or _MESSAGES.get(kind)
+                or str(err["msg"]).removeprefix("Value error, ")
+            )
+        out.append(Problem(printable(message), Location(file), path))
     return out
 
 
@@ -147,21 +157,23 @@ class GenericEvent(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    source: str = Field(min_length=1, description="Where the event comes from, e.g. nagios.")
-    fingerprint: str | None = Field(
+    source: Text = Field(min_length=1, description="Where the event comes from, e.g. nagios.")
+    fingerprint: Text | None = Field(
         default=None, description="Identity of the alert; computed from the labels when absent."
     )
-    labels: dict[str, str] = Field(
-        default_factory=dict, description="Labels naming the resource and the condition."
+    labels: LabelSet = Field(
+        default_factory=dict,
+        description="Labels naming the resource and the condition: at least one, names by "
+        "^[a-zA-Z_][a-zA-Z0-9_]*$.",
     )
-    severity: str | None = Field(
+    severity: Text | None = Field(
         default=None, description="The source's severity word (critical, major, warning …)."
     )
     status: Status = Field(description="firing or resolved.")
     start: Timestamp = Field(description="When the condition started (RFC 3339, with timezone).")
     end: Timestamp | None = Field(default=None, description="When it ended (resolved only).")
-    summary: str = Field(default="", description="One line for people.")
-    url: str | None = Field(default=None, description="A link back to the source.")
+    summary: Text = Field(default="", description="One line for people.")
+    url: Text | None = Field(default=None, description="A link back to the source.")
 
     @field_validator("status", mode="before")
     @classmethod
@@ -200,7 +212,7 @@ class GenericFormat:
         check_received_at(received_at)
         prefix: Path = ()
         if isinstance(data, dict):
-            unknown = [k for k in data if k != "events"]
+            unknown = [printable(k) for k in data if k != "events"]
             problems = [Problem(f"unknown field {k!r}", Location(file), (k,)) for k in unknown]
             if "events" not in data:
                 problems.append(Problem("this field is required", Location(file), ("events",)))
@@ -253,10 +265,11 @@ class GenericFormat:
     ) -> tuple[Event | None, list[Problem]]:
         """The checks that span fields, then the normalised event."""
         problems = []
-        if sent.fingerprint is None and not sent.labels:
+        if not sent.labels:
             problems.append(
                 Problem(
-                    "an event needs labels or a fingerprint to be identified",
+                    "an event needs at least one label (as Alertmanager, an empty label set "
+                    "is refused)",
                     Location(file),
                     (*prefix, "labels"),
                 )
