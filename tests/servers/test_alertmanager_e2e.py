@@ -189,8 +189,8 @@ class Stack:
         assert failed == 0, f"{failed} webhooks failed; Alertmanager:\n{self.manager.output()}"
         if sent < count:
             return False
-        log = self.server.get("/api/v1/events/log")
-        return log["waiting"] == 0
+        log: dict[str, Any] = self.server.get("/api/v1/events/log")
+        return bool(log["waiting"] == 0)
 
     def listed(self) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = self.server.get("/api/v1/incidents")
