@@ -165,8 +165,8 @@ class IncidentRepository:
             if inc.symptoms is not before.symptoms:
                 old = {s.fingerprint: s for s in before.symptoms}
                 for s in inc.symptoms:
-                    was = old.pop(s.fingerprint, None)
-                    if was is not s and was != s:  # unchanged symptoms are the same record
+                    prior = old.pop(s.fingerprint, None)
+                    if prior is not s and prior != s:  # unchanged symptoms: the same record
                         symptoms.append(_symptom_row(inc.id, s))
                 gone_symptoms.extend((inc.id, fp) for fp in old)
             if inc.impacted is not before.impacted:
