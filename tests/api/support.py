@@ -7,8 +7,18 @@ of ``alpha-internet`` (availability 99.9 % from 2024-01-01, 99.95 % from 2024-06
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+
+from sqlalchemy import Engine
+
+from servanda.api.server import make_server
+from servanda.api.settings import ApiSettings
 
 NOW = datetime(2024, 7, 1, 9, 30, tzinfo=UTC)
 """The clock of every API test."""
@@ -118,3 +128,26 @@ class Tokens:
 def bearer(token: str) -> dict[str, str]:
     """The Authorization header for ``token``."""
     return {"Authorization": f"Bearer {token}"}
+
+
+@contextmanager
+def running_server(engine: Engine, settings: ApiSettings | None = None) -> Iterator[str]:
+    """The URL of a real server (Uvicorn, as ``servanda serve`` runs it) on a free local port,
+    running in a thread until the block ends."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = make_server(engine, "127.0.0.1", port, settings=settings, log_level="warning")
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert thread.is_alive(), "the server stopped while starting"
+        assert time.monotonic() < deadline, "the server did not start in 10 s"
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()

@@ -2,40 +2,20 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
 from sqlalchemy import Engine
 
-from servanda.api.server import make_server
-
-from .support import Tokens, bearer
+from .support import Tokens, bearer, running_server
 
 
 @pytest.fixture
 def base_url(loaded: Engine) -> Iterator[str]:
     """The URL of a server running in a thread until the test ends."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = make_server(loaded, "127.0.0.1", port, log_level="warning")
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive(), "the server stopped while starting"
-        assert time.monotonic() < deadline, "the server did not start in 10 s"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    with running_server(loaded) as url:
+        yield url
 
 
 def test_read_an_agreement_over_http(base_url: str, tokens: Tokens) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -19,6 +20,9 @@ from servanda.api.settings import ApiSettings
 from servanda.storage.database import make_engine
 
 API_PREFIX = "/api/v1"
+OWN_LIMIT = sys.maxsize
+"""The framework's body limit for a route that applies its own as it streams the body (the
+Alertmanager webhook: ``alertmanager_max_body_bytes``, so it can record what it refuses)."""
 
 DESCRIPTION = """\
 Service level agreements, as stored by Servanda: the catalog (parties, services, components),
@@ -101,6 +105,7 @@ def create_app(engine: Engine | None = None, settings: ApiSettings | None = None
     for router in API_ROUTERS:
         api.include_router(router)
     api.include_router(events.router)
+    api.include_router(events.webhook_router, max_body_size=OWN_LIMIT)
     api.include_router(incidents.router)
     api.include_router(sla.router)
     for router in (measurements_router, attestations_router, feedback_router, reviews_router):

@@ -17,3 +17,7 @@ class ApiSettings(BaseSettings):
     """The database (``SERVANDA_DATABASE_URL``); ``sqlite:///servanda.db`` when unset."""
     max_body_bytes: int = Field(default=10 * MIB, ge=0)
     """Largest request body accepted (``SERVANDA_MAX_BODY_BYTES``); larger ones get 413."""
+    alertmanager_max_body_bytes: int = Field(default=256 * MIB, ge=0)
+    """Largest Alertmanager webhook accepted (``SERVANDA_ALERTMANAGER_MAX_BODY_BYTES``): sized
+    for a storm, as Alertmanager never sends again a notification answered 413 (a
+    100,000-alert group is about 50 MB). A larger one gets 413 and is recorded as an alert."""

@@ -4,8 +4,15 @@ the events no rule mapped, and saturation figures.
 The ingestion routes read the raw body themselves: the parsers
 (:mod:`servanda.ingest.alertmanager`, :mod:`servanda.ingest.generic`) report every problem at
 the path of its field, and a batch is all or nothing, so a malformed payload answers 422 with
-``loc`` such as ``["body", "alerts", 3, "startsAt"]`` and stores nothing. Invalid JSON answers
-422 with the line and column; a body over ``max_body_bytes`` answers 413 before it is read.
+``loc`` such as ``["body", "alerts", 3, "startsAt"]`` and stores nothing. Invalid JSON (nested
+too deep included) answers 422 with the line and column; a body over ``max_body_bytes``
+answers 413 before it is read.
+
+The Alertmanager webhook is on :data:`webhook_router`, with a limit of its own
+(``alertmanager_max_body_bytes``, 256 MiB by default) that the route applies as it streams the
+body: a storm's group must arrive whole, since Alertmanager never sends again a notification
+answered 4xx. A notification over that limit, or one Alertmanager truncated (``max_alerts``),
+is recorded as an alert of Servanda's own (:mod:`servanda.ingest.notices`).
 
 Parsing, correlation and storage run in the thread pool, off the event loop. One
 :class:`~servanda.services.events.EventEngine` per application does the correlation (see
@@ -14,7 +21,6 @@ Parsing, correlation and storage run in the thread pool, off the event loop. One
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from collections.abc import Callable
@@ -22,12 +28,13 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-import orjson
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from sqlalchemy import Engine
 
+from servanda.api.body import Oversize, read_body
 from servanda.api.deps import ClockDep, PrincipalDep, SessionDep, require
 from servanda.api.errors import ERROR_RESPONSES, UNLOCATED_FILE
 from servanda.api.schemas_events import (
@@ -39,7 +46,7 @@ from servanda.api.schemas_events import (
     inline_schema,
 )
 from servanda.core.access import Action, Principal
-from servanda.core.problems import InvalidInput, Location, Problem
+from servanda.core.problems import InvalidInput, Problem
 from servanda.events.correlate import CorrelationSettings
 from servanda.events.model import Event
 from servanda.ingest.alertmanager import (
@@ -48,11 +55,15 @@ from servanda.ingest.alertmanager import (
     parse_alertmanager,
 )
 from servanda.ingest.generic import GenericBatch, parse_generic
+from servanda.ingest.json_input import decode_json
+from servanda.ingest.notices import oversize_notice, truncation_notice
 from servanda.services import incidents as cases
 from servanda.services.event_clock import EventClock
 from servanda.services.events import EventEngine, IngestResult
 
 router = APIRouter(prefix="/events", tags=["events"], responses=ERROR_RESPONSES)
+webhook_router = APIRouter(prefix="/events", tags=["events"], responses=ERROR_RESPONSES)
+"""The Alertmanager webhook, included with a body limit of its own (see the module)."""
 
 
 class EventEngines:
@@ -111,7 +122,8 @@ async def get_event_engine(request: Request) -> EventEngine:
 EventEngineDep = Annotated[EventEngine, Depends(get_event_engine)]
 IngestPrincipal = Annotated[Principal, Depends(require(Action.INGEST_EVENTS))]
 
-Parser = Callable[[bytes, datetime], tuple[list[Event], list[Problem]]]
+Body = bytes | bytearray
+Parser = Callable[[Body, datetime], tuple[list[Event], list[Problem]]]
 """A raw body and the receiving time, to events or problems."""
 
 BAD_BODY: dict[int | str, dict[str, Any]] = {
@@ -124,25 +136,18 @@ BAD_BODY: dict[int | str, dict[str, Any]] = {
 }
 
 
-def read_json(body: bytes) -> Any:
-    """The JSON document of a request body, or :class:`InvalidInput` at its line and column."""
+def read_json(body: Body) -> Any:
+    """The JSON document of a request body, or :class:`InvalidInput` at its line and column
+    (never an exception of the decoder, however deep or broken the body)."""
     if not body.strip():
         raise InvalidInput([Problem("the body is empty; send a JSON document", path=("body",))])
-    try:
-        return orjson.loads(body)
-    except orjson.JSONDecodeError:
-        pass  # json reads what orjson refuses (NaN, big integers, BOMs) and words the errors
-    try:
-        return json.loads(body)
-    except UnicodeDecodeError as exc:
-        problem = Problem(f"the body is not UTF-8 text ({exc.reason})", path=("body",))
-        raise InvalidInput([problem]) from None
-    except json.JSONDecodeError as exc:
-        where = Location(UNLOCATED_FILE, exc.lineno, exc.colno)
-        raise InvalidInput([Problem(f"invalid JSON: {exc.msg}", where, ("body",))]) from None
+    data, problems = decode_json(body, UNLOCATED_FILE, ("body",))
+    if problems:
+        raise InvalidInput(problems)
+    return data
 
 
-def parse_body(body: bytes, parser: Parser, received_at: datetime) -> list[Event]:
+def parse_body(body: Body, parser: Parser, received_at: datetime) -> list[Event]:
     """The events of a raw body, or :class:`InvalidInput` with every problem under ``body``."""
     events, problems = parser(body, received_at)
     if problems:
@@ -151,25 +156,51 @@ def parse_body(body: bytes, parser: Parser, received_at: datetime) -> list[Event
 
 
 def ingest_body(
-    events: EventEngine, principal: Principal, body: bytes, parser: Parser, now: datetime
+    events: EventEngine, principal: Principal, body: Body, parser: Parser, now: datetime
 ) -> IngestResult:
     """Parse, then store and correlate the batch (all of it, or nothing)."""
     return events.ingest(principal, parse_body(body, parser, now), now)
 
 
-def _alertmanager(body: bytes, received_at: datetime) -> tuple[list[Event], list[Problem]]:
+def _alertmanager(body: Body, received_at: datetime) -> tuple[list[Event], list[Problem]]:
+    """The alerts of a webhook body, and the notice of a truncated notification."""
     try:  # pydantic reads the JSON itself: twice as fast as decoding, then validating
         payload = AlertmanagerPayload.model_validate_json(body)
     except ValidationError:  # read again to locate and word every problem
         return parse_alertmanager(read_json(body), received_at=received_at, file=UNLOCATED_FILE)
-    return AlertmanagerFormat.from_payload(payload, received_at=received_at, file=UNLOCATED_FILE)
+    events, problems = AlertmanagerFormat.from_payload(
+        payload, received_at=received_at, file=UNLOCATED_FILE
+    )
+    notice = truncation_notice(payload)
+    if notice is not None and not problems:
+        events.append(notice)
+    return events, problems
 
 
-@router.post(
+def _too_large(
+    events: EventEngine, principal: Principal, body: Oversize, limit: int, now: datetime
+) -> JSONResponse:
+    """413 for a webhook over ``limit``, once the notice of it is stored."""
+    events.ingest(principal, [oversize_notice(body.head, body.size, limit, now)], now)
+    message = (
+        f"the notification is {body.size:,} bytes, over the limit of {limit:,} "
+        "(SERVANDA_ALERTMANAGER_MAX_BODY_BYTES); it is recorded as an alert "
+        "(ServandaNotificationTooLarge): raise the limit or set max_alerts"
+    )
+    return JSONResponse({"detail": message}, status_code=status.HTTP_413_CONTENT_TOO_LARGE)
+
+
+@webhook_router.post(
     "/alertmanager",
     summary="Receive an Alertmanager webhook",
     response_model=IngestResultPublic,
-    responses=BAD_BODY,
+    responses={
+        **BAD_BODY,
+        413: {
+            "description": "The body is larger than `alertmanager_max_body_bytes` (256 MiB by "
+            "default); the refusal is recorded as an alert `ServandaNotificationTooLarge`."
+        },
+    },
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -179,13 +210,20 @@ def _alertmanager(body: bytes, received_at: datetime) -> tuple[list[Event], list
 )
 async def alertmanager_webhook(
     request: Request, principal: IngestPrincipal, clock: ClockDep, events: EventEngineDep
-) -> IngestResultPublic:
+) -> IngestResultPublic | JSONResponse:
     """The webhook body Prometheus Alertmanager sends (version 4; unknown keys are ignored),
     from an ordinary `webhook_configs` receiver with a bearer token. Each alert is mapped to a
-    catalog node, de-duplicated and correlated; sending the same body twice changes nothing."""
-    body = await request.body()
+    catalog node, de-duplicated and correlated; sending the same body twice changes nothing.
+    A notification Alertmanager truncated (`truncatedAlerts`) adds an alert
+    `ServandaNotificationTruncated` of source `servanda` to the batch."""
+    limit: int = request.app.state.settings.alertmanager_max_body_bytes
+    body = await read_body(request, limit)
     now = clock.now()
-    result = await run_in_threadpool(ingest_body, events, principal, body, _alertmanager, now)
+    if isinstance(body, Oversize):
+        return await run_in_threadpool(_too_large, events, principal, body, limit, now)
+    found = await run_in_threadpool(parse_body, body, _alertmanager, now)
+    del body  # the events are all that is needed now: let the raw body go
+    result = await run_in_threadpool(events.ingest, principal, found, now)
     return IngestResultPublic.of_result(result)
 
 
@@ -218,7 +256,7 @@ async def generic_events(
     now = clock.now()
     labels = tuple(fingerprint_labels)
 
-    def parser(body: bytes, received_at: datetime) -> tuple[list[Event], list[Problem]]:
+    def parser(body: Body, received_at: datetime) -> tuple[list[Event], list[Problem]]:
         return parse_generic(
             read_json(body), received_at=received_at, fingerprint_labels=labels,
             file=UNLOCATED_FILE,
