@@ -192,6 +192,11 @@ class TransitionPublic(PublicModel):
     by: str = Field(description="`servanda` for automatic steps, else e.g. `operator:<token>`.")
     note: str = ""
     on_behalf_of: str | None = None
+    recorded_at: datetime | None = Field(
+        default=None,
+        description="When a person's step was recorded (later than `at` for a step recorded "
+        "after the fact).",
+    )
 
 
 class OutagePublic(PublicModel):

@@ -59,6 +59,9 @@ class Transition:
     """Why, in words."""
     on_behalf_of: str | None = None
     """The party an administrator acted for (e.g. validating for a customer)."""
+    recorded_at: datetime | None = None
+    """When a person's step was recorded, which is later than ``at`` for a step recorded
+    after the fact (``incidents ack --at``, an imported ticketing export)."""
 
 
 @record

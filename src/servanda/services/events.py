@@ -40,7 +40,7 @@ import weakref
 from collections import deque
 from collections.abc import Collection, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Literal, cast
@@ -51,9 +51,10 @@ from sqlalchemy.orm import Session
 from servanda.config.bundle import Bundle
 from servanda.core.access import LOCAL_ADMIN, Action, Principal, Role
 from servanda.core.problems import Forbidden, InvalidInput, NotFound, Problem, ServandaError
+from servanda.core.records import trusted
 from servanda.events import lifecycle, snapshot
 from servanda.events.correlate import Changes, CorrelationSettings, Correlator, CorrelatorState
-from servanda.events.incidents import Alert, Incident
+from servanda.events.incidents import Alert, Incident, Transition
 from servanda.events.lifecycle import InvalidTransition
 from servanda.events.mapping import NodeMapper
 from servanda.events.model import Event
@@ -445,7 +446,11 @@ class EventEngine:
             rules = _validation_rules(
                 claim.config.bundle, incidents.outages(incident_id=incident_id)
             )
-            moved = _move(current, action, now, actor, note, rules, on_behalf_of)
+            moved = _recorded(
+                _move(current, action, now, actor, note, rules, on_behalf_of),
+                len(current.transitions),
+                datetime.now(UTC),
+            )
             self._persist(claim, now)  # what other processes appended comes first
             seq = JournalRepository(claim.session).append(STEP, now, step_payload(moved))
             before = current if memory is None else memory.stored.get(incident_id, current)
@@ -794,6 +799,21 @@ def _stored(o: Any) -> StoredOutage:
         fraction=Decimal(str(o.fraction)),
         planned=o.planned,
     )
+
+
+def _recorded(incident: Incident, since: int, at: datetime) -> Incident:
+    """``incident`` with its trail entries from position ``since`` on marked recorded ``at``."""
+    trail = list(incident.transitions)
+    for i in range(since, len(trail)):
+        t = trail[i]
+        trail[i] = trusted(Transition, **{f: getattr(t, f) for f in _TRANSITION_FIELDS},
+                           recorded_at=at)  # fmt: skip
+    return trusted(Incident, **{f: getattr(incident, f) for f in _INCIDENT_FIELDS},
+                   transitions=tuple(trail))  # fmt: skip
+
+
+_TRANSITION_FIELDS = tuple(f.name for f in fields(Transition) if f.name != "recorded_at")
+_INCIDENT_FIELDS = tuple(f.name for f in fields(Incident) if f.name != "transitions")
 
 
 def _validation_rules(bundle: Bundle, found: Sequence[StoredOutage]) -> dict[str, str | None]:

@@ -443,6 +443,8 @@ class IncidentTransitionRow(Base):
     by: Mapped[str] = mapped_column(Text)
     note: Mapped[str] = mapped_column(Text)
     on_behalf_of: Mapped[str | None] = mapped_column(ID)
+    recorded_at: Mapped[datetime | None]
+    """When a person's step was recorded (``at`` is when it was made); NULL before it was kept."""
 
 
 class IncidentSymptomRow(Base):

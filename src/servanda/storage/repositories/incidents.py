@@ -204,6 +204,7 @@ class IncidentRepository:
                 "by": t.by,
                 "note": t.note,
                 "on_behalf_of": t.on_behalf_of,
+                "recorded_at": t.recorded_at,
             }
             for incident_id, seq, t in trail
         ]
@@ -329,6 +330,7 @@ class IncidentRepository:
                 by=r["by"],
                 note=r["note"],
                 on_behalf_of=r["on_behalf_of"],
+                recorded_at=r["recorded_at"],
             )
             for r in self.session.connection().execute(query).mappings()
         ]

@@ -1,4 +1,5 @@
-"""The event journal: the correlator's inputs in order, its snapshots and its lease.
+"""The event journal: the correlator's inputs in order, its snapshots and its lease; when a
+person's lifecycle step was recorded.
 
 Revision ID: 0005
 Revises: 0004
@@ -46,6 +47,8 @@ def upgrade() -> None:
     with op.batch_alter_table("events") as batch:
         batch.add_column(sa.Column("journal_seq", sa.BigInteger(), nullable=True))
         batch.create_index(batch.f("ix_events_journal_seq"), ["journal_seq"], unique=False)
+    with op.batch_alter_table("incident_transitions") as batch:
+        batch.add_column(sa.Column("recorded_at", TIMESTAMP, nullable=True))
     with op.batch_alter_table("event_engine") as batch:
         batch.add_column(sa.Column("holder", sa.Text(), nullable=True))
         batch.add_column(sa.Column("lease_until", TIMESTAMP, nullable=True))
@@ -59,6 +62,8 @@ def downgrade() -> None:
         batch.drop_column("applied_seq")
         batch.drop_column("lease_until")
         batch.drop_column("holder")
+    with op.batch_alter_table("incident_transitions") as batch:
+        batch.drop_column("recorded_at")
     with op.batch_alter_table("events") as batch:
         batch.drop_index(batch.f("ix_events_journal_seq"))
         batch.drop_column("journal_seq")
