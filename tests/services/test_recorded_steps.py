@@ -23,7 +23,8 @@ def test_a_step_made_in_april_and_recorded_today_keeps_both_times(
     moved = events.act(LOCAL_ADMIN, opened, "acknowledge", made, "on it")
     step = moved.transitions[-1]
     assert step.at == made
-    assert step.recorded_at is not None and step.recorded_at >= before
+    assert step.recorded_at is not None
+    assert step.recorded_at >= before
     assert moved.mtta == timedelta(minutes=4)
     assert all(t.recorded_at is None for t in moved.transitions[:-1])  # automatic entries
     with transaction(stored) as session:
