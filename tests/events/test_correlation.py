@@ -181,15 +181,18 @@ def test_one_redundant_uplink_down_impacts_no_service_and_says_so() -> None:
     assert "Lost redundancy but still up: core-1 (uplink-a down)" in inc.summary
 
 
-def test_both_uplinks_down_is_one_outage_owned_by_the_first_failure() -> None:
+def test_both_uplinks_down_is_one_incident_rooted_at_the_first_failure() -> None:
     c = correlator()
     c.process([ev("ua", "uplink-a", at(0)), ev("ub", "uplink-b", at(3))], at(3))
-    first, second = sorted(live(c), key=lambda i: i.detected_at)
-    assert first.root == "uplink-a"
-    assert "web" in first.impacted_services
-    assert second.impacted_services == ()
-    web = next(i for i in first.impacted if i.node == "web")
+    inc = only(c)
+    assert inc.root == "uplink-a"
+    assert "web" in inc.impacted_services
+    web = next(i for i in inc.impacted if i.node == "web")
     assert web.since == at(3)
+    (co,) = [s for s in inc.symptoms if s.fingerprint == "ub"]
+    assert co.reason == (
+        "uplink-b failed too: with uplink-a down, any of uplink-a, uplink-b is unmet"
+    )
 
 
 # -- hold-down ------------------------------------------------------------------------------------

@@ -53,6 +53,24 @@ Rules (defaults in :class:`CorrelationSettings`):
   incidents stay on their own.
 * **Redundancy.** Requirements decide: one of two ``any_of`` uplinks down takes nothing down, so
   the incident impacts only the uplink and lists the nodes that lost their spare (``degraded``).
+  An alert (of any severity: "RedundancyLost" and the like) on a node that lost its spare to
+  a live root, and is still up, is a symptom of that root's incident ("dns-resolver-1 lost its
+  redundancy because core-router-1 is down: …") and takes nothing down (no interval, no
+  outage); the node's own incident opened within the hold-down before the root failed is
+  taken over (merged), down on its own until the root failed. Still firing when the root
+  recovers, such an alert waits the symptom grace, as symptoms do.
+* **Joint failures.** When roots fail together, so that a node is down only because all of
+  them are (the last members of a redundant requirement: both routers of a pair), the fault
+  is one incident: its root is the root that failed first (then by node id), and the
+  incident of each other one (nobody having acted on it, as for the hold-down) is merged
+  into it; their alerts are symptoms, *co-causes* ("core-router-2 failed too: with
+  core-router-1 down, any of core-router-1, core-router-2 is unmet"), their nodes stay down
+  in it. One node is never down in two incidents at once, so no service and customer is
+  counted twice. Recovery: when a co-cause recovers first, the incident goes on (its root
+  still fails); when the root recovers, the incident resolves (the dependents are back),
+  and the co-causes' alerts still firing wait the symptom grace: resolved within it they
+  stay co-causes, otherwise their node becomes the root of its own incident from the root's
+  recovery (one router down: it takes nothing down, it lists the nodes without a spare).
 * **Recovery.** When the root's alerts all resolve, the incident is resolved at the latest end
   among them.
   Symptom alerts that still fire are held for ``symptom_grace``; if they still fire then, their
@@ -64,7 +82,15 @@ Rules (defaults in :class:`CorrelationSettings`):
 * **Flapping.** See :mod:`servanda.events.flapping`: a flapping alert is held firing and stays
   with its incident until quiet.
 * **Reopen.** A root that fails again within ``reopen_window`` of its incident's resolution (or
-  closing, whichever is later) reopens that incident instead of opening a new one.
+  closing, whichever is later) reopens that incident instead of opening a new one. Only its
+  own root's alerts reopen an incident: symptoms of another root never reopen or take over a
+  resolved incident of another fault. When a node's alert reopened its incident and, within
+  the hold-down, a root it depends on (or lost its spare to) fails, nobody having acted on
+  the reopened incident, the reopen is withdrawn: what came with it (intervals and alerts
+  since the reopen) moves to the new root's incident, as if the alert had come after the
+  root, and the old incident is put back as it was, resolved, its history left alone (both
+  trails say so). A correlator restored from :class:`CorrelatorState` (not from a pickled
+  instance) no longer knows what a reopened incident was before, and keeps the reopen.
 * **Maintenance.** See :mod:`servanda.events.planned`.
 * **Unmapped.** An alert with no node is kept and correlated with nothing: each such
   fingerprint is its own incident with ``root = None`` (so it is seen and runs the lifecycle),
@@ -86,7 +112,7 @@ from typing import Literal
 
 from servanda.calendars.model import Calendar
 from servanda.catalog.graph import DependencyGraph, Impact
-from servanda.catalog.model import Component, Service
+from servanda.catalog.model import Component, RequirementMode, Service
 from servanda.config.bundle import Bundle
 from servanda.core.records import record
 from servanda.events.flapping import FlapRule
@@ -107,6 +133,7 @@ from servanda.events.working import (
     IncidentWork,
     Interval,
     Lane,
+    Reopening,
     SymptomInfo,
     when,
 )
@@ -202,12 +229,20 @@ class CorrelatorState:
 class _Status:
     """How a node stands: down (fully) or partly, who owns it, which incident holds it."""
 
-    __slots__ = ("down", "fraction", "impact", "incident", "owner")
+    __slots__ = ("down", "fraction", "impact", "incident", "owner", "reason")
 
     def __init__(
-        self, down: bool, fraction: float, owner: str | None, impact: Impact | None
+        self,
+        down: bool,
+        fraction: float,
+        owner: str | None,
+        impact: Impact | None,
+        reason: str | None = None,
     ) -> None:
         self.down, self.fraction, self.owner, self.impact = down, fraction, owner, impact
+        self.reason = reason
+        """Why the node's alerts belong to its owner when no impact says it: it lost its
+        redundancy, or it is a co-cause (see :meth:`Correlator._joint`)."""
         self.incident: str | None = None
 
 
@@ -293,6 +328,10 @@ class Correlator:
         self._below: dict[str, str] = {}
         self._last_below: dict[str, str] = {}
         self._roots: dict[str, str] = {}
+        self._co: dict[str, tuple[str, str]] = {}
+        """Co-causes: a root node whose incident joined another root's -> (that root, why)."""
+        self._joints: list[tuple[str, str, str]] = []
+        """Joint failures found while evaluating: (another root, the first root, why)."""
         self._incidents: dict[str, IncidentWork] = {}
         self._last_by_root: dict[str, str] = {}
         self._pending: dict[str, datetime] = {}
@@ -423,6 +462,20 @@ class Correlator:
                 self._pending[a.key] = a.grace_until - self.settings.symptom_grace
                 self._schedule(a.grace_until, "g", a.key)
         self._refresh(list(self._firing), _EPOCH)
+        # Co-causes: a node firing on its own, held open by another root's live incident.
+        for w in self._incidents.values():
+            if not w.live or w.below:
+                continue
+            for node in w.open_nodes():
+                st = self._status.get(node)
+                if node != w.root and node in self._firing and st is not None and st.owner is None:
+                    why = next(
+                        (s.reason for s in w.symptoms.values() if s.node == node and s.reason),
+                        f"{node} failed too",
+                    )
+                    self._co[node] = (w.root, why)
+        if self._co:
+            self._refresh(list(self._co), _EPOCH)
         for w in self._incidents.values():
             for node in w.open_nodes():
                 st = self._status.get(node)
@@ -531,7 +584,9 @@ class Correlator:
             self._earlier_root(w, a.episode_start())
         elif (s := w.symptoms.get(a.fp)) is not None and s.until is None:
             w.put_symptom(
-                SymptomInfo(a.fp, s.node, a.episode_start(), s.impact, s.root, s.root_since)
+                SymptomInfo(
+                    a.fp, s.node, a.episode_start(), s.impact, s.root, s.root_since, s.reason
+                )
             )
         self._touch(w)
 
@@ -699,6 +754,10 @@ class Correlator:
     def _node_left(self, node: str, at: datetime) -> None:
         if node not in self._soft:  # alerts below the down severity may still wait
             self._pending.pop(node, None)
+        self._co.pop(node, None)
+        co = [n for n, (root, _) in self._co.items() if root == node] if self._co else []
+        for n in co:
+            del self._co[n]  # co-causes still firing wait the grace, as symptoms do
         inc_id = self._roots.pop(node, None)
         if inc_id is not None:
             w = self._incidents[inc_id]
@@ -714,7 +773,7 @@ class Correlator:
                     held.grace_until, held.rec = at + grace, None
                     self._batch.alerts[held.fp] = None
                     self._schedule(at + grace, "g", held.key)
-        self._refresh([node], at)
+        self._refresh([node, *co], at)
 
     def _detach_after(self, w: IncidentWork, at: datetime) -> timedelta:
         """Symptom alerts that started after their root recovered at ``at`` (they arrived
@@ -769,11 +828,13 @@ class Correlator:
 
     def _make_root(self, node: str, at: datetime, split: bool = False) -> None:
         self._pending.pop(node, None)
+        self._co.pop(node, None)
         w = self._reopenable(node, at)
         if w is not None and w.resolved_at is not None and at <= w.resolved_at:
             # An alert that started before the recovery arrived late: the root never recovered.
             self._unresolve(w, at)
         elif w is not None:
+            w.reopened_from = Reopening(w)
             w.resolved_at = None
             w.corrected_at = w.validated_at = w.closed_at = None
             w.reopen_count += 1
@@ -839,6 +900,7 @@ class Correlator:
                     and old.owner == new.owner
                     and old.fraction == new.fraction
                 ):
+                    old.reason = new.reason
                     self._reexplain(node, old, new.impact)
                     continue
                 self._status[node] = new
@@ -859,6 +921,20 @@ class Correlator:
                     if d not in queued:
                         queued.add(d)
                         heapq.heappush(heap, (order.get_key(d), d))
+        if self._joints and not self._restoring:
+            joints, self._joints = self._joints, []
+            for other, owner, why in joints:
+                if not why:  # a co-cause whose root's incident was merged: it follows
+                    self._refresh([other], at)
+                elif (
+                    other in self._roots
+                    and owner in self._roots
+                    and other not in self._co
+                    and self._mergeable(other, owner)
+                ):
+                    self._merge(other, owner, at, None, why)
+                    self._co[other] = (owner, why)
+                    self._refresh([other], at)
         if self._orphans and not self._restoring:
             orphans, self._orphans = self._orphans, []
             for node in sorted(set(orphans), key=order.get_key):
@@ -899,13 +975,78 @@ class Correlator:
                 if y is not None and self._mergeable(node, y):
                     self._merge(node, y, at, imp)
                     owner = y
+            elif node in self._has_requirements and not self._restoring:
+                spare = self._spare_lost(node)
+                if spare is not None and self._mergeable(node, spare[0]):
+                    self._merge(node, spare[0], at, None, spare[1])
+                    return _Status(False, 0.0, spare[0], None, spare[1])
         elif imp is not None:
             owner = self._best_owner(imp, node)
-        elif firing:
+            if owner is not None and not self._restoring:
+                self._joint(node, imp, owner)
+        elif firing or node in self._soft:
+            co = self._co.get(node)
+            if co is not None and co[0] in self._roots:
+                return _Status(True, 1.0, co[0], None, co[1])
+            spare = self._spare_lost(node) if node in self._has_requirements else None
+            if spare is not None:
+                return _Status(False, 0.0, spare[0], None, spare[1])
+            if not firing:
+                return None
             owner = None
         else:
             return None
         return _Status(firing or frac >= 1.0, 1.0 if firing else frac, owner, imp)
+
+    def _spare_lost(self, node: str) -> tuple[str, str] | None:
+        """The live root (the one that failed first, then by node id) whose failure took a
+        spare of ``node``, which is still up, and why; None when it lost no spare so."""
+        best: tuple[datetime, str, str] | None = None
+        for req in self._graph.requirements(node):
+            met, lost = req.is_met(self._down)
+            if not met or not lost:
+                continue
+            for m in lost:
+                st = self._status.get(m)
+                if st is None or st.owner is None or st.owner == node:
+                    continue
+                inc = self._roots.get(st.owner)
+                if inc is None:
+                    continue
+                up = len(req.nodes) - len(lost)
+                why = (
+                    f"{node} lost its redundancy because {st.owner} is down: needs "
+                    f"{req.describe()}; {', '.join(lost)} down, {up} up of {req.needed()} needed"
+                )
+                key = (self._incidents[inc].root_since, st.owner, why)
+                if best is None or key < best:
+                    best = key
+        return None if best is None else (best[1], best[2])
+
+    def _joint(self, node: str, imp: Impact, owner: str) -> None:
+        """``node`` is down because roots failed together: the members of its redundant
+        requirement that are down belong to several live roots, and no one of them alone
+        would leave the requirement unmet. The roots other than ``owner`` (the one that
+        failed first) are remembered, to join its incident as co-causes once the
+        evaluation is over (see :meth:`_refresh`)."""
+        req = imp.requirement
+        if req is None or req.share is not None or req.mode is RequirementMode.ALL_OF:
+            return
+        groups: dict[str, list[str]] = {}
+        for m in imp.down_members:
+            st = self._status.get(m)
+            if st is None or st.owner is None or st.owner not in self._roots:
+                return
+            groups.setdefault(st.owner, []).append(m)
+        if len(groups) < 2 or owner not in groups:
+            return
+        if any(not req.is_met(members)[0] for members in groups.values()):
+            return  # one root alone takes it down: independent faults, the first owns it
+        first = ", ".join(groups[owner])
+        for other in sorted(groups):
+            if other != owner:
+                why = f"{other} failed too: with {first} down, {req.describe()} is unmet"
+                self._joints.append((other, owner, why))
 
     def _best_owner(self, imp: Impact, exclude: str) -> str | None:
         best: tuple[datetime, str] | None = None
@@ -922,24 +1063,50 @@ class Correlator:
         return None if best is None else best[1]
 
     def _mergeable(self, node: str, into: str) -> bool:
+        """Nobody acted on the incident of root ``node``, and it was detected (or reopened,
+        when that reopen can be withdrawn) at most the hold-down before ``into`` failed."""
         w = self._incidents[self._roots[node]]
         target = self._incidents[self._roots[into]]
-        return (
-            w.state is IncidentState.DETECTED
-            and w.detected_at >= target.root_since - self.settings.hold_down
-        )
+        if w.state is not IncidentState.DETECTED:
+            return False
+        since = target.root_since - self.settings.hold_down
+        if w.reopen_count:
+            return w.reopened_from is not None and w.floor >= since
+        return w.detected_at >= since
 
-    def _merge(self, node: str, into: str, at: datetime, impact: Impact) -> None:
+    def _merge(
+        self,
+        node: str,
+        into: str,
+        at: datetime,
+        impact: Impact | None,
+        why: str | None = None,
+    ) -> None:
+        """The incident of root ``node`` joins that of root ``into``: its alerts become
+        symptoms there and it is closed ``merged_into`` it (both trails say why). This is
+        the one way incidents of two live roots become one: the hold-down (``node`` is down
+        because of ``into``: ``impact``), a node that lost its redundancy because of
+        ``into``, and a co-cause of a joint failure (``why`` says which). An incident that
+        reopened for this fault is not taken over: its reopen is withdrawn (see
+        :meth:`_withdraw_reopen`)."""
         src = self._incidents[self._roots.pop(node)]
         dst = self._incidents[self._roots[into]]
+        for n, (root, because) in list(self._co.items()):
+            if root == node:  # its co-causes follow it (re-evaluated after this evaluation)
+                self._co[n] = (into, because)
+                self._joints.append((n, into, ""))
+        if src.reopen_count and src.reopened_from is not None:
+            self._withdraw_reopen(node, src, dst, at, impact, why)
+            return
         src.merged_into = dst.id
         src.note(
             at,
-            f"merged into {dst.id}: {node} depends on {into}, down since {when(dst.root_since)}",
+            f"merged into {dst.id}: "
+            + (why or f"{node} depends on {into}, down since {when(dst.root_since)}"),
             IncidentState.CLOSED,
         )
         dst.merged_from.append(src.id)
-        dst.note(at, f"took over {src.id}: {node} is a symptom of {into}")
+        dst.note(at, f"took over {src.id}: " + (why or f"{node} is a symptom of {into}"))
         dst.detected_at = min(dst.detected_at, src.detected_at)
         dst.severity = min(dst.severity, src.severity)
         dst.unplanned = dst.unplanned or src.unplanned
@@ -956,7 +1123,7 @@ class Correlator:
                 if st is not None and st.incident == src.id:
                     st.incident = dst.id
                 moving = ivs[-1]
-                if n == node:
+                if n == node and impact is not None:
                     moving.reason, moving.rec = impact.explain(), None
                 dst.impacts.setdefault(n, []).append(moving)
                 self._cover(n, dst.id)
@@ -966,7 +1133,7 @@ class Correlator:
         # earlier than its own failure (as when the events come in order).
         mine = dst.impacts.get(node)
         since = max(at, self._earliest(dst))
-        if mine and mine[-1].until is None and since < mine[-1].since:
+        if impact is not None and mine and mine[-1].until is None and since < mine[-1].since:
             own = mine[-1]
             if impact.fraction >= own.fraction:
                 self._pull_back(dst, node, own.since, since)
@@ -977,8 +1144,80 @@ class Correlator:
                 )
         src.intervals_changed()
         dst.intervals_changed()
-        self._adopt_ended(src, dst, impact)
+        self._adopt_ended(src, dst, impact, why=why)
         self._batch.merged.append((src.id, dst.id))
+        self._touch(src)
+        self._touch(dst)
+
+    def _withdraw_reopen(
+        self,
+        node: str,
+        src: IncidentWork,
+        dst: IncidentWork,
+        at: datetime,
+        impact: Impact | None,
+        why: str | None,
+    ) -> None:
+        """``node``'s alerts reopened its resolved incident ``src`` at most the hold-down
+        before the root of ``dst`` failed, nobody acting on it since: they are symptoms of
+        that new root, which never reopen an incident of another fault. What came with the
+        reopen (intervals, alerts since then) moves to ``dst``; ``src`` is put back as it was
+        before, resolved, its earlier history left where it is."""
+        prior = src.reopened_from
+        assert prior is not None
+        floor = src.floor
+        for n in list(src.impacts):
+            ivs = src.impacts[n]
+            moving = [iv for iv in ivs if iv.since >= floor]
+            if not moving:
+                continue
+            for iv in moving:
+                if iv.until is not None and iv.until > iv.since:
+                    _fold(dst.impacts.setdefault(n, []), iv)
+            for iv in moving:
+                if iv.until is None:
+                    st = self._status.get(n)
+                    if st is not None and st.incident == src.id:
+                        st.incident = dst.id
+                    if n == node and impact is not None:
+                        iv.reason = impact.explain()
+                    iv.rec = None
+                    dst.impacts.setdefault(n, []).append(iv)
+            self._cover(n, dst.id)
+            kept = [iv for iv in ivs if iv.since < floor]
+            if kept:
+                src.impacts[n] = kept
+            else:
+                del src.impacts[n]
+        self._adopt_ended(src, dst, impact, floor, why)
+        batch = self._batch
+        for fp in sorted({*src.root_fps, *src.symptoms}):
+            a = self._alerts.get(fp)
+            if a is None or a.incident != src.id or a.episode_start() < floor:
+                continue
+            # Still firing since the reopen: re-attached to ``dst`` as their nodes are
+            # re-evaluated; an alert first seen with the reopen was never ``src``'s.
+            src.drop_symptom(fp)
+            if a.first_seen >= floor:
+                src.root_fps.discard(fp)
+            a.incident, a.grace_until, a.rec = None, None, None
+            batch.alerts[fp] = None
+        src.reopened_from = None
+        src.resolved_at = prior.resolved_at
+        src.corrected_at, src.validated_at = prior.corrected_at, prior.validated_at
+        src.closed_at, src.floor, src.root_since = prior.closed_at, prior.floor, prior.root_since
+        src.reopen_count -= 1
+        reason = why or f"{node} depends on {dst.root}, down since {when(dst.root_since)}"
+        src.note(at, f"reopen withdrawn, its alerts since {when(floor)} went to {dst.id}: {reason}")
+        src.state = prior.state
+        dst.note(at, f"took over what reopened {src.id} since {when(floor)}: {reason}")
+        dst.detected_at = min(dst.detected_at, max(floor, self._earliest(dst)))
+        if src.id in batch.reopened:
+            batch.reopened.remove(src.id)
+        else:
+            batch.resolved.append(src.id)
+        src.intervals_changed()
+        dst.intervals_changed()
         self._touch(src)
         self._touch(dst)
 
@@ -993,19 +1232,39 @@ class Correlator:
             for fp in self._firing.get(node, ())
         )
 
-    def _adopt_ended(self, src: IncidentWork, dst: IncidentWork, impact: Impact | None) -> None:
-        """Alerts of ``src`` that no longer fire become ended symptoms of ``dst``, which took
-        it over (those still firing are re-attached as their nodes are re-evaluated)."""
+    def _adopt_ended(
+        self,
+        src: IncidentWork,
+        dst: IncidentWork,
+        impact: Impact | None,
+        since: datetime = _EPOCH,
+        why: str | None = None,
+    ) -> None:
+        """Alerts of ``src`` that no longer fire (and started at ``since`` or later) become
+        ended symptoms of ``dst``, which took it over (those still firing are re-attached as
+        their nodes are re-evaluated)."""
         moved = [
-            SymptomInfo(fp, a.key, a.episode_start(), impact, dst.root, dst.root_since)
+            SymptomInfo(fp, a.key, a.episode_start(), impact, dst.root, dst.root_since, why)
             for fp in sorted(src.root_fps)
-            if (a := self._alerts.get(fp)) is not None and a.incident == src.id and not a.firing
+            if (a := self._alerts.get(fp)) is not None
+            and a.incident == src.id
+            and not a.firing
+            and a.episode_start() >= since
         ]
         moved += [
             SymptomInfo(s.fp, s.node, s.since, s.impact, dst.root, dst.root_since)
             for s in src.symptoms.values()
-            if (a := self._alerts.get(s.fp)) is not None and a.incident == src.id and not a.firing
+            if (a := self._alerts.get(s.fp)) is not None
+            and a.incident == src.id
+            and not a.firing
+            and s.since >= since
         ]
+        if since > _EPOCH:
+            for info in moved:
+                src.drop_symptom(info.fp)
+                a = self._alerts[info.fp]
+                if a.first_seen >= since:
+                    src.root_fps.discard(info.fp)
         for info in moved:
             a = self._alerts[info.fp]
             if a.ends:
@@ -1132,14 +1391,15 @@ class Correlator:
             for d in self._dependents.get(node, ()):
                 self._touch_above(d)
         if new is not None:
-            new.incident = new_inc
+            # A node that only lost its spare has no interval: no incident holds it.
+            new.incident = new_inc if new.fraction > 0 else None
             if new_inc is not None and new_inc != old_inc:
                 self._take_over_resolved(node, new_inc, at)
         same_interval = old is not None and new is not None and old.fraction == new.fraction
         if old_inc != new_inc or not same_interval:
             if old_inc is not None:
                 self._close_interval(old_inc, node, at)
-            if new_inc is not None and new is not None:
+            if new_inc is not None and new is not None and new.fraction > 0:
                 self._open_interval(new_inc, node, new, at)
         if (
             (new is None or new.owner is None)
@@ -1170,6 +1430,11 @@ class Correlator:
             a
             for fp in sorted((*self._firing.get(node, ()), *self._soft.get(node, ())))
             if (a := self._alerts[fp]).incident == inc_id
+            or (
+                a.incident is not None
+                and (was := self._incidents.get(a.incident)) is not None
+                and was.merged_into == inc_id
+            )
         ]
         if not held:
             return
@@ -1187,7 +1452,9 @@ class Correlator:
                 self._touch(self._incidents[above.incident])
 
     def _close_interval(self, inc_id: str, node: str, at: datetime) -> None:
-        w = self._incidents[inc_id]
+        w = self._incidents.get(inc_id)
+        if w is None:
+            return
         ivs = w.impacts.get(node)
         if ivs and ivs[-1].until is None:
             iv = ivs[-1]
@@ -1236,7 +1503,7 @@ class Correlator:
     def _attach(self, a: AlertState, at: datetime) -> None:
         st = self._status[a.key]
         assert st.owner is not None
-        self._join(a, self._roots[st.owner], at, st.owner == a.key, st.impact, st.owner)
+        self._join(a, self._roots[st.owner], at, st.owner == a.key, st.impact, st.owner, st.reason)
 
     def _join(
         self,
@@ -1246,12 +1513,27 @@ class Correlator:
         as_root: bool,
         impact: Impact | None,
         owner: str,
+        reason: str | None = None,
     ) -> None:
-        """Make ``a`` a root alert or a symptom of incident ``inc_id``."""
+        """Make ``a`` a root alert or a symptom of incident ``inc_id`` (``reason``: why, when
+        no impact says it)."""
         if a.incident == inc_id:
             same = self._incidents[inc_id]
             again = same.symptoms.get(a.fp)
-            if again is not None and again.until is not None:
+            if (
+                again is not None
+                and again.until is None
+                and not as_root
+                and (reason is not None or again.given)
+                and again.reason != reason
+            ):
+                # Why it is a symptom changed (it lost its spare, then went down): say so.
+                renewed = SymptomInfo(
+                    a.fp, a.key, again.since, impact, owner, again.root_since, reason
+                )
+                same.put_symptom(renewed)
+                self._touch(same)
+            elif again is not None and again.until is not None:
                 renewed = SymptomInfo(
                     a.fp, a.key, a.episode_start(), again.impact, again.root, again.root_since
                 )
@@ -1280,7 +1562,7 @@ class Correlator:
             self._earlier_root(w, a.episode_start())
         else:
             start = a.episode_start()
-            w.put_symptom(SymptomInfo(a.fp, a.key, start, impact, owner, w.root_since))
+            w.put_symptom(SymptomInfo(a.fp, a.key, start, impact, owner, w.root_since, reason))
             w.detected_at = min(w.detected_at, max(start, self._earliest(w)))
             ivs = w.impacts.get(a.key)
             if ivs and start < ivs[-1].since and ivs[-1].until is None:
@@ -1306,6 +1588,13 @@ class Correlator:
         """
         fps = sorted(self._soft.get(node, ()))
         st = self._status.get(node)
+        if node in self._has_requirements and node not in self._firing and not self._restoring:
+            # Whether it lost a spare to a live root depends on whether it has alerts: its
+            # status says so, and following it places them (see :meth:`_evaluate`).
+            lost = st is not None and st.fraction == 0 and st.owner is not None
+            if (fps and st is None and self._spare_lost(node) is not None) or (lost and not fps):
+                self._refresh([node], at)
+                return
         target = self._roots.get(st.owner) if st is not None and st.owner is not None else None
         own_id = self._below.get(node)
         if own_id is not None:
@@ -1318,6 +1607,7 @@ class Correlator:
                 self._resolve_below(node, own, at)
         if not fps:
             return
+        reason: str | None = None
         if target is None:
             if node in self._pending:
                 late = [fp for fp in fps if self._alerts[fp].incident is None]
@@ -1335,11 +1625,12 @@ class Correlator:
             assert st.owner is not None
             as_root, owner = False, st.owner
             impact = None if st.owner == node else st.impact
+            reason = st.reason
             if node not in self._firing:
                 self._pending.pop(node, None)
         for fp in fps:
             a = self._alerts[fp]
-            self._join(a, target, at, as_root, impact, owner)
+            self._join(a, target, at, as_root, impact, owner, reason)
             target = a.incident or target  # the id follows the earliest root alert
 
     def _below_mergeable(self, w: IncidentWork, into: str) -> bool:

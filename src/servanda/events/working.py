@@ -192,7 +192,18 @@ class AlertState:
 class SymptomInfo:
     """A symptom alert inside an incident; its reason is written when first needed."""
 
-    __slots__ = ("fp", "impact", "node", "reason", "rec", "root", "root_since", "since", "until")
+    __slots__ = (
+        "fp",
+        "given",
+        "impact",
+        "node",
+        "reason",
+        "rec",
+        "root",
+        "root_since",
+        "since",
+        "until",
+    )
 
     def __init__(
         self,
@@ -207,6 +218,9 @@ class SymptomInfo:
         self.fp, self.node, self.since = fp, node, since
         self.impact, self.root, self.root_since = impact, root, root_since
         self.reason = reason
+        self.given = reason is not None
+        """The reason was given (a node that lost its spare, a co-cause), not derived from the
+        impact."""
         self.until: datetime | None = None
         self.rec: Symptom | None = None
 
@@ -270,6 +284,28 @@ class Interval:
         return self.rec
 
 
+class Reopening:
+    """The fields of an incident as they were before it reopened, to put back if the reopen
+    is withdrawn (its root's alerts turned out to be symptoms of a new root)."""
+
+    __slots__ = (
+        "closed_at",
+        "corrected_at",
+        "floor",
+        "resolved_at",
+        "root_since",
+        "state",
+        "validated_at",
+    )
+
+    def __init__(self, w: IncidentWork) -> None:
+        assert w.resolved_at is not None
+        self.resolved_at: datetime = w.resolved_at
+        self.corrected_at, self.validated_at = w.corrected_at, w.validated_at
+        self.closed_at, self.state = w.closed_at, w.state
+        self.floor, self.root_since = w.floor, w.root_since
+
+
 class IncidentWork:
     """One incident while the correlator holds it."""
 
@@ -288,6 +324,7 @@ class IncidentWork:
         "merged_into",
         "rec",
         "reopen_count",
+        "reopened_from",
         "resolved_at",
         "root",
         "root_fps",
@@ -326,6 +363,9 @@ class IncidentWork:
         self.closed_at: datetime | None = None
         self.resolved_at: datetime | None = None
         self.reopen_count = 0
+        self.reopened_from: Reopening | None = None
+        """What the incident was before its latest reopen, while that reopen may still be
+        withdrawn (see ``Correlator._withdraw_reopen``); None otherwise."""
         self.merged_from: list[str] = []
         self.merged_into: str | None = None
         self.unplanned = False
@@ -432,7 +472,7 @@ class IncidentWork:
         w.root_fps = set(rec.root_fingerprints)
         for s in rec.symptoms:
             info = SymptomInfo(s.fingerprint, s.node, s.since, None, "", s.since, s.reason)
-            info.until = s.until
+            info.until, info.given = s.until, False
             w.put_symptom(info)
         for iv in rec.impacted:
             w.impacts.setdefault(iv.node, []).append(
