@@ -229,7 +229,7 @@ def _queued(events: EventEngine, batches: list[list[Event]]) -> list[IngestResul
 def test_batches_that_wait_together_are_written_in_one_transaction(
     events: EventEngine, stored: Engine
 ) -> None:
-    events.ingest(INGEST, [fire("other", "core-2")], T0)  # the engine has its state
+    events.ingest(INGEST, [fire("other", "mystery")], T0)  # the engine has its state
     before = _engine_version(stored)
     first, second, third, again = _queued(events, [STORM[:1], STORM[1:3], STORM[3:], STORM[1:3]])
     assert _engine_version(stored) == before + 1  # one claim, one commit for all four
@@ -263,7 +263,7 @@ def test_a_failing_batch_fails_alone_when_it_waited_with_others(
         return add(self, found, at, journal_seq)
 
     monkeypatch.setattr(EventRepository, "add_new_events", poisoned)
-    events.ingest(INGEST, [fire("other", "core-2")], T0)
+    events.ingest(INGEST, [fire("other", "mystery")], T0)
     good, bad, later = _queued(events, [STORM[:3], [fire("poison", "core-2")], STORM[3:]])
     assert isinstance(bad, RuntimeError)
     assert str(bad) == "refused"
