@@ -2,7 +2,7 @@
 ingestion, for the same all-new alerts.
 
 Run with ``python bench/bench_alertmanager.py`` (``--batches N`` bodies of ``--batch`` alerts,
-default 100 of 100; ``--clients``, default 4; ``--only``). It prints figures and never fails on
+default 200 of 100; ``--clients``, default 4; ``--only``). It prints figures and never fails on
 timing; it takes a minute or two.
 
 The alerts: every one a new fingerprint (no repeat among them), firing, about the 1,000 hosts
@@ -237,7 +237,7 @@ def compare(label: str, servanda: tuple[float, float], manager: tuple[float, flo
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--batches", type=int, default=100, help="Bodies sent (after warm-up).")
+    parser.add_argument("--batches", type=int, default=200, help="Bodies sent (after warm-up).")
     parser.add_argument("--batch", type=int, default=100, help="Alerts per body.")
     parser.add_argument("--clients", type=int, default=CLIENTS, help="Client threads.")
     parser.add_argument("--only", choices=["alertmanager", "sqlite", "postgresql"], default=None)
