@@ -103,7 +103,7 @@ Rules (defaults in :class:`CorrelationSettings`):
 from __future__ import annotations
 
 import heapq
-from bisect import insort
+from bisect import bisect_left, insort
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -121,6 +121,7 @@ from servanda.events.incidents import (
     Degraded,
     Incident,
     IncidentState,
+    Symptom,
     Transition,
     incident_id,
 )
@@ -207,6 +208,9 @@ class Changes:
     """Fingerprints of events in this batch that name no node."""
     alerts: tuple[Alert, ...] = ()
     """The current record of every alert that changed."""
+    symptom_changes: tuple[tuple[str, tuple[tuple[str, Symptom | None], ...]], ...] = ()
+    """Per changed incident, its symptoms added or changed (their record) or dropped (None)
+    since the previous changes told, so storage writes those alone."""
 
     def incident(self, incident_id: str) -> Incident | None:
         """The record of one changed incident."""
@@ -1840,11 +1844,9 @@ class Correlator:
                 # Detection: the root's start, or a symptom that started within the hold-down
                 # before it (symptoms that moved to another incident no longer count).
                 earliest = self._earliest(w)
-                w.detected_at = min(
-                    (s.since for s in w.symptoms.values() if s.since >= earliest),
-                    default=w.root_since,
-                )
-                w.detected_at = min(w.detected_at, w.root_since)
+                first = bisect_left(w.sym_order, (earliest,))  # keys sort by start first
+                since = w.sym_order[first][0] if first < len(w.sym_order) else w.root_since
+                w.detected_at = min(since, w.root_since)
             w.degraded = self._degraded(w) if w.live else w.degraded
             planned = not w.unplanned and bool(w.root_fps) and w.node is not None
             w.to_record(planned, _summary(w, planned, self._kind))
@@ -1875,7 +1877,16 @@ class Correlator:
 
     def _changes(self, batch: _Batch) -> Changes:
         touched = [self._incidents[i] for i in batch.touched if i in self._incidents]
+        symptom_changes = []
+        for w in touched:
+            if w.sym_changed:
+                found = w.symptoms
+                symptom_changes.append((w.id, tuple(
+                    (fp, found[fp].to_record() if fp in found else None) for fp in w.sym_changed
+                )))  # fmt: skip
+                w.sym_changed = {}
         return Changes(
+            symptom_changes=tuple(symptom_changes),
             opened=tuple(batch.opened),
             updated=tuple(w.id for w in touched),
             merged=tuple(batch.merged),
@@ -2015,7 +2026,7 @@ def _summary(w: IncidentWork, planned: bool, kinds: Mapping[str, str]) -> str:
         return text + f" Taken over by {w.merged_into}."
     firing_symptoms = len(w.symptoms)
     if firing_symptoms:
-        nodes = len({s.node for s in w.symptoms.values()})
+        nodes = len(w.sym_nodes)
         text += f" {firing_symptoms} symptom alert(s) on {nodes} node(s) attached."
     services = sorted({n for n in w.impacts if kinds.get(n) == "service"})
     others = sorted({n for n in w.impacts if kinds.get(n) != "service" and n != w.root})

@@ -38,7 +38,7 @@ import socket
 import threading
 import weakref
 from collections import deque
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
@@ -54,7 +54,7 @@ from servanda.core.problems import Forbidden, InvalidInput, NotFound, Problem, S
 from servanda.core.records import trusted
 from servanda.events import lifecycle, snapshot
 from servanda.events.correlate import Changes, CorrelationSettings, Correlator, CorrelatorState
-from servanda.events.incidents import Alert, Incident, Transition
+from servanda.events.incidents import Alert, Incident, Symptom, Transition
 from servanda.events.lifecycle import InvalidTransition
 from servanda.events.mapping import NodeMapper
 from servanda.events.model import Event
@@ -641,13 +641,16 @@ class EventEngine:
         merged = claim.changes
         alerts: dict[str, Alert] = {}
         incidents: dict[str, Incident] = {}
+        hints: dict[str, dict[str, Symptom | None]] = {}
         for changes in merged:
             alerts.update((a.fingerprint, a) for a in changes.alerts)
             incidents.update((i.id, i) for i in changes.incidents)
+            for incident_id, found in changes.symptom_changes:
+                hints.setdefault(incident_id, {}).update(found)
         claim.changes = []
         with _pipeline(claim.session):
             self._write(claim.session, claim.config, memory, alerts.values(), incidents.values(),
-                        now)  # fmt: skip
+                        now, hints)  # fmt: skip
             JournalRepository(claim.session).set_applied(memory.applied)
         claim.changes = [_merge_changes(merged)]
 
@@ -659,12 +662,13 @@ class EventEngine:
         alerts: Collection[Alert],
         changed: Collection[Incident],
         now: datetime,
+        hints: Mapping[str, Mapping[str, Symptom | None]],
     ) -> None:
         EventRepository(session).save_alerts(alerts)
         if not changed:
             return
         incidents = IncidentRepository(session)
-        incidents.save(list(changed), now, memory.stored)
+        incidents.save(list(changed), now, memory.stored, hints)
         memory.stored.update((inc.id, inc) for inc in changed)
         if len(memory.stored) > memory.prune_at:
             _prune(memory)
