@@ -75,7 +75,7 @@ from servanda.storage.repositories import BundleRepository
 from servanda.storage.repositories.events import EventRepository, event_key, upsert
 from servanda.storage.repositories.incidents import IncidentRepository, StoredOutage
 from servanda.storage.repositories.journal import JournalRepository, Snapshot
-from servanda.storage.tables import EventEngineRow, EventJournalRow, LoadRunRow
+from servanda.storage.tables import EventEngineRow, LoadRunRow
 
 ENGINE_STATE: Table = EventEngineRow.__table__  # type: ignore[assignment]
 _ROW = 1
@@ -104,12 +104,13 @@ _CLAIM = (
         ENGINE_STATE.c.holder,
         ENGINE_STATE.c.applied_seq,
         select(func.max(LoadRunRow.id)).scalar_subquery(),
-        select(func.max(EventJournalRow.seq)).scalar_subquery(),
     )
 )
 """One statement claims the stored state (the row lock orders every writer), takes or renews
 the correlator lease when it is free, ours or run out, and reads who holds it, how far the
-journal is applied, the latest load run and the latest journal entry."""
+journal is applied and the latest load run. (What others appended is read by a statement of
+its own after it: on PostgreSQL a subquery here would see the snapshot taken before the row
+lock was granted, and miss the entries of the transaction it waited for.)"""
 
 LifecycleAction = Literal["acknowledge", "correct", "validate", "close", "reopen"]
 """The moves a person can make on an incident."""
@@ -523,8 +524,8 @@ class EventEngine:
             upsert(session, ENGINE_STATE, [{"id": _ROW, "version": 0, "updated_at": wall,
                                             "applied_seq": 0}], ["id"], None)  # fmt: skip
             found = connection.execute(_CLAIM, values).one()
-        holder, applied, load_run, last = found
-        applied, last = int(applied or 0), int(last or 0)
+        holder, applied, load_run = found
+        applied = int(applied or 0)
         config = self._config
         if config is None or config.load_run != load_run:
             bundle = BundleRepository(session).load()
@@ -546,9 +547,6 @@ class EventEngine:
             memory.stored.clear()
             memory.outages.clear()
             memory.outage_inputs.clear()
-        if last <= memory.applied:  # nothing appended by others
-            self._memory = memory
-            return claim
         journal = JournalRepository(session)
         changes, stepped, last = apply_entries(
             memory.correlator, journal, journal.entries(memory.applied)
