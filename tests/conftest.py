@@ -16,6 +16,11 @@ database; each test database is created there under a unique name and dropped at
 parallel runs do not meet. When the server is unreachable the PostgreSQL variants are skipped
 with one summary line, or fail when ``SERVANDA_REQUIRE_POSTGRES=1`` (as in CI).
 
+Event-time order: tests take the correlator's input as it arrives (``SERVANDA_EVENTS_LATENESS``
+of zero, unless the environment says otherwise), so an ingested alert's incident is there at
+once; the tests of the order itself (``tests/services/test_event_time_order.py``, and the real
+servers in ``tests/servers/test_event_order_server.py``) set the lateness they test.
+
 Property tests: with ``CI`` set (as ``.ci/run`` does), hypothesis runs derandomized, so a CI
 run replays the same examples every time; developers' runs keep exploring new ones (and
 hypothesis keeps the failures it finds in ``.hypothesis/`` to replay them first).
@@ -40,6 +45,8 @@ from sqlalchemy.orm import Session
 from servanda.storage.database import make_engine, make_sessionmaker
 from servanda.storage.migrate import upgrade
 from servanda.storage.tables import Base
+
+os.environ.setdefault("SERVANDA_EVENTS_LATENESS", "0s")
 
 settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):

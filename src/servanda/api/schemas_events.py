@@ -45,6 +45,23 @@ class IngestResultPublic(PublicModel):
         "to be a symptom of another."
     )
     flapping: list[str] = Field(description="Alerts (fingerprints) that started flapping.")
+    late: int = Field(
+        default=0,
+        description="New events that came after the watermark had passed their time (more "
+        "than the lateness after the latest event): correlated at once by the rules for late "
+        "events.",
+    )
+    held: int = Field(
+        default=0,
+        description="New events held back until the watermark passes them (correlated in "
+        "event-time order once nothing earlier can still come within the lateness).",
+    )
+    skewed: int = Field(
+        default=0,
+        description="New events dated more than a minute ahead of their receiving time (the "
+        "source's clock runs ahead): kept with their times no later than the receiving time.",
+    )
+    skew_seconds: float = Field(default=0.0, description="How far ahead the most skewed was.")
     queued_for: str | None = Field(
         default=None,
         description="When another process holds the correlator lease: that process. The batch "
@@ -68,6 +85,10 @@ class IngestResultPublic(PublicModel):
             reopened=list(result.reopened),
             merged=[(a, b) for a, b in result.merged],
             flapping=list(result.flapping),
+            late=result.late,
+            held=result.held,
+            skewed=result.skewed,
+            skew_seconds=result.skew_seconds,
             queued_for=result.queued_for,
         )
 
@@ -442,6 +463,16 @@ class EventLogPublic(PublicModel):
     waiting: int = Field(description="Entries appended and not yet applied by the holder.")
     snapshot_seq: int | None = Field(description="The entry the latest snapshot follows.")
     snapshot_at: datetime | None = Field(description="When the latest snapshot was saved.")
+    lateness_seconds: float = Field(
+        description="Events arriving at most this long after the latest one are correlated "
+        "in event-time order."
+    )
+    watermark: datetime | None = Field(description="Events up to this time are correlated.")
+    held_events: int = Field(description="Events held back until the watermark passes them.")
+    late_events: int = Field(
+        description="Events that came after the watermark had passed their time (correlated "
+        "at once by the rules for late events), in all."
+    )
 
     @classmethod
     def of_status(cls, status: LeaseStatus) -> EventLogPublic:
@@ -454,4 +485,8 @@ class EventLogPublic(PublicModel):
             waiting=status.last_seq - status.applied_seq,
             snapshot_seq=status.snapshot_seq,
             snapshot_at=status.snapshot_at,
+            lateness_seconds=status.lateness.total_seconds(),
+            watermark=status.watermark,
+            held_events=status.held,
+            late_events=status.late,
         )

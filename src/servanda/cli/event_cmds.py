@@ -61,6 +61,13 @@ def ingest(
         "--fingerprint-labels",
         help="Generic events without a fingerprint: the labels that make one (comma separated).",
     ),
+    settle: bool = typer.Option(
+        True,
+        "--settle/--no-settle",
+        help="The files hold the whole history so far: once they are ingested, correlate "
+        "every event held back for the watermark (--no-settle when more files, earlier in "
+        "event time, are still to come within the lateness).",
+    ),
     fmt: Format = FormatOption,
 ) -> None:
     """Store and correlate the events of FILES; sending a file twice changes nothing.
@@ -68,6 +75,7 @@ def ingest(
     Each file is all or nothing: when any event of it is bad, every problem is printed
     (file:line:column: field: message), nothing of that file is stored, and the command exits 1
     after trying the other files. --format json prints the counts per file for scripts.
+    Events are correlated in event-time order, whatever order the files and lines come in.
     """
     if input_format not in FORMATS:
         fail(f"--input-format must be one of {', '.join(FORMATS)}, not {input_format!r}", USAGE)
@@ -87,10 +95,19 @@ def ingest(
             continue
         result = events.ingest(LOCAL_ADMIN, found, received)
         results.append({"file": str(path), "ok": True, **result.as_dict()})
+    settled = None
+    if settle and any(r["ok"] for r in results):
+        settled = events.settle(now())
     events.close()
     print_problems(problems)
     if fmt is Format.JSON:
-        print_json({"ok": not problems, "files": results})
+        print_json(
+            {
+                "ok": not problems,
+                "files": results,
+                "settled": settled.as_dict() if settled is not None else None,
+            }
+        )
     else:
         for r in results:
             if r["ok"] and r["queued_for"]:
@@ -109,6 +126,12 @@ def ingest(
                 )
             else:
                 out.print(f"{r['file']}: not ingested ({r['problems']} problems)", markup=False)
+        if settled is not None and not settled.queued_for and settled.updated:
+            out.print(
+                f"settled (events held back for event-time order): incidents "
+                f"{len(settled.opened)} opened, {len(settled.updated)} updated",
+                markup=False,
+            )
     if problems:
         raise typer.Exit(PROBLEMS)
 
@@ -132,6 +155,25 @@ def tick(ctx: typer.Context, fmt: Format = FormatOption) -> None:
         )
 
 
+@app.command("settle")
+def settle_command(ctx: typer.Context, fmt: Format = FormatOption) -> None:
+    """Correlate every event held back for the event-time watermark now, as if no earlier
+    event could still come (after an import in several parts, ingested with --no-settle)."""
+    events = EventEngine(engine(ctx))
+    result = events.settle(now())
+    events.close()
+    if fmt is Format.JSON:
+        print_json(result.as_dict())
+    elif result.queued_for:
+        out.print(f"the correlator is held by {result.queued_for}; it settles", markup=False)
+    else:
+        out.print(
+            f"incidents {len(result.updated)} updated, {len(result.resolved)} resolved, "
+            f"{len(result.opened)} opened",
+            markup=False,
+        )
+
+
 @app.command("log")
 def log_status(ctx: typer.Context, fmt: Format = FormatOption) -> None:
     """The event log: who holds the correlator lease, how far the journal is applied, and
@@ -145,6 +187,10 @@ def log_status(ctx: typer.Context, fmt: Format = FormatOption) -> None:
         "waiting": status.last_seq - status.applied_seq,
         "snapshot_seq": status.snapshot_seq,
         "snapshot_at": status.snapshot_at.isoformat() if status.snapshot_at else None,
+        "lateness_seconds": status.lateness.total_seconds(),
+        "watermark": status.watermark.isoformat() if status.watermark else None,
+        "held_events": status.held,
+        "late_events": status.late,
     }
     if fmt is Format.JSON:
         print_json(data)

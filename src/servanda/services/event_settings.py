@@ -52,6 +52,10 @@ class EventSettings(BaseSettings):
     """The correlator lease: a holder silent this long is replaced by the next process."""
     tick: Duration = timedelta(seconds=2)
     """How often the server's clock takes time-based decisions; ``0s`` turns it off."""
+    lateness: Duration = timedelta(minutes=5)
+    """Alerts arriving at most this long after the latest one are correlated in event-time
+    order, whatever order they came in; incidents appear at most this long after their first
+    alert. ``0s`` correlates every alert as it arrives."""
     snapshot_entries: int = Field(default=500, ge=1)
     """A correlator snapshot is saved after this many journal entries."""
 

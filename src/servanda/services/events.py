@@ -34,14 +34,16 @@ import atexit
 import itertools
 import logging
 import os
+import pickle
 import socket
 import threading
 import weakref
+import zlib
 from collections import deque
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, fields
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal, cast
 
@@ -59,10 +61,12 @@ from servanda.events.lifecycle import InvalidTransition
 from servanda.events.mapping import NodeMapper
 from servanda.events.model import Event
 from servanda.events.outages import outages
+from servanda.events.watermark import Resequencer, clamp_future
 from servanda.services.agreements import effective_for
 from servanda.services.event_settings import correlation_settings
 from servanda.services.journal import (
     BATCH,
+    SETTLE,
     STEP,
     TICK,
     JournalSettings,
@@ -74,7 +78,7 @@ from servanda.storage.database import transaction
 from servanda.storage.repositories import BundleRepository
 from servanda.storage.repositories.events import EventRepository, event_key, upsert
 from servanda.storage.repositories.incidents import IncidentRepository, StoredOutage
-from servanda.storage.repositories.journal import JournalRepository, Snapshot
+from servanda.storage.repositories.journal import JournalRepository, OrderState, Snapshot
 from servanda.storage.tables import EventEngineRow, LoadRunRow
 
 ENGINE_STATE: Table = EventEngineRow.__table__  # type: ignore[assignment]
@@ -140,6 +144,17 @@ class IngestResult:
     """(taken over, into) pairs."""
     flapping: tuple[str, ...] = ()
     """Alerts that started flapping."""
+    late: int = 0
+    """New events that came after the watermark had passed their time (more than the
+    lateness after the latest event): correlated at once by the rules for late events."""
+    held: int = 0
+    """New events held back until the watermark passes them: correlated in event-time order
+    once no earlier event can still come on time (within the lateness)."""
+    skewed: int = 0
+    """New events dated ahead of their receiving time (their source's clock runs ahead):
+    kept with their times no later than the receiving time."""
+    skew_seconds: float = 0.0
+    """How far ahead the most skewed of them was."""
     queued_for: str | None = None
     """When another process holds the correlator lease: that process, which correlates the
     batch (stored and journaled here) within its next tick; the incident fields are then
@@ -161,6 +176,10 @@ class IngestResult:
             "reopened": list(self.reopened),
             "merged": [list(m) for m in self.merged],
             "flapping": list(self.flapping),
+            "late": self.late,
+            "held": self.held,
+            "skewed": self.skewed,
+            "skew_seconds": self.skew_seconds,
         }
 
 
@@ -190,9 +209,10 @@ class _Config:
 
 @dataclass(slots=True)
 class _Memory:
-    """The correlator this process holds, and what it knows of the stored state."""
+    """The correlator this process holds (behind its event-time order), and what it knows of
+    the stored state."""
 
-    correlator: Correlator
+    order: Resequencer
     load_run: int | None
     applied: int
     """The last journal entry applied (its effects are stored once committed)."""
@@ -210,6 +230,11 @@ class _Memory:
     """Hash of the outages stored per incident."""
     outage_inputs: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     """What the outages stored per incident were computed from (see :func:`_outage_inputs`)."""
+
+    @property
+    def correlator(self) -> Correlator:
+        """The correlator."""
+        return self.order.correlator
 
 
 @dataclass(slots=True)
@@ -343,6 +368,12 @@ class EventEngine:
             if key not in recent and key not in keyed:
                 keyed[key] = ev
         keyed = dict(zip(keyed, claim.config.mapper.map_all(keyed.values()), strict=True))
+        skews: dict[str, timedelta] = {}
+        for key, ev in keyed.items():  # the clock-skew rule (see clamp_future)
+            kept = clamp_future(ev, now)
+            keyed[key] = kept.event
+            if kept.skew is not None:
+                skews[key] = kept.skew
         new: list[tuple[str, Event]] = []
         if keyed:
             journal = JournalRepository(claim.session)
@@ -353,12 +384,23 @@ class EventEngine:
                 journal.discard(seq)
         claim.keys.extend(keyed)
         memory = claim.memory
+        late = held = 0
         if memory is not None and new:
-            changes = memory.correlator.process([ev for _, ev in new], now)
+            offered = memory.order.offer([ev for _, ev in new], now, seq)
+            changes, late, held = offered.changes, offered.late, offered.waiting
             memory.applied, memory.last_tick = seq, None
             claim.changes.append(changes)
         else:
             changes = Changes()
+        found = [skews[k] for k, _ in new if k in skews]
+        skew = max(found, default=timedelta(0))
+        if found:
+            logging.getLogger(__name__).warning(
+                "%d event(s) dated up to %.0f s ahead of their receiving time: kept no later "
+                "than it (a source's clock runs ahead)",
+                len(found),
+                skew.total_seconds(),
+            )
         return IngestResult(
             received=len(events),
             new=len(new),
@@ -370,6 +412,10 @@ class EventEngine:
             reopened=changes.reopened,
             merged=changes.merged,
             flapping=changes.flapping,
+            late=late,
+            held=held,
+            skewed=len(found),
+            skew_seconds=skew.total_seconds(),
             queued_for=claim.holder if memory is None and new else None,
         )
 
@@ -387,8 +433,37 @@ class EventEngine:
                 seq = memory.last_tick
             else:
                 seq = journal.append(TICK, now)
-            changes = memory.correlator.tick(now)
+            changes = memory.order.tick(now)
             memory.applied, memory.last_tick = seq, seq
+            claim.changes.append(changes)
+            self._persist(claim, now)
+            self._maybe_snapshot(claim, memory)
+        merged = _merge_changes(claim.changes)
+        return IngestResult(
+            received=0,
+            new=0,
+            duplicates=0,
+            unmapped=0,
+            opened=merged.opened,
+            updated=merged.updated,
+            resolved=merged.resolved,
+            reopened=merged.reopened,
+            merged=merged.merged,
+            flapping=merged.flapping,
+        )
+
+    def settle(self, now: datetime) -> IngestResult:
+        """Say the events ingested so far are complete up to ``now`` (a file import that holds
+        a whole history): everything waiting for the watermark is correlated and the
+        time-based decisions due at ``now`` are taken. Journaled like a tick; another
+        process holding the lease applies it."""
+        with self._lock, self._writing() as claim:
+            seq = JournalRepository(claim.session).append(SETTLE, now)
+            memory = claim.memory
+            if memory is None:
+                return IngestResult(0, 0, 0, 0, queued_for=claim.holder)
+            changes = memory.order.settle(now)
+            memory.applied, memory.last_tick = seq, None
             claim.changes.append(changes)
             self._persist(claim, now)
             self._maybe_snapshot(claim, memory)
@@ -460,7 +535,7 @@ class EventEngine:
                 memory.correlator.apply_lifecycle(moved)
                 memory.stored[incident_id] = moved
                 memory.applied, memory.last_tick = seq, None
-                JournalRepository(claim.session).set_applied(seq)
+                JournalRepository(claim.session).set_applied(seq, _order_state(memory.order))
         return moved
 
     def reload(self) -> None:
@@ -500,6 +575,7 @@ class EventEngine:
             holder, until, applied = journal.lease()
             last = journal.last_seq()
             snap = journal.snapshot()
+            order = journal.order()
         return LeaseStatus(
             holder=holder,
             lease_until=until,
@@ -508,6 +584,10 @@ class EventEngine:
             snapshot_seq=snap.seq if snap is not None else None,
             snapshot_at=snap.taken_at if snap is not None else None,
             this_process=self.holder,
+            lateness=self.journal.lateness,
+            watermark=order.watermark if order is not None else None,
+            held=order.held if order is not None else 0,
+            late=order.late if order is not None else 0,
         )
 
     # -- claiming and restoring ------------------------------------------------------------
@@ -541,7 +621,7 @@ class EventEngine:
         if memory.applied < applied:  # another engine applied entries: catch up silently
             journal = JournalRepository(session)
             _, stepped, _ = apply_entries(
-                memory.correlator, journal, journal.entries(memory.applied, applied)
+                memory.order, journal, journal.entries(memory.applied, applied)
             )
             memory.applied, memory.last_tick = applied, None
             memory.stored.clear()
@@ -549,7 +629,7 @@ class EventEngine:
             memory.outage_inputs.clear()
         journal = JournalRepository(session)
         changes, stepped, last = apply_entries(
-            memory.correlator, journal, journal.entries(memory.applied)
+            memory.order, journal, journal.entries(memory.applied)
         )
         if last:
             memory.applied, memory.last_tick = last, None
@@ -567,21 +647,16 @@ class EventEngine:
         journal = JournalRepository(session)
         snap = journal.snapshot()
         wall = datetime.now(UTC)
+        lateness = self.journal.lateness
         if (
             snap is not None
             and snap.code == snapshot.CODE
             and snap.load_run == config.load_run
             and snap.seq <= applied
         ):
-            correlator = snapshot.load(
-                snap.state,
-                bundle.graph,
-                nodes=(*bundle.services, *bundle.components),
-                calendars=bundle.calendars,
-                settings=self.settings,
-            )
-            apply_entries(correlator, journal, journal.entries(snap.seq, applied))
-            return _Memory(correlator, config.load_run, applied, snap.seq, snap.taken_at)
+            order = _load_snapshot(snap.state, bundle, self.settings, lateness)
+            apply_entries(order, journal, journal.entries(snap.seq, applied))
+            return _Memory(order, config.load_run, applied, snap.seq, snap.taken_at)
         now = max(wall, journal.last_at() or wall)
         alerts = EventRepository(session).live_alerts(now - self.settings.retention)
         held = {a.incident_id for a in alerts if a.incident_id is not None}
@@ -597,8 +672,18 @@ class EventEngine:
             calendars=bundle.calendars,
             settings=self.settings,
         )
+        seen = max((a.last_seen for a in alerts), default=None)
+        order = Resequencer(correlator, lateness, clock=seen, since=journal.last_at())
+        stood = journal.order()
+        waiting = stood.waiting_from if stood is not None else None
+        if waiting is not None:  # offered again: those already applied are exact duplicates
+            batches = [e for e in journal.entries(waiting - 1, applied) if e.kind == BATCH]
+            if batches:
+                found = journal.batch_events(batches[0].seq, batches[-1].seq)
+                for entry in batches:
+                    order.offer(found.get(entry.seq, []), entry.at, entry.seq)
         memory = _Memory(
-            correlator,
+            order,
             config.load_run,
             applied,
             applied,
@@ -624,7 +709,7 @@ class EventEngine:
                 load_run=memory.load_run,
                 code=snapshot.CODE,
                 taken_at=taken,
-                state=snapshot.dump(memory.correlator),
+                state=_dump_snapshot(memory.order),
             )
         )
         memory.snapshot_seq, memory.snapshot_at = memory.applied, taken
@@ -649,7 +734,7 @@ class EventEngine:
         with _pipeline(claim.session):
             self._write(claim.session, claim.config, memory, alerts.values(), incidents.values(),
                         now, hints)  # fmt: skip
-            JournalRepository(claim.session).set_applied(memory.applied)
+            JournalRepository(claim.session).set_applied(memory.applied, _order_state(memory.order))
         claim.changes = [_merge_changes(merged)]
 
     def _write(
@@ -700,6 +785,50 @@ class LeaseStatus:
     snapshot_seq: int | None
     snapshot_at: datetime | None
     this_process: str
+    lateness: timedelta = timedelta(0)
+    """Events arriving at most this long after the latest one are correlated in order."""
+    watermark: datetime | None = None
+    """Events up to this time are correlated (as the holder last stored it)."""
+    held: int = 0
+    """Events held back until the watermark passes them."""
+    late: int = 0
+    """Events that came after the watermark had passed their time, in all."""
+
+
+def _order_state(order: Resequencer) -> OrderState:
+    return OrderState(order.first_waiting_tag(), order.watermark, order.waiting, order.late)
+
+
+_ORDER_FIELDS = ("pending", "tags", "tag_order", "clock", "watermark", "last_arrival", "late",
+                 "arrivals")  # fmt: skip
+
+
+def _dump_snapshot(order: Resequencer) -> bytes:
+    """The correlator's snapshot (:func:`servanda.events.snapshot.dump`) with what waits for
+    the watermark."""
+    waiting = {name: getattr(order, name) for name in _ORDER_FIELDS}
+    return pickle.dumps(
+        (snapshot.dump(order.correlator), zlib.compress(pickle.dumps(waiting, 5), 1)), 5
+    )
+
+
+def _load_snapshot(
+    data: bytes, bundle: Bundle, settings: CorrelationSettings, lateness: timedelta
+) -> Resequencer:
+    """The correlator and its event-time order back from :func:`_dump_snapshot` (the data
+    comes from this database's own snapshot table: it is unpickled)."""
+    state, waiting = pickle.loads(data)
+    correlator = snapshot.load(
+        state,
+        bundle.graph,
+        nodes=(*bundle.services, *bundle.components),
+        calendars=bundle.calendars,
+        settings=settings,
+    )
+    order = Resequencer(correlator, lateness)
+    for name, value in pickle.loads(zlib.decompress(waiting)).items():
+        setattr(order, name, value)
+    return order
 
 
 def _close_at_exit(ref: weakref.ReferenceType[EventEngine]) -> None:

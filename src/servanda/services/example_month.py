@@ -62,6 +62,7 @@ def load_example_month(engine: Engine, folder: Path, now: datetime) -> MonthLoad
         _raise(problems)
         result = events.ingest(LOCAL_ADMIN, found, now)
         loaded.add("alerts", result.received, result.new)
+    events.settle(now)  # the files hold the whole month: nothing earlier is still to come
     with transaction(engine) as session:
         bundle = BundleRepository(session).load()
     for path in sorted((folder / "measurements").glob("*.csv")):

@@ -5,8 +5,11 @@ Every input of the correlator is a journal entry, appended in the same transacti
 effects (the ``event_engine`` row lock orders every writer, so entries follow commit order):
 
 * ``batch`` — the new events of one ingested batch (the ``events`` rows whose
-  ``journal_seq`` is the entry's ``seq``), taken with the correlator's ``now`` = ``at``;
-* ``tick`` — the clock: time-based decisions due at ``at`` (two ticks in a row are one);
+  ``journal_seq`` is the entry's ``seq``), received at ``at``; they reach the correlator in
+  event-time order as the watermark passes them (:mod:`servanda.events.watermark`);
+* ``tick`` — the clock at ``at``: the watermark moves on when the sources are quiet, and the
+  time-based decisions due are taken (two ticks in a row are one);
+* ``settle`` — an import said it was complete at ``at``: everything waiting is applied;
 * ``step`` — a lifecycle step a person made on an incident (the lifecycle fields moved).
 
 One process at a time holds the correlator *lease* (``event_engine.holder`` until
@@ -26,11 +29,12 @@ from typing import Any
 
 from servanda.core.durations import Duration
 from servanda.core.records import adapter, to_jsonable, trusted
-from servanda.events.correlate import Changes, Correlator
+from servanda.events.correlate import Changes
 from servanda.events.incidents import Incident, IncidentState, Transition
+from servanda.events.watermark import Resequencer
 from servanda.storage.repositories.journal import JournalEntry, JournalRepository
 
-BATCH, TICK, STEP = "batch", "tick", "step"
+BATCH, TICK, SETTLE, STEP = "batch", "tick", "settle", "step"
 
 LIFECYCLE_FIELDS = (
     "state",
@@ -55,6 +59,10 @@ class JournalSettings:
     """A snapshot is saved once this many entries were applied since the last one."""
     snapshot_age: timedelta = timedelta(minutes=5)
     """… or once the last one is this old and something was applied since."""
+    lateness: timedelta = timedelta(minutes=5)
+    """Observations arriving at most this long after the latest one are correlated in
+    event-time order (see :mod:`servanda.events.watermark`); incidents appear this long after
+    their first alert, at most."""
 
 
 def step_payload(incident: Incident) -> dict[str, Any]:
@@ -83,7 +91,7 @@ def with_step(current: Incident, payload: dict[str, Any]) -> Incident:
 
 
 def apply_entries(
-    correlator: Correlator, journal: JournalRepository, entries: Iterable[JournalEntry]
+    order: Resequencer, journal: JournalRepository, entries: Iterable[JournalEntry]
 ) -> tuple[list[Changes], list[str], int]:
     """Apply journal entries in order; the changes of each, the incidents moved by steps, and
     the last sequence number applied (0 when none)."""
@@ -91,6 +99,7 @@ def apply_entries(
     stepped: list[str] = []
     last = 0
     pending: list[JournalEntry] = []
+    correlator = order.correlator
 
     def flush() -> None:
         if not pending:
@@ -99,9 +108,12 @@ def apply_entries(
         events = journal.batch_events(batches[0], batches[-1]) if batches else {}
         for entry in pending:
             if entry.kind == BATCH:
-                changes.append(correlator.process(events.get(entry.seq, []), entry.at))
+                offered = order.offer(events.get(entry.seq, []), entry.at, entry.seq)
+                changes.append(offered.changes)
             elif entry.kind == TICK:
-                changes.append(correlator.tick(entry.at))
+                changes.append(order.tick(entry.at))
+            elif entry.kind == SETTLE:
+                changes.append(order.settle(entry.at))
             elif entry.kind == STEP and entry.payload is not None:
                 current = correlator.incident(str(entry.payload["id"]))
                 if current is not None:
@@ -119,7 +131,9 @@ def apply_entries(
 
 
 def journal_settings(
-    lease: Duration | None = None, tick: Duration | None = None
+    lease: Duration | None = None,
+    tick: Duration | None = None,
+    lateness: Duration | None = None,
 ) -> JournalSettings:
     """The settings in force (see :class:`~servanda.services.event_settings.EventSettings`)."""
     from servanda.services.event_settings import EventSettings
@@ -129,4 +143,5 @@ def journal_settings(
         lease=lease or found.lease,
         tick=tick or found.tick,
         snapshot_entries=found.snapshot_entries,
+        lateness=found.lateness if lateness is None else lateness,
     )

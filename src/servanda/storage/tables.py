@@ -521,6 +521,15 @@ class EventEngineRow(Base):
     """The lease ends then unless its holder renews it."""
     applied_seq: Mapped[int] = mapped_column(BigInteger, server_default="0")
     """The last journal entry whose effects are stored."""
+    waiting_seq: Mapped[int | None] = mapped_column(BigInteger)
+    """The first journal entry with observations still waiting for the event-time watermark
+    (None when none wait): a correlator rebuilt from stored state offers them again."""
+    watermark: Mapped[datetime | None]
+    """Events up to this time are correlated (see :mod:`servanda.events.watermark`)."""
+    held_events: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    """Events held back until the watermark passes them."""
+    late_events: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    """Events that came after the watermark had passed their time, in all."""
 
 
 class SeriesRow(Declared, Base):

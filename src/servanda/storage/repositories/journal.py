@@ -33,7 +33,7 @@ class JournalEntry:
 
     seq: int
     kind: str
-    """``batch``, ``tick`` or ``step``."""
+    """``batch``, ``tick``, ``settle`` or ``step``."""
     at: datetime
     """The correlator's ``now`` for this input."""
     payload: dict[str, Any] | None
@@ -48,6 +48,20 @@ class Snapshot:
     code: str
     taken_at: datetime
     state: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class OrderState:
+    """Where the event-time order of the correlator's input stands."""
+
+    waiting_from: int | None
+    """The first journal entry with events held back (None: none are)."""
+    watermark: datetime | None
+    """Events up to this time are correlated."""
+    held: int
+    """Events held back until the watermark passes them."""
+    late: int
+    """Events that came after the watermark had passed their time, in all."""
 
 
 class JournalRepository:
@@ -167,10 +181,40 @@ class JournalRepository:
 
     # -- lease -------------------------------------------------------------------------------
 
-    def set_applied(self, seq: int, row: int = 1) -> None:
-        """Record that the effects of the entries up to ``seq`` are stored."""
+    def set_applied(self, seq: int, order: OrderState | None = None, row: int = 1) -> None:
+        """Record that the effects of the entries up to ``seq`` are stored, and where the
+        event-time order stands."""
+        values: dict[str, Any] = {"applied_seq": seq}
+        if order is not None:
+            values.update(
+                waiting_seq=order.waiting_from,
+                watermark=order.watermark,
+                held_events=order.held,
+                late_events=order.late,
+            )
         self.session.connection().execute(
-            update(ENGINE_STATE).where(ENGINE_STATE.c.id == row).values(applied_seq=seq)
+            update(ENGINE_STATE).where(ENGINE_STATE.c.id == row).values(**values)
+        )
+
+    def order(self, row: int = 1) -> OrderState | None:
+        """Where the event-time order stood when last stored."""
+        found = (
+            self.session.connection()
+            .execute(
+                select(
+                    ENGINE_STATE.c.waiting_seq,
+                    ENGINE_STATE.c.watermark,
+                    ENGINE_STATE.c.held_events,
+                    ENGINE_STATE.c.late_events,
+                ).where(ENGINE_STATE.c.id == row)
+            )
+            .one_or_none()
+        )
+        if found is None:
+            return None
+        waiting, watermark, held, late = found
+        return OrderState(
+            None if waiting is None else int(waiting), watermark, int(held or 0), int(late or 0)
         )
 
     def release(self, holder: str, row: int = 1) -> None:
