@@ -18,7 +18,15 @@ and services of the synthetic catalog of ``bench_ingest.py`` in turn (alert name
 * Servanda, on SQLite and on PostgreSQL (as in ``bench_ingest.py``: a fresh database with the
   catalog, the real server in a subprocess, correlation on): the same alerts as Alertmanager
   version 4 webhook bodies of ``--batch`` to ``POST /api/v1/events/alertmanager``. Each request
-  is answered once its batch is committed and correlated.
+  is answered once its batch is stored and journaled; correlation follows the event-time
+  watermark (``SERVANDA_EVENTS_LATENESS``, 5 minutes by default: the alerts, 10 ms apart,
+  span less than that, so they are held back). Then the import is settled and the time until
+  every alert is correlated and stored is measured: the end-to-end figure. With
+  ``SERVANDA_EVENTS_LATENESS=0s`` each request is correlated before it is answered.
+
+On PostgreSQL the run is repeated with two server processes on the one database (the clients
+alternate between them; one holds the correlator lease, the other only stores and journals):
+throughput against one.
 
 Both get the same client threads over keep-alive connections, after five warm-up bodies of
 other new alerts. Then **repeats**: the same bodies sent again (Alertmanager's repeat interval,
@@ -29,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import queue
 import subprocess
 import sys
@@ -207,22 +216,56 @@ def run_servanda(
     warm: list[list[dict[str, Any]]],
     bodies: list[list[dict[str, Any]]],
     clients: int,
+    servers: int = 1,
 ) -> tuple[float, float]:
-    """Servanda's ingestion of ``bodies`` through the webhook route (new, then again)."""
-    print(f"Servanda on {label}, POST /api/v1/events/alertmanager, correlation on:")
-    token = prepare(url).split()[0]
+    """Servanda's ingestion of ``bodies`` through the webhook route (new, then again) by
+    ``servers`` server processes on the one database, and how long correlation takes to catch
+    up once the import is settled."""
+    lateness = os.environ.setdefault("SERVANDA_EVENTS_LATENESS", "5m")  # the default
+    print(
+        f"Servanda on {label}, {servers} server process{'es' if servers > 1 else ''}, "
+        f"POST /api/v1/events/alertmanager, lateness {lateness}:"
+    )
+    ingest, reader = prepare(url).split()
     count = sum(len(b) for b in bodies)
     encoded = [json.dumps(webhook(b)).encode() for b in bodies]
-    server = start_server(url)
+    started = [start_server(url) for _ in range(servers)]
+    urls = [s.base_url for s in started]
     try:
-        post_all(server.base_url, token, [json.dumps(webhook(b)).encode() for b in warm], 1)
-        wall, latencies, new = post_all(server.base_url, token, encoded, clients)
-        fresh = line("new", count, wall, latencies, f" ({new:,} reported new)")
-        wall, latencies, new = post_all(server.base_url, token, encoded, clients)
+        post_all(urls, ingest, [json.dumps(webhook(b)).encode() for b in warm], 1)
+        wall, latencies, new = post_all(urls, ingest, encoded, clients)
+        fresh = line("new, answered", count, wall, latencies, f" ({new:,} reported new)")
+        drained = settle_and_drain(url, urls[0], reader)
+        print(
+            f"  correlated: the rest {drained:.2f} s after the last answer (settled); end to "
+            f"end {count / (wall + drained):,.0f} alerts/s"
+        )
+        wall, latencies, new = post_all(urls, ingest, encoded, clients)
         again = line("repeats", count, wall, latencies, f" ({new:,} reported new)")
     finally:
-        server.stop()
+        for server in started:
+            server.stop()
     return fresh, again
+
+
+def settle_and_drain(url: str, base_url: str, token: str) -> float:
+    """Settle (as ``servanda events settle`` does) and wait until every event is correlated
+    and stored: the seconds it took."""
+    from servanda.services.events import EventEngine
+    from servanda.storage.database import make_engine
+
+    started = time.perf_counter()
+    db = make_engine(url)
+    try:
+        EventEngine(db).settle(datetime.now(UTC))
+    finally:
+        db.dispose()
+    with httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {token}"}) as http:
+        while True:
+            log = http.get("/api/v1/events/log").json()
+            if log["waiting"] == 0 and log["held_events"] == 0:
+                return time.perf_counter() - started
+            time.sleep(0.02)
 
 
 def compare(label: str, servanda: tuple[float, float], manager: tuple[float, float] | None) -> None:
@@ -268,6 +311,14 @@ def main() -> None:
             try:
                 found = run_servanda("PostgreSQL", databases.new(), warm, measured, args.clients)
                 compare("PostgreSQL", found, manager)
+                two = run_servanda(
+                    "PostgreSQL", databases.new(), warm, measured, args.clients, servers=2
+                )
+                compare("PostgreSQL, two servers", two, manager)
+                print(
+                    f"  two servers / one: new {two[0] / found[0]:.2f}x, "
+                    f"repeats {two[1] / found[1]:.2f}x"
+                )
             finally:
                 databases.drop_all()
     print(f"total {time.perf_counter() - started:.0f} s")

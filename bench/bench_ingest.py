@@ -36,7 +36,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -346,10 +346,12 @@ def serve(url: str, port: int) -> None:
 
 
 def post_all(
-    base_url: str, token: str, bodies: list[bytes], clients: int
+    base_url: str | Sequence[str], token: str, bodies: list[bytes], clients: int
 ) -> tuple[float, list[float], int]:
-    """Send ``bodies`` from ``clients`` threads (one keep-alive connection each); returns the
-    wall time, each request's latency, and how many alerts the server reported new."""
+    """Send ``bodies`` from ``clients`` threads (one keep-alive connection each, to the servers
+    of ``base_url`` in turn when several); returns the wall time, each request's latency, and
+    how many alerts the servers reported new."""
+    urls = [base_url] if isinstance(base_url, str) else list(base_url)
     work: queue.Queue[bytes] = queue.Queue()
     for b in bodies:
         work.put(b)
@@ -359,8 +361,8 @@ def post_all(
     lock = threading.Lock()
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
 
-    def run() -> None:
-        with httpx.Client(base_url=base_url, headers=headers, timeout=60) as http:
+    def run(n: int) -> None:
+        with httpx.Client(base_url=urls[n % len(urls)], headers=headers, timeout=60) as http:
             while True:
                 try:
                     body = work.get_nowait()
@@ -376,7 +378,7 @@ def post_all(
                     else:
                         errors.append(f"{response.status_code} {response.text[:200]}")
 
-    threads = [threading.Thread(target=run) for _ in range(clients)]
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(clients)]
     started = time.perf_counter()
     for t in threads:
         t.start()
@@ -538,6 +540,9 @@ def run_backend(label: str, urls: Iterator[str], batches: int, clients: int) -> 
 
 
 def main() -> None:
+    # Each batch is correlated as it comes (what this measures; bench_alertmanager.py and
+    # bench_storm.py measure the default lateness).
+    os.environ.setdefault("SERVANDA_EVENTS_LATENESS", "0s")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batches", type=int, default=300, help="Bodies of 100 alerts to send.")
     parser.add_argument("--clients", type=int, default=CLIENTS, help="Client threads.")

@@ -8,6 +8,7 @@ object changes again. Nothing here is public API.
 
 from __future__ import annotations
 
+import functools
 from bisect import bisect_left
 from datetime import UTC, datetime
 from enum import Enum
@@ -240,8 +241,10 @@ class SymptomInfo:
         return self.rec
 
 
+@functools.lru_cache(maxsize=4096)
 def symptom_reason(impact: Impact | None, root: str, root_since: datetime) -> str:
-    """``depends on core-router-2, which is down since 2024-04-02 10:02 UTC`` and the like."""
+    """``depends on core-router-2, which is down since 2024-04-02 10:02 UTC`` and the like
+    (the alerts of one node share it: remembered)."""
     if impact is None:
         return f"root cause {root}, down since {when(root_since)}"
     text = impact.explain()
