@@ -8,7 +8,6 @@ object changes again. Nothing here is public API.
 
 from __future__ import annotations
 
-import functools
 from bisect import bisect_left
 from datetime import UTC, datetime
 from enum import Enum
@@ -241,10 +240,25 @@ class SymptomInfo:
         return self.rec
 
 
-@functools.lru_cache(maxsize=4096)
+_REASONS: dict[tuple[int, str, datetime], tuple[Impact | None, str]] = {}
+"""Reasons by impact (its identity: the alerts of one node share their node's impact), root
+and root start; the impact is kept with its reason, so an identity is never reused."""
+
+
 def symptom_reason(impact: Impact | None, root: str, root_since: datetime) -> str:
-    """``depends on core-router-2, which is down since 2024-04-02 10:02 UTC`` and the like
-    (the alerts of one node share it: remembered)."""
+    """``depends on core-router-2, which is down since 2024-04-02 10:02 UTC`` and the like."""
+    key = (id(impact), root, root_since)
+    found = _REASONS.get(key)
+    if found is not None and found[0] is impact:
+        return found[1]
+    if len(_REASONS) >= 4096:
+        _REASONS.clear()
+    text = _reason(impact, root, root_since)
+    _REASONS[key] = (impact, text)
+    return text
+
+
+def _reason(impact: Impact | None, root: str, root_since: datetime) -> str:
     if impact is None:
         return f"root cause {root}, down since {when(root_since)}"
     text = impact.explain()
