@@ -37,12 +37,17 @@ _FROM_CONFIGURATION = frozenset(
 )
 """Attributes a :class:`Correlator` computes from its configuration when it is made."""
 
-_CODE_FILES = ("correlate.py", "working.py", "incidents.py", "flapping.py", "model.py")
+_CODE_FILES = ("working.py", "incidents.py", "flapping.py", "model.py")
+"""Modules besides the package :mod:`servanda.events.correlate` (every module of which counts,
+by name and content) whose code a snapshot depends on."""
 
 
 def _code_digest() -> str:
     here = Path(__file__).resolve().parent
     digest = hashlib.sha256()
+    for module in sorted((here / "correlate").glob("*.py")):
+        digest.update(module.name.encode())
+        digest.update(module.read_bytes())
     for name in (*_CODE_FILES, "../catalog/graph.py", "../catalog/model.py"):
         digest.update((here / name).read_bytes())
     return digest.hexdigest()
