@@ -37,9 +37,10 @@ _FROM_CONFIGURATION = frozenset(
 )
 """Attributes a :class:`Correlator` computes from its configuration when it is made."""
 
-_CODE_FILES = ("working.py", "incidents.py", "flapping.py", "model.py")
+_CODE_FILES = ("working.py", "incidents.py", "flapping.py", "model.py", "watermark.py")
 """Modules besides the package :mod:`servanda.events.correlate` (every module of which counts,
-by name and content) whose code a snapshot depends on."""
+by name and content) whose code a snapshot depends on (the event-time order's state is saved
+with the correlator's: see :mod:`servanda.services.events`)."""
 
 
 def _code_digest() -> str:
