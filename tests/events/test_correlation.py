@@ -464,6 +464,51 @@ def test_a_restored_correlator_carries_on_like_the_original() -> None:
     assert b.state() == a.state()
 
 
+def test_a_correlator_restores_the_record_an_unmapped_incident_left_when_its_id_changed() -> None:
+    """An unmapped alert whose earlier start arrives late changes its incident's id; the old id
+    stays as a closed record naming no alert, which a restore (after an upgrade or a new
+    configuration) must take back without failing."""
+    a = correlator()
+    a.process([ev("u", None, at(1))], at(1))
+    changes = a.process([ev("u", None, at(0, 30))], at(1, 5))
+    [(old, new)] = changes.merged
+    left = a.incident(old)
+    assert left is not None
+    assert (left.root, left.root_fingerprints, left.merged_into) == (None, (), new)
+    b = Correlator.restore(a.state(), GRAPH, nodes=NODES)
+    assert b.state() == a.state()
+
+
+def test_an_alert_below_a_node_waiting_for_the_grace_is_a_root_of_its_own() -> None:
+    """n4 needs any of n0, n3 and all of n0; n6 needs n4. n0 and n3 fail together (one
+    incident), n0 recovers: n3's and n4's alerts wait the grace, and their nodes have no owner.
+    An alert on n6 then fires: n6 was down already (below n4), so its status did not change;
+    it must still be correlated (its own root), not left in no incident."""
+    from servanda.catalog.model import Requirement, RequirementMode
+
+    nodes = [
+        Component(id="n0"),
+        Component(id="n3"),
+        Component(id="n4", depends_on=(
+            Requirement(mode=RequirementMode.ANY_OF, nodes=("n0", "n3")),
+            Requirement(mode=RequirementMode.ALL_OF, nodes=("n0",)),
+        )),
+        Component(id="n6", depends_on=(Requirement(mode=RequirementMode.ALL_OF, nodes=("n4",)),)),
+    ]  # fmt: skip
+    c = Correlator(DependencyGraph.of(nodes), nodes=nodes)
+    c.process([ev("a3", "n3", at(0)), ev("a4", "n4", at(0)), ev("a0", "n0", at(0))], at(0))
+    c.process([ev("a0", "n0", at(0), at(0, 1))], at(0, 1))
+    c.process([ev("a6", "n6", at(0, 2))], at(0, 2))
+    c.tick(at(180))
+    a6 = c.alert("a6")
+    assert a6 is not None
+    assert a6.incident_id is not None
+    held = c.incident(a6.incident_id)
+    assert held is not None
+    assert held.root == "n6"
+    assert held.resolved_at is None
+
+
 def test_records_survive_validation() -> None:
     c = correlator()
     c.process(

@@ -318,3 +318,36 @@ def test_clock_skew_keeps_times_no_later_than_received() -> None:
     no_end = Event(source="p", fingerprint="f", labels=(), status=Status.RESOLVED, starts_at=T,
                    node="up")  # fmt: skip
     assert clamp_future(no_end, T + timedelta(minutes=3)).event.ends_at == T + timedelta(minutes=3)
+
+
+def test_what_an_incident_lists_as_degraded_does_not_depend_on_the_cut() -> None:
+    """A redundant pair: n1 fails, n0's episode (reported resolved) shows it failed at the same
+    moment, so n1's incident is taken over as a co-cause. What the taken-over incident lists
+    as degraded is what it listed when it stopped, however the observations were cut."""
+    pair_of = Requirement(mode=RequirementMode.ANY_OF, nodes=("n0", "n1"))
+    nodes = [Component(id="n0"), Component(id="n1")]
+    nodes += [Component(id=f"n{i}", depends_on=(pair_of,)) for i in (2, 3, 4)]
+    make = correlator_on(nodes)
+
+    def resolved(fp: str, start: timedelta, end: timedelta) -> Event:
+        return Event(source="p", fingerprint=fp, labels=(), status=Status.RESOLVED,
+                     starts_at=T + start, ends_at=T + end, node="n0",
+                     severity=Severity.CRITICAL)  # fmt: skip
+
+    s = timedelta(seconds=1)
+    events = [
+        resolved("a0", 0 * s, 10.5 * s),
+        resolved("a2", 0 * s, 10.5 * s),
+        resolved("a1", 240 * s, 250.5 * s),
+        resolved("a1", 265.5 * s, 276 * s),
+        firing("a3", "n1", T),
+    ]
+    one_by_one = Recorded(make(), LATENESS)
+    for ev in sorted(events, key=event_time):
+        one_by_one.offer([ev], RECEIVED)
+    one_by_one.settle(RECEIVED)
+    at_once = Recorded(make(), LATENESS)
+    at_once.offer(events, RECEIVED)
+    at_once.settle(RECEIVED)
+    assert outcome(one_by_one, events) == outcome(at_once, events)
+    assert any(i.merged_into for i in at_once.incidents.values())

@@ -308,6 +308,7 @@ class Reopening:
     __slots__ = (
         "closed_at",
         "corrected_at",
+        "degraded",
         "floor",
         "resolved_at",
         "root_since",
@@ -318,6 +319,7 @@ class Reopening:
     def __init__(self, w: IncidentWork) -> None:
         assert w.resolved_at is not None
         self.resolved_at: datetime = w.resolved_at
+        self.degraded = w.degraded
         self.corrected_at, self.validated_at = w.corrected_at, w.validated_at
         self.closed_at, self.state = w.closed_at, w.state
         self.floor, self.root_since = w.floor, w.root_since
@@ -510,7 +512,10 @@ class IncidentWork:
     @classmethod
     def from_record(cls, rec: Incident) -> IncidentWork:
         """Working state from a stored record."""
-        root = rec.root if rec.root is not None else UNMAPPED + rec.root_fingerprints[0]
+        if rec.root is not None:
+            root = rec.root
+        else:  # unmapped; the closed record an id change left behind names no alert
+            root = UNMAPPED + (rec.root_fingerprints[0] if rec.root_fingerprints else rec.id)
         w = cls(rec.id, root, rec.detected_at)
         w.state = rec.state
         w.severity = SEVERITIES.index(rec.severity)

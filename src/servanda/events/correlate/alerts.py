@@ -230,6 +230,18 @@ class _Alerts(_Evaluation):
     def _node_joined(self, node: str, at: datetime) -> None:
         self._refresh([node], at)
         st = self._status.get(node)
+        if (
+            st is not None
+            and st.owner is None
+            and node not in self._roots
+            and node in self._firing
+            and not self._held(node)
+        ):
+            # Down already, below a node whose alerts wait for the grace (no owner): its
+            # status did not change, so nothing else would make it the root it now is.
+            self._orphans.append(node)
+            self._refresh((), at)
+            st = self._status.get(node)
         if st is not None and st.incident is not None:
             ivs = self._incidents[st.incident].impacts.get(node)
             since = max(self._firing_since(node), self._earliest(self._incidents[st.incident]))
@@ -249,6 +261,7 @@ class _Alerts(_Evaluation):
         inc_id = self._roots.pop(node, None)
         if inc_id is not None:
             w = self._incidents[inc_id]
+            w.degraded = self._degraded(w)  # as it recovered: what it lists does not move
             w.resolved_at = at
             w.note(at, f"{_name(w)} recovered")
             self._batch.resolved.append(w.id)

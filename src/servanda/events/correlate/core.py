@@ -15,6 +15,7 @@ dependency order) and the few helpers that most layers use.
 from __future__ import annotations
 
 import heapq
+from bisect import bisect_left
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Literal
@@ -23,6 +24,7 @@ from servanda.calendars.model import Calendar
 from servanda.catalog.graph import DependencyGraph, Impact
 from servanda.catalog.model import Component, Service
 from servanda.events.correlate.settings import OBSERVING_SOURCES, CorrelationSettings
+from servanda.events.incidents import Degraded
 from servanda.events.planned import MaintenanceLookup
 from servanda.events.working import SEVERITIES, AlertState, IncidentWork, Lane
 
@@ -219,6 +221,29 @@ class _Core:
         w.rec = None
         self._batch.touched[w.id] = None
 
+    def _degraded(self, w: IncidentWork) -> tuple[Degraded, ...]:
+        """The nodes that lost their redundancy because of the incident's nodes down."""
+        down = [n for n in w.open_nodes() if n in self._down]
+        found: dict[str, Degraded] = {}
+        for n in sorted(down):
+            for d in self._dependents.get(n, ()):
+                if d in self._down or d in found:
+                    continue
+                st = self._status.get(d)
+                if st is not None and st.fraction > 0:
+                    continue
+                for req in self._graph.requirements(d):
+                    met, lost = req.is_met(self._down)
+                    if met and lost:
+                        up = len(req.nodes) - len(lost)
+                        reason = (
+                            f"needs {req.describe()}; {', '.join(lost)} down, "
+                            f"{up} up of {req.needed()} needed"
+                        )
+                        found[d] = Degraded(node=d, lost=lost, reason=reason)
+                        break
+        return tuple(found[k] for k in sorted(found))
+
     def _schedule(self, due: datetime, kind: Literal["f", "g"], key: str) -> None:
         """Look again when time passes ``due`` (see clock.py): whether the flapping alert
         ``key`` has been quiet (``f``), whether the symptom grace of node ``key`` is over
@@ -234,6 +259,18 @@ class _Core:
         if a.source in OBSERVING_SOURCES:
             return _BELOW
         return _DOWN if a.severity in self._downing else _BELOW
+
+    def _detect(self, w: IncidentWork) -> None:
+        """Detection, while the incident has not reopened or been taken over: the root's
+        start, or a symptom that started within the hold-down before it (symptoms that moved
+        to another incident no longer count). Taken again whenever the record is made, and
+        when the incident reopens or is taken over, so that it stays what it was then,
+        however the observations were cut into batches."""
+        if w.reopen_count == 0 and w.merged_into is None:
+            earliest = self._earliest(w)
+            first = bisect_left(w.sym_order, (earliest,))  # keys sort by start first
+            since = w.sym_order[first][0] if first < len(w.sym_order) else w.root_since
+            w.detected_at = min(since, w.root_since)
 
     def _earliest(self, w: IncidentWork) -> datetime:
         """How far back an alert of the incident may move its start (see the hold-down)."""

@@ -121,7 +121,7 @@ class _Merging(_Intervals):
             a.incident, a.grace_until, a.rec = None, None, None
             batch.alerts[fp] = None
         src.reopened_from = None
-        src.resolved_at = prior.resolved_at
+        src.resolved_at, src.degraded = prior.resolved_at, prior.degraded
         src.corrected_at, src.validated_at = prior.corrected_at, prior.validated_at
         src.closed_at, src.floor, src.root_since = prior.closed_at, prior.floor, prior.root_since
         src.reopen_count -= 1
@@ -192,6 +192,8 @@ class _Merging(_Intervals):
     ) -> None:
         """``src`` is taken over by ``dst``: closed ``merged_into`` it, ``gone`` saying why in
         its trail and ``took`` in that of ``dst``, whose severity is at least its own."""
+        src.degraded = self._degraded(src)  # as it stopped: what it lists does not move
+        self._detect(src)
         src.merged_into = dst.id
         src.note(at, f"merged into {dst.id}: {gone}", IncidentState.CLOSED)
         dst.merged_from.append(src.id)

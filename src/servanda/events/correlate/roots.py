@@ -8,13 +8,12 @@ incidents are written here too.
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Mapping
 from datetime import datetime
 
 from servanda.events.correlate.core import _EPOCH
 from servanda.events.correlate.merge import _Merging
-from servanda.events.incidents import Degraded, Incident, IncidentState, Transition, incident_id
+from servanda.events.incidents import Incident, IncidentState, Transition, incident_id
 from servanda.events.working import UNMAPPED, IncidentWork, Reopening, when
 
 
@@ -29,6 +28,7 @@ class _Roots(_Merging):
             # An alert that started before the recovery arrived late: the root never recovered.
             self._unresolve(w, at)
         elif w is not None:
+            self._detect(w)  # as it was before the reopen
             w.reopened_from = Reopening(w)
             w.resolved_at = None
             w.corrected_at = w.validated_at = w.closed_at = None
@@ -183,40 +183,12 @@ class _Roots(_Merging):
 
     def _record(self, w: IncidentWork) -> Incident:
         if w.rec is None:
-            if w.reopen_count == 0 and w.merged_into is None:
-                # Detection: the root's start, or a symptom that started within the hold-down
-                # before it (symptoms that moved to another incident no longer count).
-                earliest = self._earliest(w)
-                first = bisect_left(w.sym_order, (earliest,))  # keys sort by start first
-                since = w.sym_order[first][0] if first < len(w.sym_order) else w.root_since
-                w.detected_at = min(since, w.root_since)
+            self._detect(w)
             w.degraded = self._degraded(w) if w.live else w.degraded
             planned = not w.unplanned and bool(w.root_fps) and w.node is not None
             w.to_record(planned, _summary(w, planned, self._kind))
         assert w.rec is not None
         return w.rec
-
-    def _degraded(self, w: IncidentWork) -> tuple[Degraded, ...]:
-        down = [n for n in w.open_nodes() if n in self._down]
-        found: dict[str, Degraded] = {}
-        for n in sorted(down):
-            for d in self._dependents.get(n, ()):
-                if d in self._down or d in found:
-                    continue
-                st = self._status.get(d)
-                if st is not None and st.fraction > 0:
-                    continue
-                for req in self._graph.requirements(d):
-                    met, lost = req.is_met(self._down)
-                    if met and lost:
-                        up = len(req.nodes) - len(lost)
-                        reason = (
-                            f"needs {req.describe()}; {', '.join(lost)} down, "
-                            f"{up} up of {req.needed()} needed"
-                        )
-                        found[d] = Degraded(node=d, lost=lost, reason=reason)
-                        break
-        return tuple(found[k] for k in sorted(found))
 
 
 def _name(w: IncidentWork) -> str:
