@@ -63,8 +63,10 @@ def test_a_warning_that_stopped_flapping_resolves_at_its_last_end(node: str | No
     assert flapping, "still flapping at 05:00, so still open"
     c.tick(hm(5, 14))  # 15 minutes quiet after the 04:58 change
     assert c.incidents(open_only=True) == []
-    assert all(i.resolved_at is not None for i in c.incidents())
-    last = max(c.incidents(), key=lambda i: i.detected_at)
+    # (An id its incident had before an earlier alert came stays as a closed record.)
+    kept = [i for i in c.incidents() if i.merged_into is None]
+    assert all(i.resolved_at is not None for i in kept)
+    last = max(kept, key=lambda i: i.detected_at)
     assert last.resolved_at == hm(4, 58)
 
 

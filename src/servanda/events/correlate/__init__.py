@@ -40,8 +40,10 @@ Rules (defaults in :class:`CorrelationSettings`):
   nodes' events already applied is judged against the state they left.
 * **Ids.** An incident's id follows its root and the earliest start of its root alerts (see
   :func:`~servanda.events.incidents.incident_id`), whatever order they came in: when an
-  earlier root alert arrives after the id was announced, the incident takes the new id and
-  the old one stays as a closed record ``merged_into`` it. A reopened incident keeps its id.
+  earlier root alert arrives later (an episode first seen resolved, or a late one), the
+  incident takes the new id and the old one stays as a closed record ``merged_into`` it,
+  whether or not the old id was told yet (so what is kept does not depend on how the events
+  were cut into batches). A reopened incident keeps its id.
 * **Roots and symptoms.** A node that starts firing while it would be down anyway because of
   its requirements (fully, or partly through a requirement with a ``share``) is a *symptom*: its
   alerts join the incident of the root that takes it down (when several roots do, the one that

@@ -128,15 +128,15 @@ class _Roots(_Merging):
     def _reidentify(self, w: IncidentWork, was: datetime) -> None:
         """Keep the id a function of the earliest root alert, whatever order alerts came in.
 
-        An id not yet announced (opened in this batch) just changes. An announced one stays
-        as a closed record taken over by the new id, as a merged incident is.
+        The old id stays as a closed record taken over by the new id, as a merged incident
+        is: whether or not it was announced yet (opened in an earlier batch), so that what is
+        kept does not depend on how the events were cut into batches.
         """
         new_id = self._new_id(w)
         old_id = w.id
         if new_id == old_id:
             return
         batch = self._batch
-        announced = old_id not in batch.opened
         del self._incidents[old_id]
         w.id, w.rec = new_id, None
         self._incidents[new_id] = w
@@ -163,22 +163,21 @@ class _Roots(_Merging):
             (new_id if a == old_id else a, new_id if b == old_id else b) for a, b in batch.merged
         ]
         batch.touched.pop(old_id, None)
-        if announced:
-            gone = IncidentWork(old_id, w.root, w.detected_at)
-            gone.below, gone.root_since, gone.floor = w.below, was, w.floor
-            gone.transitions, gone.state = list(w.transitions), w.state
-            gone.merged_into = new_id
-            gone.note(
-                was,
-                f"re-identified as {new_id}: an alert of {_name(w)} that started earlier, "
-                f"at {when(w.root_since)}, came late",
-                IncidentState.CLOSED,
-            )
-            self._incidents[old_id] = gone
-            w.merged_from.append(old_id)
-            w.note(was, f"was {old_id} until an earlier alert of its root came")
-            batch.merged.append((old_id, new_id))
-            self._touch(gone)
+        gone = IncidentWork(old_id, w.root, was)
+        gone.below, gone.root_since, gone.floor = w.below, was, w.floor
+        gone.transitions, gone.state = list(w.transitions), w.state
+        gone.merged_into = new_id
+        gone.note(
+            was,
+            f"re-identified as {new_id}: an alert of {_name(w)} that started earlier, "
+            f"at {when(w.root_since)}, came late",
+            IncidentState.CLOSED,
+        )
+        self._incidents[old_id] = gone
+        w.merged_from.append(old_id)
+        w.note(was, f"was {old_id} until an earlier alert of its root came")
+        batch.merged.append((old_id, new_id))
+        self._touch(gone)
         self._touch(w)
 
     def _record(self, w: IncidentWork) -> Incident:
