@@ -121,7 +121,8 @@ def killed(url: str, extra: int) -> None:
     t = T0 + timedelta(days=31)
     for i in range(extra):
         fp = f"k{i:06x}"
-        engine.ingest(LOCAL_ADMIN, [event(fp, leaf(i % LEAVES), t + timedelta(seconds=i))], t)
+        at = t + timedelta(seconds=i)
+        engine.ingest(LOCAL_ADMIN, [event(fp, leaf(i % LEAVES), at)], at)
     engine._memory = None  # as a killed process: nothing saved, the lease left to run out
     with transaction(db) as session:  # the next process is this one, not a stranger
         session.execute(CorrelatorSnapshotRow.__table__.select().limit(1))
