@@ -509,6 +509,26 @@ def test_an_alert_below_a_node_waiting_for_the_grace_is_a_root_of_its_own() -> N
     assert held.resolved_at is None
 
 
+def test_a_co_cause_alert_firing_again_stays_a_co_cause() -> None:
+    """n6 needs any of n0, n1. n1 fails, then n0 (a co-cause of the one incident). An alert
+    of n0 first seen resolved (an episode within the fault), then firing again, is a co-cause
+    again: its new episode says why, it is not explained by n1, which n0 does not need."""
+    from servanda.catalog.model import Requirement, RequirementMode
+
+    pair = Requirement(mode=RequirementMode.ANY_OF, nodes=("n0", "n1"))
+    nodes = [Component(id="n0"), Component(id="n1"), Component(id="n6", depends_on=(pair,))]
+    c = Correlator(DependencyGraph.of(nodes), nodes=nodes)
+    c.process([ev("n1a", "n1", at(0))], at(0))
+    c.process([ev("n0a", "n0", at(0, 1))], at(0, 1))
+    c.process([ev("n0b", "n0", at(0), at(0, 2))], at(0, 2))
+    c.process([ev("n0b", "n0", at(0, 3))], at(0, 3))
+    [incident] = c.incidents(open_only=True)
+    assert incident.root == "n1"
+    reasons = {s.fingerprint: s.reason for s in incident.symptoms if s.until is None}
+    assert set(reasons) == {"n0a", "n0b"}
+    assert all(r.startswith("n0 failed too: ") for r in reasons.values()), reasons
+
+
 def test_records_survive_validation() -> None:
     c = correlator()
     c.process(

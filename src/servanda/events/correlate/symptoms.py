@@ -55,8 +55,17 @@ class _Symptoms(_Roots):
                 same.put_symptom(renewed)
                 self._touch(same)
             elif again is not None and again.until is not None:
+                # It fires again: a new episode, for the reason its node is held now (a
+                # co-cause, a lost spare), else for the one it had.
+                given = reason if reason is not None else (again.reason if again.given else None)
                 renewed = SymptomInfo(
-                    a.fp, a.key, a.episode_start(), again.impact, again.root, again.root_since
+                    a.fp,
+                    a.key,
+                    a.episode_start(),
+                    impact if impact is not None else again.impact,
+                    again.root,
+                    again.root_since,
+                    given,
                 )
                 same.put_symptom(renewed)
                 self._touch(same)
