@@ -529,6 +529,47 @@ def test_a_co_cause_alert_firing_again_stays_a_co_cause() -> None:
     assert all(r.startswith("n0 failed too: ") for r in reasons.values()), reasons
 
 
+def test_a_co_cause_of_a_co_cause_keeps_its_reason_when_the_fault_changes_hands() -> None:
+    """n6 needs any of n0, n1; n7 needs any of n0, n2, n5; n2 needs n0. n1 fails; n0 flaps
+    (an episode first seen resolved, then firing); n5 has an episode while n0 and n2 are down
+    (a co-cause of n0 on n7). When n1's own incident takes the fault over after the grace,
+    n5's ended alert goes with it as a co-cause, not as a symptom of n1 (n5 does not need
+    n1)."""
+    from servanda.catalog.model import Requirement, RequirementMode
+
+    def any_of(*names: str) -> Requirement:
+        return Requirement(mode=RequirementMode.ANY_OF, nodes=names)
+
+    nodes = [
+        Component(id="n0"),
+        Component(id="n1"),
+        Component(id="n2", depends_on=(Requirement(mode=RequirementMode.ALL_OF, nodes=("n0",)),)),
+        Component(id="n5"),
+        Component(id="n6", depends_on=(any_of("n0", "n1"),)),
+        Component(id="n7", depends_on=(any_of("n0", "n2", "n5"),)),
+    ]
+    c = Correlator(DependencyGraph.of(nodes), nodes=nodes)
+    c.process(
+        [
+            ev("n1a", "n1", at(0)),
+            ev("n0a", "n0", at(0), at(0, 1)),
+            ev("n0b", "n0", at(0, 2)),
+            ev("n5a", "n5", at(0, 2), at(0, 3)),
+        ],
+        at(20),
+    )
+    c.tick(at(140))
+    graph = DependencyGraph.of(nodes)
+    for incident in c.incidents(open_only=True):
+        assert incident.root is not None
+        below = set(graph.downstream(incident.root))
+        for s in incident.symptoms:
+            if " failed too: " in s.reason:
+                below |= graph.downstream(s.node)
+        for s in incident.symptoms:
+            assert " failed too: " in s.reason or s.node in below, s
+
+
 def test_records_survive_validation() -> None:
     c = correlator()
     c.process(

@@ -278,8 +278,16 @@ class _Merging(_Intervals):
             and not a.firing
             and a.episode_start() >= since
         ]
-        moved += [
-            SymptomInfo(s.fp, s.node, s.since, s.impact, dst.root, dst.root_since)
+        moved += [  # a reason given (a co-cause, a lost spare) still holds in dst's fault
+            SymptomInfo(
+                s.fp,
+                s.node,
+                s.since,
+                s.impact,
+                dst.root,
+                dst.root_since,
+                s.reason if s.given else None,
+            )
             for s in src.symptoms.values()
             if (a := self._alerts.get(s.fp)) is not None
             and a.incident == src.id
