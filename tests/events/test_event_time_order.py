@@ -26,11 +26,9 @@ from servanda.events.incidents import Incident
 from servanda.events.model import Event, Severity, Status
 from servanda.events.watermark import FUTURE_TOLERANCE, Resequencer, clamp_future, event_time
 
-from .month_support import month_events
+from .month_support import month_events, out_of_order
 
 LATENESS = timedelta(minutes=5)
-SPAN = timedelta(seconds=30)
-"""The longest stretch of event time one delivered batch covers."""
 T = datetime(2024, 4, 2, 10, 0, tzinfo=UTC)
 RECEIVED = datetime(2024, 5, 1, tzinfo=UTC)
 """When everything was received (a replay): only event times order the input."""
@@ -74,20 +72,8 @@ def delivered(
 ) -> Recorded:
     """The same observations cut into batches of at most :data:`SPAN` of event time (each
     batch's own order shuffled) and delivered out of order, each within the lateness."""
-    ordered = sorted(events, key=event_time)
-    batches: list[list[Event]] = []
-    for ev in ordered:
-        if batches and event_time(ev) - event_time(batches[-1][0]) <= SPAN and rng.random() < 0.8:
-            batches[-1].append(ev)
-        else:
-            batches.append([ev])
-    slack = (lateness - SPAN).total_seconds()
-    keyed = [
-        (event_time(b[0]) + timedelta(seconds=rng.uniform(0, slack)), n, b)
-        for n, b in enumerate(batches)
-    ]
     order = Recorded(make(), lateness)
-    for _, _, batch in sorted(keyed):
+    for batch in out_of_order(events, rng, lateness):
         rng.shuffle(batch)
         order.offer(batch, RECEIVED)
     order.settle(RECEIVED)

@@ -10,18 +10,16 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Engine
-from tests.events.month_support import month_events
+from tests.events.month_support import month_events, out_of_order
 from tests.services.event_log_support import reset
 
 from servanda.events.model import Event, Status
-from servanda.events.watermark import event_time
 from servanda.storage.database import make_engine
 
 from .processes import cli, prepare, running, wait_applied
 from .test_event_log_servers import _diff, comparable
 
 ORDERED = {"SERVANDA_EVENTS_LATENESS": "5m"}
-SPAN = timedelta(seconds=30)
 
 
 def payload(batch: list[Event]) -> str:
@@ -58,23 +56,10 @@ def payload(batch: list[Event]) -> str:
 
 
 def batches(rng: random.Random | None) -> list[str]:
-    """The month's Alertmanager observations cut into batches of at most :data:`SPAN` of
-    event time; in event-time order, or (``rng``) out of order within the lateness."""
-    events = sorted((e for e in month_events()[1] if e.source == "alertmanager"), key=event_time)
-    cut: list[list[Event]] = []
-    for ev in events:
-        if cut and event_time(ev) - event_time(cut[-1][0]) <= SPAN:
-            cut[-1].append(ev)
-        else:
-            cut.append([ev])
-    if rng is not None:
-        slack = (timedelta(minutes=5) - SPAN).total_seconds()
-        keyed = sorted(
-            (event_time(b[0]) + timedelta(seconds=rng.uniform(0, slack)), n, b)
-            for n, b in enumerate(cut)
-        )
-        cut = [b for _, _, b in keyed]
-    return [payload(b) for b in cut]
+    """The month's Alertmanager observations in batches of at most 30 s of event time; in
+    event-time order, or (``rng``) out of order within the lateness."""
+    events = [e for e in month_events()[1] if e.source == "alertmanager"]
+    return [payload(b) for b in out_of_order(events, rng, timedelta(minutes=5))]
 
 
 def run(db: str, token: str, bodies: list[str]) -> tuple[dict[str, Any], int]:

@@ -17,12 +17,11 @@ from servanda.services.events import EventEngine
 from servanda.services.journal import JournalSettings
 from servanda.storage.tables import AlertRow, CorrelatorSnapshotRow
 
-from ..events.month_support import month_events
+from ..events.month_support import month_events, out_of_order
 from .event_log_support import END, load_example, outcome, reset
 
 LATENESS = timedelta(minutes=5)
 SETTINGS = JournalSettings(snapshot_entries=40, lateness=LATENESS)
-SPAN = timedelta(seconds=30)
 
 
 @pytest.fixture(scope="module")
@@ -52,20 +51,8 @@ def in_order(db: Engine, events: list[Event]) -> dict[str, object]:
 
 
 def shuffled(events: list[Event], rng: random.Random) -> list[list[Event]]:
-    """Batches of at most :data:`SPAN` of event time, delivered out of order within the
-    lateness (each batch received a minute after its latest event)."""
-    batches: list[list[Event]] = []
-    for ev in sorted(events, key=event_time):
-        if batches and event_time(ev) - event_time(batches[-1][0]) <= SPAN and rng.random() < 0.8:
-            batches[-1].append(ev)
-        else:
-            batches.append([ev])
-    slack = (LATENESS - SPAN).total_seconds()
-    keyed = sorted(
-        (event_time(b[0]) + timedelta(seconds=rng.uniform(0, slack)), n, b)
-        for n, b in enumerate(batches)
-    )
-    return [b for _, _, b in keyed]
+    """Batches delivered out of order within the lateness (see :func:`out_of_order`)."""
+    return out_of_order(events, rng, LATENESS)
 
 
 @pytest.mark.parametrize("seed", [1, 2])
