@@ -27,7 +27,7 @@ from servanda.core.access import LOCAL_ADMIN
 from servanda.core.problems import Problem
 from servanda.ingest.event_files import FORMATS, EventFormat, read_event_file
 from servanda.services import incidents as cases
-from servanda.services.events import EventEngine
+from servanda.services.events import EventEngine, IngestResult
 from servanda.storage.database import transaction
 
 app = typer.Typer(help="Monitoring events: ingest files, unmapped events, saturation figures.",
@@ -143,16 +143,7 @@ def tick(ctx: typer.Context, fmt: Format = FormatOption) -> None:
     events = EventEngine(engine(ctx))
     result = events.tick(now())
     events.close()
-    if fmt is Format.JSON:
-        print_json(result.as_dict())
-    elif result.queued_for:
-        out.print(f"the correlator is held by {result.queued_for}; nothing to do", markup=False)
-    else:
-        out.print(
-            f"incidents {len(result.updated)} updated, {len(result.resolved)} resolved, "
-            f"{len(result.opened)} opened",
-            markup=False,
-        )
+    _print_moved(result, fmt, "nothing to do")
 
 
 @app.command("settle")
@@ -162,10 +153,15 @@ def settle_command(ctx: typer.Context, fmt: Format = FormatOption) -> None:
     events = EventEngine(engine(ctx))
     result = events.settle(now())
     events.close()
+    _print_moved(result, fmt, "it settles")
+
+
+def _print_moved(result: IngestResult, fmt: Format, queued: str) -> None:
+    """What a tick or a settle did, for people or (``--format json``) scripts."""
     if fmt is Format.JSON:
         print_json(result.as_dict())
     elif result.queued_for:
-        out.print(f"the correlator is held by {result.queued_for}; it settles", markup=False)
+        out.print(f"the correlator is held by {result.queued_for}; {queued}", markup=False)
     else:
         out.print(
             f"incidents {len(result.updated)} updated, {len(result.resolved)} resolved, "

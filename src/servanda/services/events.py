@@ -438,19 +438,7 @@ class EventEngine:
             claim.changes.append(changes)
             self._persist(claim, now)
             self._maybe_snapshot(claim, memory)
-        merged = _merge_changes(claim.changes)
-        return IngestResult(
-            received=0,
-            new=0,
-            duplicates=0,
-            unmapped=0,
-            opened=merged.opened,
-            updated=merged.updated,
-            resolved=merged.resolved,
-            reopened=merged.reopened,
-            merged=merged.merged,
-            flapping=merged.flapping,
-        )
+        return _moved(claim.changes)
 
     def settle(self, now: datetime) -> IngestResult:
         """Say the events ingested so far are complete up to ``now`` (a file import that holds
@@ -467,19 +455,7 @@ class EventEngine:
             claim.changes.append(changes)
             self._persist(claim, now)
             self._maybe_snapshot(claim, memory)
-        merged = _merge_changes(claim.changes)
-        return IngestResult(
-            received=0,
-            new=0,
-            duplicates=0,
-            unmapped=0,
-            opened=merged.opened,
-            updated=merged.updated,
-            resolved=merged.resolved,
-            reopened=merged.reopened,
-            merged=merged.merged,
-            flapping=merged.flapping,
-        )
+        return _moved(claim.changes)
 
     def act(
         self,
@@ -839,6 +815,23 @@ def _close_at_exit(ref: weakref.ReferenceType[EventEngine]) -> None:
             engine.close()
         except Exception:  # the database may be gone; the lease then runs out by itself
             logging.getLogger(__name__).debug("could not give the lease up", exc_info=True)
+
+
+def _moved(found: Sequence[Changes]) -> IngestResult:
+    """What a tick or a settle did (no batch of its own)."""
+    merged = _merge_changes(found)
+    return IngestResult(
+        received=0,
+        new=0,
+        duplicates=0,
+        unmapped=0,
+        opened=merged.opened,
+        updated=merged.updated,
+        resolved=merged.resolved,
+        reopened=merged.reopened,
+        merged=merged.merged,
+        flapping=merged.flapping,
+    )
 
 
 def _merge_changes(found: Sequence[Changes]) -> Changes:
