@@ -433,11 +433,7 @@ class EventEngine:
                 seq = memory.last_tick
             else:
                 seq = journal.append(TICK, now)
-            changes = memory.order.tick(now)
-            memory.applied, memory.last_tick = seq, seq
-            claim.changes.append(changes)
-            self._persist(claim, now)
-            self._maybe_snapshot(claim, memory)
+            self._moved_on(claim, memory, memory.order.tick(now), seq, now, tick=True)
         return _moved(claim.changes)
 
     def settle(self, now: datetime) -> IngestResult:
@@ -450,12 +446,24 @@ class EventEngine:
             memory = claim.memory
             if memory is None:
                 return IngestResult(0, 0, 0, 0, queued_for=claim.holder)
-            changes = memory.order.settle(now)
-            memory.applied, memory.last_tick = seq, None
-            claim.changes.append(changes)
-            self._persist(claim, now)
-            self._maybe_snapshot(claim, memory)
+            self._moved_on(claim, memory, memory.order.settle(now), seq, now, tick=False)
         return _moved(claim.changes)
+
+    def _moved_on(
+        self,
+        claim: _Claim,
+        memory: _Memory,
+        changes: Changes,
+        seq: int,
+        now: datetime,
+        *,
+        tick: bool,
+    ) -> None:
+        """Persist what a tick or a settle (journal entry ``seq``) changed."""
+        memory.applied, memory.last_tick = seq, seq if tick else None
+        claim.changes.append(changes)
+        self._persist(claim, now)
+        self._maybe_snapshot(claim, memory)
 
     def act(
         self,
