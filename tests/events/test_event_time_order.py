@@ -337,3 +337,36 @@ def test_what_an_incident_lists_as_degraded_does_not_depend_on_the_cut() -> None
     at_once.settle(RECEIVED)
     assert outcome(one_by_one, events) == outcome(at_once, events)
     assert any(i.merged_into for i in at_once.incidents.values())
+
+
+def test_where_the_clock_stopped_between_two_deadlines_does_not_matter() -> None:
+    """A flapping critical alert stops flapping when quiet (its node recovers then, at its
+    last end) while a warning on the node is its incident's symptom: the warning's grace
+    starts at that recovery, already over when the quiet is decided. A new failure after
+    that reopens the incident whether or not the clock stopped between the two."""
+    m = timedelta(minutes=1)
+
+    def resolved(fp: str, start: float, end: float) -> Event:
+        return Event(source="p", fingerprint=fp, labels=(), status=Status.RESOLVED,
+                     starts_at=T + start * m, ends_at=T + end * m, node="n0",
+                     severity=Severity.CRITICAL)  # fmt: skip
+
+    flaps = [resolved("c", start, start + 1) for start in (0, 2, 4)]
+    warning = Event(source="p", fingerprint="w", labels=(), status=Status.FIRING,
+                    starts_at=T + 2.5 * m, node="n0", severity=Severity.WARNING)  # fmt: skip
+    make = correlator_on([Component(id="n0")])
+
+    def run(stop_between: bool) -> list[Incident]:
+        correlator = make()
+        for ev in [*flaps, warning]:
+            correlator.process([ev], event_time(ev))
+        if stop_between:  # after the quiet (at 10:20), before the new failure
+            correlator.tick(T + 20.5 * m)
+        correlator.process([resolved("r", 21, 22)], T + 22 * m)
+        return correlator.incidents()
+
+    stopped, straight = run(True), run(False)
+    assert stopped == straight
+    assert [t.note for t in straight[0].transitions if "failed again" in t.note][-1].endswith(
+        "10:21 UTC"
+    )

@@ -23,16 +23,19 @@ class _Clock(_Alerts):
     """Deadlines and forgetting (on top of the observations)."""
 
     def _advance(self, now: datetime) -> None:
-        """Take decisions whose deadline is at or before ``now``."""
+        """Take decisions whose deadline is at or before ``now``, one at a time in deadline
+        order, each with what follows from it (which may set deadlines already due: a
+        flapping alert that stops holding its node up lets its symptoms' grace start when
+        the node recovered). So where the clock stopped on the way does not matter."""
         heap = self._deadlines
+        self._reconcile()
         while heap and heap[0][0] <= now:
             due, kind, key = heapq.heappop(heap)
             if kind == 0:
                 self._quiet(key, due, now)
             else:
-                self._reconcile()
                 self._grace_over(key, due)
-        self._reconcile()
+            self._reconcile()
 
     def _quiet(self, fp: str, due: datetime, now: datetime) -> None:
         a = self._alerts.get(fp)
