@@ -35,34 +35,44 @@ def strip(text: str) -> str:
     return text.strip(WHITESPACE)
 
 
-_defaults: dict[type, tuple[tuple[str, Any], ...]] = {}
+_makers: dict[type, Any] = {}
+_FACTORY = object()
+"""The default of a field made by a factory: the factory is called for each record."""
 
 
-def _field_defaults(cls: type) -> tuple[tuple[str, Any], ...]:
-    """``cls``'s fields with their defaults, as (name, default or factory) pairs."""
-    found = _defaults.get(cls)
-    if found is None:
-        pairs: list[tuple[str, Any]] = []
-        fields: dict[str, FieldInfo] = cls.__pydantic_fields__  # type: ignore[attr-defined]
-        for name, info in fields.items():
-            if info.default_factory is not None:
-                pairs.append((name, _Factory(info.default_factory)))
-            elif info.is_required():
-                pairs.append((name, _REQUIRED))
-            else:
-                pairs.append((name, info.default))
-        found = _defaults[cls] = tuple(pairs)
+def _maker(cls: type) -> Any:
+    """A function building ``cls`` from keyword arguments without validation, generated
+    once per record type (as :mod:`dataclasses` generates ``__init__``): a keyword-only
+    parameter per field, so Python itself reports an unknown or missing field."""
+    found = _makers.get(cls)
+    if found is not None:
+        return found
+    fields: dict[str, FieldInfo] = cls.__pydantic_fields__  # type: ignore[attr-defined]
+    scope: dict[str, Any] = {"_new": object.__new__, "_set": object.__setattr__,
+                             "_FACTORY": _FACTORY}  # fmt: skip
+    params: list[str] = []
+    body: list[str] = ["    _obj = _new(_cls)"]
+    for n, (name, info) in enumerate(fields.items()):
+        if not name.isidentifier() or name.startswith("_"):
+            raise TypeError(f"{cls.__name__}: field {name!r} cannot be built without checks")
+        if info.default_factory is not None:
+            scope[f"_f{n}"] = info.default_factory
+            params.append(f"{name}=_FACTORY")
+            body.append(f"    if {name} is _FACTORY:\n        {name} = _f{n}()")
+        elif info.is_required():
+            params.append(name)
+        else:
+            scope[f"_d{n}"] = info.default
+            params.append(f"{name}=_d{n}")
+        body.append(f"    _set(_obj, {name!r}, {name})")
+    source = "\n".join(
+        [f"def make(_cls, *, {', '.join(params)}):", *body, "    return _obj"]
+        if params
+        else ["def make(_cls):", *body, "    return _obj"]
+    )
+    exec(compile(source, f"<trusted {cls.__qualname__}>", "exec"), scope)
+    found = _makers[cls] = scope["make"]
     return found
-
-
-class _Factory:
-    __slots__ = ("make",)
-
-    def __init__(self, make: Any) -> None:
-        self.make = make
-
-
-_REQUIRED = object()
 
 
 def trusted(cls: type[T], **values: Any) -> T:
@@ -75,22 +85,19 @@ def trusted(cls: type[T], **values: Any) -> T:
     aware, and the record's own cross-field checks. Missing fields get their defaults; only an
     unknown or missing field name is an error (:class:`TypeError`).
     """
-    obj = object.__new__(cls)
-    used = 0
-    for name, default in _field_defaults(cls):
-        if name in values:
-            value = values[name]
-            used += 1
-        elif default is _REQUIRED:
-            raise TypeError(f"{cls.__name__}: missing field {name!r}")
-        elif isinstance(default, _Factory):
-            value = default.make()
-        else:
-            value = default
-        object.__setattr__(obj, name, value)
-    if used != len(values):
-        known = {name for name, _ in _field_defaults(cls)}
-        raise TypeError(f"{cls.__name__}: unknown fields {sorted(set(values) - known)}")
+    try:
+        obj: T = _maker(cls)(cls, **values)
+    except TypeError:
+        fields = cls.__pydantic_fields__  # type: ignore[attr-defined]
+        unknown = sorted(set(values) - set(fields))
+        if unknown:
+            raise TypeError(f"{cls.__name__}: unknown fields {unknown}") from None
+        missing = sorted(n for n, f in fields.items() if f.is_required() and n not in values)
+        if missing:
+            raise TypeError(
+                f"{cls.__name__}: missing field {', '.join(map(repr, missing))}"
+            ) from None
+        raise
     return obj
 
 
