@@ -20,8 +20,9 @@ and services of the synthetic catalog of ``bench_ingest.py`` in turn (alert name
   version 4 webhook bodies of ``--batch`` to ``POST /api/v1/events/alertmanager``. Each request
   is answered once its batch is stored and journaled; correlation follows the event-time
   watermark (``SERVANDA_EVENTS_LATENESS``, 5 minutes by default: the alerts, 10 ms apart,
-  span less than that, so they are held back). Then the import is settled and the time until
-  every alert is correlated and stored is measured: the end-to-end figure. With
+  span less than that, so they are held back). Then the import is settled (``POST
+  /api/v1/events/settle``) and the time until every alert is correlated and stored is
+  measured: the end-to-end figure. With
   ``SERVANDA_EVENTS_LATENESS=0s`` each request is correlated before it is answered.
 
 On PostgreSQL the run is repeated with two server processes on the one database (the clients
@@ -235,7 +236,7 @@ def run_servanda(
         post_all(urls, ingest, [json.dumps(webhook(b)).encode() for b in warm], 1)
         wall, latencies, new = post_all(urls, ingest, encoded, clients)
         fresh = line("new, answered", count, wall, latencies, f" ({new:,} reported new)")
-        drained = settle_and_drain(url, urls[0], reader)
+        drained = settle_and_drain(urls[0], reader)
         print(
             f"  correlated: the rest {drained:.2f} s after the last answer (settled); end to "
             f"end {count / (wall + drained):,.0f} alerts/s"
@@ -248,19 +249,14 @@ def run_servanda(
     return fresh, again
 
 
-def settle_and_drain(url: str, base_url: str, token: str) -> float:
-    """Settle (as ``servanda events settle`` does) and wait until every event is correlated
-    and stored: the seconds it took."""
-    from servanda.services.events import EventEngine
-    from servanda.storage.database import make_engine
-
+def settle_and_drain(base_url: str, token: str) -> float:
+    """Settle (``POST /api/v1/events/settle``, to the server holding the lease) and wait
+    until every event is correlated and stored: the seconds it took."""
     started = time.perf_counter()
-    db = make_engine(url)
-    try:
-        EventEngine(db).settle(datetime.now(UTC))
-    finally:
-        db.dispose()
-    with httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {token}"}) as http:
+    with httpx.Client(
+        base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=600
+    ) as http:
+        http.post("/api/v1/events/settle").raise_for_status()
         while True:
             log = http.get("/api/v1/events/log").json()
             if log["waiting"] == 0 and log["held_events"] == 0:

@@ -16,8 +16,8 @@ Figures, per backend, in one run:
   journaled);
 * **one incident**: from the answer until ``GET /api/v1/incidents`` lists exactly one incident,
   rooted at ``agg``, with every other alert a symptom. With the default lateness the storm is
-  held back for the event-time watermark, so the import is settled first (as ``servanda events
-  settle`` does; live, the watermark passes it a lateness after its last alert); with
+  held back for the event-time watermark, so the import is settled first (``POST
+  /api/v1/events/settle``; live, the watermark passes it a lateness after its last alert); with
   ``--lateness 0s`` the answer comes after correlation;
 * **from the last alert posted**: the two together.
 """
@@ -89,8 +89,10 @@ def run(label: str, url: str, count: int) -> None:
             response.raise_for_status()
             answered = time.perf_counter() - started
             held = response.json()["held"]
-            if held:
-                settle(url)
+            if held:  # as POST /api/v1/events/settle does: the holder correlates it now
+                http.post(
+                    "/api/v1/events/settle", headers={"Authorization": f"Bearer {token}"}
+                ).raise_for_status()
             while True:
                 listed = http.get("/api/v1/incidents", headers=read).json()
                 if len(listed) == 1 and listed[0]["symptom_count"] == count - 1:
@@ -113,18 +115,6 @@ def run(label: str, url: str, count: int) -> None:
         f"watermark{', settled' if held else ''}); one incident {total - answered:.1f} s after "
         f"the answer; {total:.1f} s from the last alert posted"
     )
-
-
-def settle(url: str) -> None:
-    """What ``servanda events settle`` does: the holder correlates what it held back."""
-    from servanda.services.events import EventEngine
-    from servanda.storage.database import make_engine
-
-    db = make_engine(url)
-    try:
-        EventEngine(db).settle(datetime.now(UTC))
-    finally:
-        db.dispose()
 
 
 def main() -> None:

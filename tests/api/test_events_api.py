@@ -36,6 +36,7 @@ with warnings.catch_warnings():
 SAMPLES = Path(__file__).parents[1] / "ingest" / "samples" / "alertmanager"
 ALERTMANAGER = "/api/v1/events/alertmanager"
 GENERIC = "/api/v1/events"
+SETTLE = "/api/v1/events/settle"
 BODY_LIMIT = 64 * 1024
 
 NETWORK = """\
@@ -470,6 +471,38 @@ def test_who_may_send_events(api: TestClient, auth: Tokens, who: str, code: int)
     assert api.post(GENERIC, headers=auth[who], json=generic).status_code == code
 
 
+def test_an_import_is_settled_over_http(
+    network: Engine, auth: Tokens, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the default lateness an alert waits for the watermark; ``POST /events/settle``
+    says the import is complete: it is correlated at once. Who may send events may settle."""
+    monkeypatch.setenv("SERVANDA_EVENTS_LATENESS", "5m")
+    app = create_app(network, ApiSettings(max_body_bytes=BODY_LIMIT))
+    app.dependency_overrides[get_clock] = lambda: clock
+    with TestClient(app) as api:
+        settled_over_http(api, auth)
+
+
+def settled_over_http(api: TestClient, auth: Tokens) -> None:
+    sent = api.post(
+        ALERTMANAGER,
+        headers=auth["ingest"],
+        json=webhook(alert("sw-1", NOW - timedelta(minutes=1))),
+    ).json()
+    assert (sent["held"], sent["opened"]) == (1, [])
+    assert api.post(SETTLE, headers=auth["billing"]).status_code == 403
+    assert api.post(SETTLE, headers=auth["alpha"]).status_code == 403
+    assert api.post(SETTLE).status_code == 401
+    settled = api.post(SETTLE, headers=auth["ingest"])
+    assert settled.status_code == 200, settled.text
+    [incident] = settled.json()["opened"]
+    log = api.get("/api/v1/events/log", headers=auth["operator"]).json()
+    assert log["held_events"] == 0
+    assert api.post(SETTLE, headers=auth["operator"]).json()["opened"] == []
+    shown = api.get(f"/api/v1/incidents/{incident}", headers=auth["operator"]).json()
+    assert shown["root"] == "sw-1"
+
+
 def test_events_need_a_token(api: TestClient) -> None:
     body = webhook(alert("sw-1", NOW - timedelta(minutes=1)))
     response = api.post(ALERTMANAGER, json=body)
@@ -554,6 +587,7 @@ def test_openapi_lists_the_event_and_incident_endpoints(api: TestClient) -> None
     assert set(paths["/api/v1/events"]) == {"post"}
     assert set(paths["/api/v1/events/unmapped"]) == {"get"}
     assert set(paths["/api/v1/events/stats"]) == {"get"}
+    assert set(paths["/api/v1/events/settle"]) == {"post"}
     assert set(paths["/api/v1/incidents"]) == {"get"}
     assert set(paths["/api/v1/incidents/{incident_id}"]) == {"get"}
     for step in ("ack", "correct", "validate", "close", "reopen"):

@@ -1,6 +1,7 @@
 """Real servers with the default lateness (5 minutes): the example's month posted to the
 Alertmanager webhook out of order, each batch within the lateness, stores what the month posted
-in event-time order stores; ``servanda events settle`` from another process completes it."""
+in event-time order stores; ``servanda events settle`` from another process, or
+``POST /api/v1/events/settle``, completes it."""
 
 from __future__ import annotations
 
@@ -62,25 +63,30 @@ def batches(rng: random.Random | None) -> list[str]:
     return [payload(b) for b in out_of_order(events, rng, timedelta(minutes=5))]
 
 
-def run(db: str, token: str, bodies: list[str]) -> tuple[dict[str, Any], int]:
+def run(db: str, token: str, bodies: list[str], over_http: bool) -> tuple[dict[str, Any], int]:
     with running(db, token, ORDERED) as server:
         late = sum(server.post(body)["late"] for body in bodies)
         status = wait_applied(server)
         assert status["held_events"] > 0  # the last five minutes wait for the watermark
-        cli(db, "events", "settle", env=ORDERED)
-        wait_applied(server)
+        if over_http:  # the server holds the lease: settled before it answers
+            settled = server.http.post("/api/v1/events/settle")
+            assert settled.status_code == 200, settled.text
+            assert settled.json()["queued_for"] is None
+        else:
+            cli(db, "events", "settle", env=ORDERED)
+            wait_applied(server)
         assert server.get("/api/v1/events/log")["held_events"] == 0
     return comparable(db), late
 
 
 def test_the_month_out_of_order_through_real_servers(db_url: str) -> None:
     token = prepare(db_url)
-    expected, late = run(db_url, token, batches(None))
+    expected, late = run(db_url, token, batches(None), over_http=False)
     assert late == 0
     engine: Engine = make_engine(db_url)
     reset(engine)
     engine.dispose()
-    found, late = run(db_url, token, batches(random.Random(4)))
+    found, late = run(db_url, token, batches(random.Random(4)), over_http=True)
     assert late == 0
     assert found == expected, _diff(found, expected)
     assert len(expected["incidents"]) > 15

@@ -436,11 +436,12 @@ class EventEngine:
             self._moved_on(claim, memory, memory.order.tick(now), seq, now, tick=True)
         return _moved(claim.changes)
 
-    def settle(self, now: datetime) -> IngestResult:
+    def settle(self, now: datetime, principal: Principal = LOCAL_ADMIN) -> IngestResult:
         """Say the events ingested so far are complete up to ``now`` (a file import that holds
         a whole history): everything waiting for the watermark is correlated and the
         time-based decisions due at ``now`` are taken. Journaled like a tick; another
         process holding the lease applies it."""
+        principal.require(Action.INGEST_EVENTS)
         with self._lock, self._writing() as claim:
             seq = JournalRepository(claim.session).append(SETTLE, now)
             memory = claim.memory

@@ -266,6 +266,22 @@ async def generic_events(
     return IngestResultPublic.of_result(result)
 
 
+@router.post(
+    "/settle",
+    summary="Say the events sent so far are complete",
+    response_model=IngestResultPublic,
+)
+async def settle_events(
+    principal: IngestPrincipal, clock: ClockDep, events: EventEngineDep
+) -> IngestResultPublic:
+    """A replay or back-fill is complete up to now: every event held back for the event-time
+    watermark is correlated and the decisions due now are taken (`servanda events settle`
+    over HTTP). The server holding the correlator lease answers with what changed; another
+    one journals it for the holder and answers `queued_for`."""
+    result = await run_in_threadpool(events.settle, clock.now(), principal)
+    return IngestResultPublic.of_result(result)
+
+
 def _utc(value: datetime | None) -> datetime | None:
     """A query timestamp, UTC when it has no timezone."""
     if value is None or value.tzinfo is not None:
