@@ -34,6 +34,11 @@ with warnings.catch_warnings():
 REPORT = "/api/v1/sla/{customer}/report"
 CREDITS = "/api/v1/sla/credits"
 BURN = "/api/v1/sla/burn-check"
+CLOSE = "/api/v1/sla/{customer}/close"
+CLOSE_ALL = "/api/v1/sla/close"
+REOPEN = "/api/v1/sla/{customer}/reopen"
+VERSIONS = "/api/v1/sla/{customer}/versions"
+ADJUSTMENTS = "/api/v1/sla/adjustments"
 DOWN = datetime(2024, 6, 5, 10, tzinfo=UTC)
 UP = datetime(2024, 6, 5, 11, tzinfo=UTC)
 
@@ -139,11 +144,30 @@ def test_a_token_is_needed(client: TestClient, tokens: Tokens) -> None:
     assert client.get(CREDITS).status_code == 401
 
 
-def test_credits_after_an_evaluation(
+def test_credits_are_final_once_the_period_is_closed(
     client: TestClient, tokens: Tokens, router_down: Engine
 ) -> None:
     assert client.get(CREDITS, headers=bearer(tokens.billing)).json() == []
-    assert get_report(client, tokens.admin).status_code == 200
+    # Reading the report stores nothing, whoever reads it: June is provisional until closed.
+    viewed = get_report(client, tokens.alpha)
+    assert viewed.status_code == 200
+    assert viewed.json()["report"]["closing"]["standing"] == "provisional"
+    assert client.get(CREDITS, headers=bearer(tokens.billing)).json() == []
+    with transaction(router_down) as session:
+        assert ResultRepository(session).closures() == []
+
+    assert client.post(CLOSE.format(customer="alpha"), headers=bearer(tokens.alpha),
+                       params={"period": "2024-06"}).status_code == 403  # fmt: skip
+    july = client.post(CLOSE.format(customer="alpha"), headers=bearer(tokens.billing),
+                       params={"period": "2024-07"})  # fmt: skip
+    assert july.status_code == 409
+    assert "a period is closed once it has ended" in july.json()["detail"]
+    closed = client.post(
+        CLOSE.format(customer="alpha"), headers=bearer(tokens.billing), params={"period": "2024-06"}
+    )
+    assert closed.status_code == 200, closed.text
+    assert closed.json()["new"] is True
+    assert closed.json()["closure"]["closed_by"].startswith("billing:")
     listed = client.get(CREDITS, headers=bearer(tokens.billing)).json()
     (credit,) = listed
     assert {k: credit[k] for k in ("customer", "service", "objective", "percent", "amount")} == {
@@ -155,15 +179,22 @@ def test_credits_after_an_evaluation(
     }
     assert Decimal(credit["actual"]) == Decimal(2_588_400) * 100 / Decimal(2_592_000)
     assert (credit["period_start"], credit["period_end"]) == (
-        "2024-05-31T22:00:00+00:00",
-        "2024-06-30T22:00:00+00:00",
+        "2024-05-31T22:00:00Z",
+        "2024-06-30T22:00:00Z",
     )
-    assert credit["computed_at"] == NOW.isoformat()
-    # evaluating again replaces the credit, never adds one
-    assert get_report(client, tokens.alpha).status_code == 200
+    assert (credit["version"], credit["closed_at"]) == (1, "2024-07-01T09:30:00Z")
+    final = get_report(client, tokens.alpha).json()["report"]["closing"]
+    assert (final["standing"], final["version"], final["pending"]) == ("final", 1, [])
+    again = client.post(
+        CLOSE.format(customer="alpha"), headers=bearer(tokens.billing), params={"period": "2024-06"}
+    )
+    assert again.status_code == 409
+    every = client.post(CLOSE_ALL, headers=bearer(tokens.operator), params={"period": "2024-06"})
+    assert {(c["closure"]["customer"], c["new"]) for c in every.json()} == {
+        ("alpha", False),
+        ("beta", True),
+    }
     assert len(client.get(CREDITS, headers=bearer(tokens.admin)).json()) == 1
-    with transaction(router_down) as session:
-        assert len(ResultRepository(session).credits()) == 1
     # customers see their own credits
     assert client.get(CREDITS, headers=bearer(tokens.alpha)).json() == listed
     assert client.get(CREDITS, headers=bearer(tokens.beta)).json() == []
@@ -171,6 +202,33 @@ def test_credits_after_an_evaluation(
     assert mine.status_code == 404
     filtered = client.get(CREDITS, headers=bearer(tokens.admin), params={"customer": "beta"})
     assert filtered.json() == []
+
+    # A correction: reopen (the closed version is kept), close again: version 2.
+    june = {"period": "2024-06"}
+    no_reason = client.post(REOPEN.format(customer="alpha"), headers=bearer(tokens.billing),
+                            params=june)  # fmt: skip
+    assert no_reason.status_code == 422
+    reopened = client.post(REOPEN.format(customer="alpha"), headers=bearer(tokens.billing),
+                           params={**june, "reason": "ticket 4711"})  # fmt: skip
+    assert reopened.status_code == 200, reopened.text
+    assert (reopened.json()["final"], reopened.json()["reopen_reason"]) == (False, "ticket 4711")
+    assert client.get(CREDITS, headers=bearer(tokens.billing)).json() == []
+    assert get_report(client, tokens.alpha).json()["report"]["closing"]["standing"] == (
+        "provisional"
+    )
+    client.post(CLOSE.format(customer="alpha"), headers=bearer(tokens.billing), params=june)
+    versions = client.get(VERSIONS.format(customer="alpha"), headers=bearer(tokens.alpha),
+                          params=june).json()  # fmt: skip
+    assert [(v["closure"]["version"], v["closure"]["final"]) for v in versions] == [
+        (1, False),
+        (2, True),
+    ]
+    assert versions[1]["difference"] == []  # nothing changed in between: nothing to correct
+    pending = client.get(ADJUSTMENTS, headers=bearer(tokens.operator), params=june).json()
+    assert {(a["closure"]["customer"], a["pending"]) for a in pending} == {
+        ("alpha", False),
+        ("beta", False),
+    }
 
 
 # --- Burn-rate checks -------------------------------------------------------------------------

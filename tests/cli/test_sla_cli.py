@@ -20,7 +20,7 @@ import pytest
 
 from servanda.reports.sla_json import report_from_json, report_to_json
 
-from .cli_support import EXAMPLE, no_traceback, ok, run
+from .cli_support import EXAMPLE, no_traceback, ok, ok_json, run
 
 ALERTS = EXAMPLE / "events" / "2024-04.alertmanager.jsonl"
 GENERIC = EXAMPLE / "events" / "2024-04.generic.json"
@@ -69,7 +69,8 @@ def test_report_as_text(with_events: str, tmp_path: Path) -> None:
     out = tmp_path / "horizon.txt"
     report(with_events, out, "text")
     text = out.read_text(encoding="utf-8")
-    assert text.startswith("horizon-sport — 2024-04 (Europe/Paris)\n")
+    assert text.startswith("horizon-sport — April 2024 (Europe/Paris)\n")
+    assert "Provisional: the period is not closed" in text
     assert "video-streaming: metro-corporate, horizon-sport, horizon-sport-video" in text
     assert "99.532 %" in text
     assert "MISSED" in text
@@ -223,3 +224,76 @@ def test_evaluate_reads_attestations_and_feedback_when_given(tmp_path: Path) -> 
     # The institute's April answers about its internet access average 2.5 (README).
     assert without["satisfaction"]["verdict"] == "no_data"
     assert Decimal(internet["satisfaction"]["actual"]) == Decimal("2.5")
+
+
+# --- closing a period -------------------------------------------------------------------------
+
+LATE_PROBE = {
+    "events": [
+        {
+            "source": "stream-probe",
+            "fingerprint": "sport-1-unplayable",
+            "labels": {"job": "blackbox-stream", "channel": "sport-1"},
+            "severity": "critical",
+            "status": "resolved",
+            "start": "2024-04-10T10:00:00Z",
+            "end": "2024-04-10T12:00:00Z",
+            "summary": "Channel sport-1 does not play",
+        }
+    ]
+}
+
+
+def test_a_closed_period_keeps_its_credits_until_reopened(with_events: str, tmp_path: Path) -> None:
+    db = with_events
+    april = ("--period", "2024-04")
+    assert ok_json("sla", "credits", db=db) == []
+    assert "Provisional" in ok("report", "sla", "horizon-sport", *april, db=db).stdout
+    assert ok_json("sla", "credits", db=db) == []  # reading stores nothing
+
+    [closed] = ok_json("sla", "close", *april, "--customer", "horizon-sport", db=db)
+    assert (closed["customer"], closed["version"], closed["new"]) == ("horizon-sport", 1, True)
+    [credit] = closed["credits"]
+    assert (credit["service"], credit["amount"], credit["currency"]) == (
+        "video-streaming", "47.40", "EUR",
+    )  # fmt: skip
+    shown = ok("report", "sla", "horizon-sport", *april, db=db).stdout
+    assert "Final: the period was closed" in shown
+    again = run("sla", "close", *april, "--customer", "horizon-sport", db=db)
+    assert again.exit_code != 0
+    assert "reopen it first" in again.stderr
+    no_traceback(again)
+    assert "a period is closed once it has ended" in run("sla", "close", "--period", "2099-01",
+                                                          db=db).stderr  # fmt: skip
+
+    # A probe's results for 10 April arrive after the close: pending, not applied.
+    late = tmp_path / "late.json"
+    late.write_text(json.dumps(LATE_PROBE), encoding="utf-8")
+    ok("events", "ingest", "--input-format", "generic", late, db=db)
+    [pending] = ok_json("sla", "adjustments", *april, "--customer", "horizon-sport", db=db)
+    assert pending["pending"] is True
+    changed = {r["objective"] for r in pending["results"] if r["service"] == "video-streaming"}
+    assert "availability" in changed
+    body = ok_json("report", "sla", "horizon-sport", *april, db=db)["report"]
+    assert body["closing"]["standing"] == "final"
+    assert body["closing"]["pending"]
+    assert [c["amount"] for c in ok_json("sla", "credits", db=db)] == ["47.40"]
+
+    ok("sla", "reopen", "horizon-sport", *april, "--reason", "late stream probe", db=db)
+    assert ok_json("sla", "credits", db=db) == []
+    [second] = ok_json("sla", "close", *april, "--customer", "horizon-sport", db=db)
+    assert second["version"] == 2
+    first, latest = ok_json("sla", "versions", "horizon-sport", *april, db=db)
+    assert (first["final"], first["reopen_reason"], latest["final"]) == (
+        False, "late stream probe", True,
+    )  # fmt: skip
+    [now] = latest["credits"]
+    assert Decimal(now["amount"]) > Decimal("47.40")
+    [difference] = latest["difference"]
+    assert Decimal(difference["difference"]) == Decimal(now["amount"]) - Decimal("47.40")
+    [final] = ok_json("sla", "credits", db=db)
+    assert (final["amount"], final["version"]) == (now["amount"], 2)
+    assert (
+        ok_json("sla", "adjustments", *april, "--customer", "horizon-sport", db=db)[0]["pending"]
+        is False
+    )

@@ -32,6 +32,7 @@ from servanda.agreements.model import Comparator, ExcludedTime
 from servanda.engagement.model import Review, ReviewAction, ReviewKind
 from servanda.measure.results import Breach, Budget, Credit, ObjectiveResult, Verdict
 from servanda.reports.sla_model import (
+    Closing,
     DailyPoint,
     ExperienceScore,
     FeedbackComment,
@@ -42,6 +43,7 @@ from servanda.reports.sla_model import (
     ReportPeriod,
     ServiceSection,
     SlaReport,
+    Standing,
     TimelineEntry,
     TimeWindow,
     WindowKind,
@@ -409,5 +411,11 @@ def sample_report() -> SlaReport:
         credits=(credit(),),
         feedback=feedback(),
         reviews=(review(),),
-        notes=("Figures are final: every incident of the period was closed before 2 May 2025.",),
+        notes=("Every incident of the period was closed before 2 May 2025.",),
+        closing=Closing(
+            standing=Standing.FINAL,
+            version=1,
+            closed_at=datetime(2025, 5, 2, 6, tzinfo=UTC),
+            closed_by="billing:tok-7",
+        ),
     )

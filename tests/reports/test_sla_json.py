@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
@@ -21,7 +22,14 @@ from servanda.reports.sla_json import (
     report_to_json,
     report_to_json_text,
 )
-from servanda.reports.sla_model import DailyPoint, ServiceSection, SlaReport, TimelineEntry
+from servanda.reports.sla_model import (
+    Closing,
+    DailyPoint,
+    ServiceSection,
+    SlaReport,
+    Standing,
+    TimelineEntry,
+)
 
 from .sla_report_fixture import sample_report, utc
 
@@ -102,9 +110,31 @@ def _bad(data: Any) -> InvalidInput:
 def test_reading_refuses_other_documents() -> None:
     assert "expected a JSON object" in str(_bad([]))
     assert "not an SLA report" in str(_bad({"format": "x", "version": 1, "report": {}}))
-    assert "unknown report version 2" in str(_bad({"format": FORMAT, "version": 2, "report": {}}))
+    assert "unknown report version 3; this reader knows 1, 2" in str(
+        _bad({"format": FORMAT, "version": 3, "report": {}})
+    )
     extra = {**report_to_json(sample_report()), "extra": 1}
     assert "unknown field 'extra'" in str(_bad(extra))
+
+
+def test_a_version_1_document_reads_as_provisional() -> None:
+    """Documents written before reports said whether they are final."""
+    data = report_to_json(sample_report())
+    body = {k: v for k, v in data["report"].items() if k != "closing"}
+    read = report_from_json({**data, "version": 1, "report": body})
+    assert read.closing == Closing()
+    assert read.closing.standing is Standing.PROVISIONAL
+
+
+def test_a_final_report_names_its_close() -> None:
+    closed = Closing(standing=Standing.FINAL, version=2, closed_at=sample_report().generated_at,
+                     closed_by="billing:tok-1", pending=("a late outage",))  # fmt: skip
+    report = replace(sample_report(), closing=closed)
+    assert report_from_json(report_to_json(report)).closing == closed
+    with pytest.raises(ValueError, match="a final report names its close"):
+        Closing(standing=Standing.FINAL)
+    with pytest.raises(ValueError, match="only a closed period has pending adjustments"):
+        Closing(pending=("x",))
 
 
 def test_reading_locates_every_problem() -> None:

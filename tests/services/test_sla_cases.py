@@ -1,8 +1,8 @@
 """The stored SLA path end to end (``servanda.services.sla.evaluate_stored``), on SQLite and
 PostgreSQL: the example configuration loaded, its month of alerts ingested through event
-management, then April evaluated for a customer — results and credits stored, read back with
-the same figures, replaced (never duplicated) by a second evaluation, and kept to the
-customer's own principal.
+management, then April evaluated for a customer (storing nothing) and closed — results and
+credits stored as final, read back with the same figures, and kept to the customer's own
+principal.
 
 Figures from the example's README: Quai Capital's telephony lost 887 s to the PSTN outage of
 23 April, inside continuous trading (×5): availability 1 133 113 / 1 134 000 s = 99.922 %
@@ -24,11 +24,12 @@ from sqlalchemy import Engine
 
 from servanda.agreements.model import ClaimMode
 from servanda.core.access import LOCAL_ADMIN, Principal, Role
-from servanda.core.problems import InvalidInput, NotFound
+from servanda.core.problems import Forbidden, InvalidInput, NotFound
 from servanda.ingest.event_files import EventFormat, read_event_file
 from servanda.measure.results import ObjectiveResult, Verdict
 from servanda.measure.rollup import rollup
 from servanda.services import configuration
+from servanda.services.closing import close_period
 from servanda.services.events import EventEngine
 from servanda.services.sla import Evaluated, evaluate_stored
 from servanda.storage.database import transaction
@@ -72,6 +73,8 @@ def by_service(evaluated: Evaluated) -> dict[str | None, list[ObjectiveResult]]:
 
 def test_results_are_stored_and_read_back_with_the_same_figures(example: Engine) -> None:
     evaluated = evaluate_stored(example, LOCAL_ADMIN, "quai-capital", "2024-04", NOW)
+    assert stored_results(example, "quai-capital") == []  # evaluating stores nothing
+    close_period(example, LOCAL_ADMIN, "2024-04", NOW, "quai-capital")
     period = evaluated.evaluation.period
     assert (period.start, period.end, period.timezone) == (APRIL_START, APRIL_END, "Europe/Paris")
     stored = stored_results(example, "quai-capital")
@@ -102,7 +105,7 @@ def test_results_are_stored_and_read_back_with_the_same_figures(example: Engine)
 def test_the_two_versions_of_an_agreement_are_stored_as_one_monthly_figure(
     example: Engine,
 ) -> None:
-    evaluate_stored(example, LOCAL_ADMIN, "quai-capital", "2024-04", NOW)
+    close_period(example, LOCAL_ADMIN, "2024-04", NOW, "quai-capital")
     internet = {
         s.result.objective: s.result
         for s in stored_results(example, "quai-capital")
@@ -123,6 +126,7 @@ def test_credits_are_stored_with_the_results(example: Engine) -> None:
         Decimal(10),
         Decimal("47.40"),
     )
+    close_period(example, LOCAL_ADMIN, "2024-04", NOW, "horizon-sport")
     with transaction(example) as session:
         (stored,) = ResultRepository(session).credits(customer="horizon-sport")
     assert stored.credit == credit
@@ -131,26 +135,21 @@ def test_credits_are_stored_with_the_results(example: Engine) -> None:
     assert stored.computed_at == NOW
 
 
-def test_evaluating_twice_replaces_what_was_stored(example: Engine) -> None:
-    evaluate_stored(example, LOCAL_ADMIN, "horizon-sport", "2024-04", NOW)
-    first = stored_results(example, "horizon-sport")
-    later = NOW + timedelta(hours=1)
-    evaluate_stored(example, LOCAL_ADMIN, "horizon-sport", "2024-04", later)
-    second = stored_results(example, "horizon-sport")
-    assert len(second) == len(first) > 0
-    assert {s.computed_at for s in second} == {later}
-    assert [(s.service, s.result) for s in second] == [(s.service, s.result) for s in first]
-    with transaction(example) as session:
-        assert len(ResultRepository(session).credits(customer="horizon-sport")) == 1
-    # another customer's evaluation leaves these alone
-    evaluate_stored(example, LOCAL_ADMIN, "quai-capital", "2024-04", later)
-    assert len(stored_results(example, "horizon-sport")) == len(first)
-
-
-def test_nothing_is_stored_when_asked_not_to(example: Engine) -> None:
-    evaluated = evaluate_stored(example, LOCAL_ADMIN, "hospital", "2024-04", NOW, store=False)
-    assert evaluated.evaluation.parts
+def test_evaluating_stores_nothing_and_closing_twice_stores_one_version(
+    example: Engine,
+) -> None:
+    for at in (NOW, NOW + timedelta(hours=1)):
+        assert evaluate_stored(example, LOCAL_ADMIN, "hospital", "2024-04", at).evaluation.parts
     assert stored_results(example, "hospital") == []
+    [first] = close_period(example, LOCAL_ADMIN, "2024-04", NOW, "hospital")
+    stored = stored_results(example, "hospital")
+    assert first.new
+    assert len(stored) > 0
+    # Closing every customer leaves the closed one alone.
+    again = close_period(example, LOCAL_ADMIN, "2024-04", NOW + timedelta(hours=1))
+    assert [(c.customer, c.new) for c in again if c.customer == "hospital"] == [("hospital", False)]
+    assert stored_results(example, "hospital") == stored
+    assert len({c.customer for c in again}) == len(again) > 1
 
 
 def test_a_customer_principal_sees_only_itself(example: Engine) -> None:
@@ -158,7 +157,9 @@ def test_a_customer_principal_sees_only_itself(example: Engine) -> None:
     assert evaluate_stored(example, quai, "quai-capital", "2024-04", NOW).evaluation.parts
     with pytest.raises(NotFound):
         evaluate_stored(example, quai, "hospital", "2024-04", NOW)
-    assert stored_results(example, "hospital") == []
+    with pytest.raises(Forbidden):
+        close_period(example, quai, "2024-04", NOW, "quai-capital")
+    assert stored_results(example, "quai-capital") == []
 
 
 def test_an_unknown_customer_is_not_found(example: Engine) -> None:

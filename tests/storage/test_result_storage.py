@@ -1,5 +1,6 @@
-"""SLA results and credits in storage, on SQLite and PostgreSQL: replaced per customer and
-period, numbers exact, actual recomputed from numerator and denominator."""
+"""SLA results and credits in storage, on SQLite and PostgreSQL: stored when a customer's
+period is closed, a new version after a reopen (the old one kept), numbers exact, actual
+recomputed from numerator and denominator."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from servanda.agreements.metrics import Metric, Unit
 from servanda.agreements.model import ClaimMode, Comparator
+from servanda.measure.closure import Closure
 from servanda.measure.results import Breach, Budget, Credit, ObjectiveResult, Verdict
 from servanda.storage.database import make_sessionmaker, transaction
 from servanda.storage.repositories import ResultRepository, StoredCredit, StoredResult, actual_of
@@ -134,6 +136,42 @@ def credit(period: tuple[datetime, datetime] = APRIL, **kw: object) -> StoredCre
     return StoredCredit(Credit(**fields), COMPUTED)  # type: ignore[arg-type]
 
 
+def close(
+    repo: ResultRepository,
+    customer: str,
+    period: tuple[datetime, datetime],
+    results: list[StoredResult] | None = None,
+    credits: list[StoredCredit] | None = None,
+) -> Closure:
+    """Close ``customer``'s period with these results and credits."""
+    return repo.close(
+        provider="acme",
+        customer=customer,
+        period_label="2024-04" if period == APRIL else "2024-05",
+        period_start=period[0],
+        period_end=period[1],
+        at=COMPUTED,
+        by="billing:tok-1",
+        report={"report": "as closed"},
+        results=results or [],
+        credits=credits or [],
+    )
+
+
+def closed_again(
+    repo: ResultRepository,
+    customer: str,
+    period: tuple[datetime, datetime],
+    results: list[StoredResult] | None = None,
+    credits: list[StoredCredit] | None = None,
+) -> Closure:
+    """Reopen ``customer``'s period and close it again with these."""
+    latest = repo.closure(customer, *period)
+    assert latest is not None
+    repo.reopen(latest, COMPUTED + timedelta(days=1), "admin", "a late outage")
+    return close(repo, customer, period, results, credits)
+
+
 # -- results ---------------------------------------------------------------------------------
 
 
@@ -141,7 +179,8 @@ def test_results_round_trip_with_actual_recomputed(session: Session) -> None:
     repo = ResultRepository(session)
     mttr = stored(MTTR, service=None)
     given_results = [stored(AVAILABILITY), mttr, stored(LATENCY), stored(NO_DATA)]
-    assert repo.replace_results("globex", *APRIL, given_results) == 4
+    closure = close(repo, "globex", APRIL, given_results)
+    assert (closure.version, closure.final, closure.closed_by) == (1, True, "billing:tok-1")
     session.commit()
     session.expunge_all()
 
@@ -184,7 +223,7 @@ def test_decimals_stay_exact(session: Session) -> None:
     )
     third = replace(MTTR, numerator=Decimal(1), denominator=Decimal(3), actual=Decimal(1) / 3)
     repo = ResultRepository(session)
-    repo.replace_results("globex", *APRIL, [stored(ratio), stored(third)])
+    close(repo, "globex", APRIL, [stored(ratio), stored(third)])
     session.commit()
     session.expunge_all()
     first, second = (b.result for b in repo.results("globex"))
@@ -202,8 +241,6 @@ def test_a_result_that_would_not_read_back_the_same_is_refused(engine: Engine) -
     no_actual = replace(MTTR, actual=None)
     other_month = stored(MTTR, MAY)
     other_customer = stored(MTTR, customer="initech")
-    with transaction(engine) as session:
-        ResultRepository(session).replace_results("globex", *APRIL, [stored(LATENCY)])
     for bad, message in [
         (stored(rounded), "actual 99.9 is not what its numerator 2590704"),
         (stored(no_actual), "actual None is not what"),
@@ -211,18 +248,28 @@ def test_a_result_that_would_not_read_back_the_same_is_refused(engine: Engine) -
         (other_customer, "result 1 is for initech"),
     ]:
         with pytest.raises(ValueError, match=message), transaction(engine) as session:
-            ResultRepository(session).replace_results("globex", *APRIL, [stored(MTTR), bad])
+            close(ResultRepository(session), "globex", APRIL, [stored(MTTR), bad])
+    with transaction(engine) as session:
+        assert ResultRepository(session).closures() == []  # nothing half-written
+        close(ResultRepository(session), "globex", APRIL, [stored(LATENCY)])
+    with (
+        pytest.raises(ValueError, match="globex's period 2024-04 is closed"),
+        transaction(engine) as session,
+    ):
+        close(ResultRepository(session), "globex", APRIL, [stored(MTTR)])
     with transaction(engine) as session:
         [kept] = ResultRepository(session).results()
     assert kept == stored(replace(LATENCY, numerator=Decimal("23.4"), denominator=Decimal(1)))
 
 
-def test_replacing_a_period_leaves_other_periods_and_customers_alone(session: Session) -> None:
+def test_a_new_version_replaces_its_own_period_only_and_keeps_the_old_one(
+    session: Session,
+) -> None:
     repo = ResultRepository(session)
-    repo.replace_results("globex", *APRIL, [stored(AVAILABILITY), stored(MTTR)])
-    repo.replace_results("globex", *MAY, [stored(AVAILABILITY, MAY)])
+    first = close(repo, "globex", APRIL, [stored(AVAILABILITY), stored(MTTR)])
+    close(repo, "globex", MAY, [stored(AVAILABILITY, MAY)])
     initech = stored(LATENCY, customer="initech", service="voip")
-    repo.replace_results("initech", *APRIL, [initech])
+    close(repo, "initech", APRIL, [initech])
     session.commit()
 
     breached = replace(
@@ -233,7 +280,8 @@ def test_replacing_a_period_leaves_other_periods_and_customers_alone(session: Se
         budget=None,
         breaches=(),
     )
-    assert repo.replace_results("globex", *APRIL, [stored(breached)]) == 1
+    second = closed_again(repo, "globex", APRIL, [stored(breached)])
+    assert second.version == 2
     session.commit()
 
     assert [b.result for b in repo.results("globex", APRIL)] == [breached]
@@ -241,9 +289,17 @@ def test_replacing_a_period_leaves_other_periods_and_customers_alone(session: Se
     assert repo.results("initech") == [
         replace(initech, result=replace(LATENCY, numerator=Decimal("23.4"), denominator=1))
     ]
-    assert session.scalar(select(func.count()).select_from(ResultRow)) == 3
-    # Evaluating a period again with nothing to store empties it.
-    assert repo.replace_results("globex", *MAY, []) == 0
+    # The first version is kept, reopened, with what it stored.
+    [was, now] = repo.closures("globex", APRIL)
+    assert (was.id, was.final, was.reopened_by, was.reopen_reason) == (
+        first.id, False, "admin", "a late outage",
+    )  # fmt: skip
+    assert now == second
+    assert [r.result for r in repo.results(closure=was)] == [AVAILABILITY, MTTR]
+    assert repo.closures("globex", APRIL, final=True) == [second]
+    assert session.scalar(select(func.count()).select_from(ResultRow)) == 5
+    # Closing a period again with nothing to store empties its final results.
+    closed_again(repo, "globex", MAY, [])
     assert repo.results("globex", MAY) == []
     # Periods are read by where they start: April and May never share a row.
     april_and_may = (APRIL[0], MAY[1])
@@ -251,13 +307,16 @@ def test_replacing_a_period_leaves_other_periods_and_customers_alone(session: Se
     assert len(repo.results(period=april_and_may)) == 2
     assert len(repo.results(period=(APRIL[0] + timedelta(days=1), MAY[1]))) == 0
     assert [r.customer for r in repo.results(service="voip")] == ["initech"]
+    with pytest.raises(ValueError, match="version 1 of globex's period 2024-04 is not the final"):
+        repo.reopen(was, COMPUTED, "admin", "again")
 
 
 def test_a_customer_sees_only_its_own_results(session: Session) -> None:
     repo = ResultRepository(session)
-    repo.replace_results("globex", *APRIL, [stored(AVAILABILITY)])
-    repo.replace_results("initech", *APRIL, [stored(LATENCY, customer="initech")])
+    close(repo, "globex", APRIL, [stored(AVAILABILITY)])
+    close(repo, "initech", APRIL, [stored(LATENCY, customer="initech")])
     assert [r.customer for r in repo.results(party="globex")] == ["globex"]
+    assert [c.customer for c in repo.closures(party="globex")] == ["globex"]
     assert repo.results("initech", party="globex") == []
     assert len(repo.results()) == 2
 
@@ -323,7 +382,7 @@ def test_nps_is_in_points() -> None:
 # -- credits ---------------------------------------------------------------------------------
 
 
-def test_credits_round_trip_and_are_replaced_per_period(session: Session) -> None:
+def test_credits_round_trip_and_a_new_version_replaces_them(session: Session) -> None:
     repo = ResultRepository(session)
     april = credit()
     on_claim = credit(
@@ -337,9 +396,9 @@ def test_credits_round_trip_and_are_replaced_per_period(session: Session) -> Non
         percent=Decimal("0.1") + Decimal("0.2"),
     )
     may = credit(MAY, percent=Decimal(25), amount=Decimal("308.64"))
-    assert repo.replace_credits("globex", *APRIL, [april, on_claim]) == 2
-    repo.replace_credits("globex", *MAY, [may])
-    repo.replace_credits("initech", *APRIL, [credit(customer="initech", service="voip")])
+    close(repo, "globex", APRIL, credits=[april, on_claim])
+    close(repo, "globex", MAY, credits=[may])
+    close(repo, "initech", APRIL, credits=[credit(customer="initech", service="voip")])
     session.commit()
     session.expunge_all()
 
@@ -351,36 +410,43 @@ def test_credits_round_trip_and_are_replaced_per_period(session: Session) -> Non
     assert back[0].credit.amount == Decimal("123.46")
     assert back[0].computed_at == COMPUTED
 
-    assert repo.replace_credits("globex", *APRIL, []) == 0
+    first = repo.closure("globex", *APRIL)
+    assert first is not None
+    closed_again(repo, "globex", APRIL, credits=[])
     assert repo.credits("globex", APRIL) == []
+    assert repo.credits(closure=first) == [april, on_claim]
     assert repo.credits("globex") == [may]
     assert [c.credit.customer for c in repo.credits(period=APRIL)] == ["initech"]
     assert repo.credits(party="initech", period=MAY) == []
     with pytest.raises(ValueError, match="credit 0 is for globex over 2024-05-01"):
-        repo.replace_credits("globex", *APRIL, [may])
+        close(repo, "initech", APRIL, credits=[may])
 
 
-def test_two_evaluations_at_once_leave_one_set_of_results(engine: Engine) -> None:
-    # The second replacement waits for the first to commit, then replaces it: without the
-    # per-customer turn both would delete nothing and both insert (PostgreSQL), and SQLite's
-    # writers take turns by themselves.
+def test_two_closes_at_once_leave_one_version(engine: Engine) -> None:
+    # The second close waits for the first to commit, then finds the period closed: without
+    # the per-customer turn both would find it open and both insert.
     first = make_sessionmaker(engine)()
-    ResultRepository(first).replace_results("globex", *APRIL, [stored(AVAILABILITY)])
-    done: list[int] = []
+    repo = ResultRepository(first)
+    repo.lock("globex")
+    close(repo, "globex", APRIL, [stored(AVAILABILITY)])
+    refused: list[str] = []
 
     def second() -> None:
-        with transaction(engine) as session:
-            done.append(
-                ResultRepository(session).replace_results("globex", *APRIL, [stored(AVAILABILITY)])
-            )
+        try:
+            with transaction(engine) as session:
+                repo = ResultRepository(session)
+                repo.lock("globex")
+                close(repo, "globex", APRIL, [stored(AVAILABILITY)])
+        except ValueError as exc:
+            refused.append(str(exc))
 
     worker = threading.Thread(target=second)
     worker.start()
     worker.join(0.5)
-    assert worker.is_alive()  # waiting for the first evaluation's turn
+    assert worker.is_alive()  # waiting for the first close's turn
     first.commit()
     first.close()
     worker.join(10)
-    assert done == [1]
+    assert refused == ["globex's period 2024-04 is closed (version 1); reopen it first"]
     with transaction(engine) as session:
         assert session.scalar(select(func.count()).select_from(ResultRow)) == 1

@@ -20,6 +20,7 @@ from servanda.cli import (
     import_cmds,
     incident_cmds,
     measure_cmds,
+    period_cmds,
     serve_cmds,
     sla_cmds,
     token_cmds,
@@ -111,6 +112,7 @@ app.add_typer(import_cmds.app, name="import")
 app.add_typer(event_cmds.app, name="events")
 app.add_typer(incident_cmds.app, name="incidents")
 app.add_typer(sla_cmds.report_app, name="report")
+period_cmds.register(sla_cmds.sla_app)
 app.add_typer(sla_cmds.sla_app, name="sla")
 app.add_typer(measure_cmds.app, name="measure")
 app.add_typer(measure_cmds.attest_app, name="attest")

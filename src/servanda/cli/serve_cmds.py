@@ -9,7 +9,7 @@ import typer
 from servanda.cli.common import engine, now
 from servanda.cli.output import out
 from servanda.core.access import LOCAL_ADMIN, Role
-from servanda.services import configuration, tokens
+from servanda.services import closing, configuration, tokens
 from servanda.services.example_month import load_example_month
 from servanda.storage import migrate
 from servanda.storage.database import transaction
@@ -31,6 +31,10 @@ def serve(ctx: typer.Context, host: str = HostOption, port: int = PortOption) ->
     run(engine(ctx), host=host, port=port)
 
 
+EXAMPLE_PERIOD = "2024-04"
+"""The month the example's alerts, measurements and feedback cover (closed by the demo)."""
+
+
 def demo(
     ctx: typer.Context,
     host: str = HostOption,
@@ -40,7 +44,8 @@ def demo(
     ),
 ) -> None:
     """Migrate the database, load the example and its month of alerts, measurements,
-    attestations, feedback and reviews, print tokens and serve the API."""
+    attestations, feedback and reviews, close that month (its credits become final), print
+    tokens and serve the API."""
     eng = engine(ctx)
     migrate.upgrade(eng.url.render_as_string(hide_password=False))
     result, summary = configuration.load(eng, [examples], now())
@@ -48,6 +53,14 @@ def demo(
     month = load_example_month(eng, examples, now())
     if month.counts:
         out.print(f"loaded the example's month: {month}", markup=False)
+        closed = closing.close_period(eng, LOCAL_ADMIN, EXAMPLE_PERIOD, now())
+        credits = sum(len(c.credits) for c in closed)
+        fresh = sum(1 for c in closed if c.new)
+        out.print(
+            f"closed {EXAMPLE_PERIOD} for {len(closed)} customer(s) ({fresh} now, the rest "
+            f"before): its results and {credits} credit(s) are final",
+            markup=False,
+        )
     customer = next((s.customer for s in result.bundle.subscriptions), None)
     with transaction(eng) as session:
         _, admin = tokens.create_token(session, LOCAL_ADMIN, Role.ADMIN, None, "demo admin", now())
@@ -66,7 +79,7 @@ def demo(
         f'Try: curl -H "Authorization: Bearer {admin}" {base}/api/v1/agreements', markup=False
     )
     if customer:
-        report = f"{base}/api/v1/sla/{customer}/report?period=2024-04&format=html"
+        report = f"{base}/api/v1/sla/{customer}/report?period={EXAMPLE_PERIOD}&format=html"
         out.print(
             f'     curl -H "Authorization: Bearer {admin}" "{report}" > report.html', markup=False
         )

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 
@@ -21,9 +20,10 @@ from servanda.core.access import LOCAL_ADMIN
 from servanda.measure.results import ObjectiveResult, Verdict
 from servanda.reports.sla_html import render_sla_html
 from servanda.reports.sla_json import report_to_json, report_to_json_text
+from servanda.reports.sla_model import SlaReport
 from servanda.reports.sla_pdf import render_sla_pdf
-from servanda.reports.sla_view import actual_text, target_text
-from servanda.services import burn, rollups, sla
+from servanda.reports.sla_view import actual_text, standing_text, target_text
+from servanda.services import burn, closing, rollups, sla
 from servanda.services.events import EventEngine
 from servanda.services.rollups import RollupBy
 
@@ -54,15 +54,12 @@ def report_sla(
     out_file: Path | None = typer.Option(
         None, "--out", "-o", help="Write here (needed for pdf; stdout otherwise)."
     ),
-    store: bool = typer.Option(
-        True, "--store/--no-store", help="Replace the stored results and credits of the period."
-    ),
 ) -> None:
     """The customer's service level report over PERIOD: per objective the target, the actual,
-    met or not, the error budget, breaches with their incidents, credits and feedback."""
-    moment = now()
-    evaluated = sla.evaluate_stored(engine(ctx), LOCAL_ADMIN, customer, period, moment, store=store)
-    _emit([evaluated], fmt, out_file, moment)
+    met or not, the error budget, breaches with their incidents, credits and feedback. A
+    closed period shows its final figures (and any pending adjustments); an open one is
+    provisional. Stores nothing."""
+    _emit([closing.report_of(engine(ctx), LOCAL_ADMIN, customer, period, now())], fmt, out_file)
 
 
 @sla_app.command("evaluate")
@@ -94,7 +91,7 @@ def sla_evaluate(
     evaluated = sla.evaluate_files(
         files, outages, measurements, period, moment, customer, attestations, feedback
     )
-    _emit(evaluated, fmt, out_file, moment)
+    _emit([sla.build_report(e, moment) for e in evaluated], fmt, out_file)
 
 
 @sla_app.command("burn")
@@ -140,19 +137,17 @@ def sla_rollup(
     by: RollupBy = typer.Option(RollupBy.PROVIDER, "--by", help="provider, service or customer."),
     fmt: Format = FormatOption,
 ) -> None:
-    """Evaluate every customer over PERIOD (storing results and credits), then roll the results
-    up per provider, service or customer: numerators and denominators added, never a mean of
-    percentages; the strictest target of those rolled up is kept."""
-    db = engine(ctx)
-    moment = now()
-    rollups.evaluate_all(db, LOCAL_ADMIN, period, moment)
-    found = rollups.rollups(db, LOCAL_ADMIN, period, by, moment)
+    """Roll every customer's results over PERIOD up per provider, service or customer
+    (final where the period is closed, provisional elsewhere): numerators and denominators
+    added, never a mean of percentages; the strictest target of those rolled up is kept."""
+    found = rollups.rollups(engine(ctx), LOCAL_ADMIN, period, by, now())
     if fmt is Format.JSON:
         print_json(
             [
                 {
                     "key": r.key,
                     "members": r.members,
+                    "final": r.final,
                     "results": [
                         {
                             "objective": x.objective,
@@ -171,7 +166,8 @@ def sla_rollup(
         )
         return
     for r in found:
-        shown = Table(title=f"{by.value} {r.key} ({r.members} results)", header_style="bold")
+        title = f"{by.value} {r.key} ({r.members} results, {r.final} final)"
+        shown = Table(title=title, header_style="bold")
         for column in ("objective", "target", "actual", "verdict", "budget left"):
             shown.add_column(column, overflow="fold")
         for x in r.results:
@@ -179,10 +175,7 @@ def sla_rollup(
         out.print(shown)
 
 
-def _emit(
-    evaluated: list[sla.Evaluated], fmt: ReportFormat, out_file: Path | None, moment: datetime
-) -> None:
-    reports = [sla.build_report(e, moment) for e in evaluated]
+def _emit(reports: list[SlaReport], fmt: ReportFormat, out_file: Path | None) -> None:
     if fmt is ReportFormat.PDF:
         if out_file is None:
             fail("--format pdf needs --out FILE", USAGE)
@@ -205,13 +198,13 @@ def _emit(
             text = json.dumps([report_to_json(r) for r in reports], indent=2, ensure_ascii=False)
     else:
         if out_file is None:
-            for e in evaluated:
-                _print_text(e, out)
+            for r in reports:
+                _print_text(r, out)
             return
         buffer = io.StringIO()
         console = Console(file=buffer, width=TEXT_WIDTH, highlight=False, color_system=None)
-        for e in evaluated:
-            _print_text(e, console)
+        for r in reports:
+            _print_text(r, console)
         text = buffer.getvalue()
     if out_file is not None:
         write_text(out_file, text if text.endswith("\n") else text + "\n")
@@ -222,21 +215,22 @@ def _emit(
         typer.echo(text)
 
 
-def _print_text(evaluated: sla.Evaluated, console: Console) -> None:
-    ev = evaluated.evaluation
-    console.print(f"{ev.customer} — {ev.period.label} ({ev.period.timezone})")
-    for part in ev.parts:
-        title = part.service or "all services"
-        span = f"{part.start:%Y-%m-%d %H:%M} – {part.end:%Y-%m-%d %H:%M} UTC"
-        shown = Table(title=f"{title}: {', '.join(part.agreements)} ({span})", header_style="bold")
+def _print_text(report: SlaReport, console: Console) -> None:
+    period = report.period
+    console.print(f"{report.customer.id} — {period.label} ({period.timezone})", markup=False)
+    for line in standing_text(report.closing, lambda t: f"{t:%Y-%m-%d %H:%M} UTC"):
+        console.print(f"  {line}", markup=False)
+    for section in report.sections:
+        title = f"{section.service or 'all services'}: {', '.join(section.agreements)}"
+        shown = Table(title=title, header_style="bold")
         for column in ("objective", "target", "actual", "verdict", "budget left"):
             shown.add_column(column, overflow="fold")
-        for r in part.results:
+        for r in section.results:
             shown.add_row(*_row(r))
         console.print(shown)
-        if part.credit is not None:
-            console.print(f"  credit: {part.credit.reason}", markup=False)
-    for note in ev.notes:
+    for credit in report.credits:
+        console.print(f"  credit: {credit.reason}", markup=False)
+    for note in report.notes:
         console.print(f"note: {note}", markup=False)
 
 

@@ -43,6 +43,8 @@ class Action(StrEnum):
     """Record customer feedback (customers: their own) and review notes."""
     ATTEST = "attest"
     """Attest that policy controls were met."""
+    CLOSE_PERIODS = "close_periods"
+    """Close a reporting period (its results and credits become final) and reopen one."""
 
 
 PERMISSIONS: dict[Role, frozenset[Action]] = {
@@ -54,9 +56,10 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
             Action.MANAGE_INCIDENTS,
             Action.RECORD_FEEDBACK,
             Action.ATTEST,
+            Action.CLOSE_PERIODS,
         }
     ),
-    Role.BILLING: frozenset({Action.READ, Action.INGEST_USAGE}),
+    Role.BILLING: frozenset({Action.READ, Action.INGEST_USAGE, Action.CLOSE_PERIODS}),
     Role.CUSTOMER: frozenset({Action.READ, Action.RECORD_FEEDBACK}),
     Role.INGEST: frozenset({Action.INGEST_EVENTS, Action.INGEST_USAGE}),
 }

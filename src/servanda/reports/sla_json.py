@@ -24,8 +24,11 @@ from servanda.reports.sla_model import SlaReport
 
 FORMAT = "servanda.sla-report"
 """The ``format`` key of the document."""
-VERSION = 1
-"""The ``version`` key of the document; readers refuse versions they do not know."""
+VERSION = 2
+"""The ``version`` key of the document (2 added ``closing``); readers refuse versions they
+do not know."""
+READABLE = (1, 2)
+"""Versions this reader reads (a version 1 document is provisional)."""
 
 
 def _decimal(value: Decimal) -> str:
@@ -96,11 +99,12 @@ def report_from_json(data: Any, *, file: str = "<input>") -> SlaReport:
         raise InvalidInput(
             [Problem(f"not an SLA report (format must be {FORMAT!r})", Location(file), ("format",))]
         )
-    if data.get("version") != VERSION:
+    if data.get("version") not in READABLE:
         raise InvalidInput(
             [
                 Problem(
-                    f"unknown report version {data.get('version')!r}; this reader knows {VERSION}",
+                    f"unknown report version {data.get('version')!r}; this reader knows "
+                    f"{', '.join(map(str, READABLE))}",
                     Location(file),
                     ("version",),
                 )

@@ -264,6 +264,38 @@ class FeedbackSummary:
     experience: ExperienceScore | None = None
 
 
+class Standing(StrEnum):
+    """Whether a report's figures may still change."""
+
+    PROVISIONAL = "provisional"
+    """The period is open (not ended, or not closed yet): the figures may change."""
+    FINAL = "final"
+    """The period is closed: these are the figures its credits were computed from."""
+
+
+@record
+class Closing:
+    """The report's standing: provisional, or final with the close that made it so."""
+
+    standing: Standing = Standing.PROVISIONAL
+    version: Annotated[int, Field(ge=1)] | None = None
+    """Which close of the period (a reopen and a new close make the next version)."""
+    closed_at: AwareDatetime | None = None
+    closed_by: str | None = None
+    pending: tuple[Text, ...] = ()
+    """Changes found since the close (late outages, measurements, corrected incidents), one
+    sentence each: they apply when the period is reopened and closed again."""
+
+    @model_validator(mode="after")
+    def _named(self) -> Closing:
+        final = self.standing is Standing.FINAL
+        if final != (self.version is not None and self.closed_at is not None):
+            raise ValueError("a final report names its close (version and closed_at), only it")
+        if self.pending and not final:
+            raise ValueError("only a closed period has pending adjustments")
+        return self
+
+
 @record
 class SlaReport:
     """A customer's service level report over one period."""
@@ -280,3 +312,5 @@ class SlaReport:
     reviews: tuple[Review, ...] = ()
     notes: tuple[str, ...] = ()
     """Anything else the reader should know, one paragraph each."""
+    closing: Closing = Closing()
+    """Provisional, or final (the period is closed)."""

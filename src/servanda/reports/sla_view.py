@@ -10,7 +10,7 @@ if it met it. Times are shown in the period's timezone.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
@@ -28,11 +28,13 @@ from servanda.engagement.model import Review, ReviewKind
 from servanda.measure.results import Budget, Credit, ObjectiveResult, Verdict
 from servanda.reports import charts
 from servanda.reports.sla_model import (
+    Closing,
     FeedbackSummary,
     IncidentEntry,
     ReportPeriod,
     ServiceSection,
     SlaReport,
+    Standing,
     TimelineEntry,
 )
 
@@ -246,6 +248,10 @@ class ReportView:
     timezone: str
     generated: str
     generated_iso: str
+    standing: str
+    """``provisional`` or ``final``."""
+    standing_text: tuple[str, ...]
+    """What the standing means for this report, then its pending adjustments."""
     headline: tuple[str, ...]
     convention: ConventionView
     summary: tuple[SummaryRow, ...]
@@ -896,6 +902,28 @@ def _review_view(review: Review, names: dict[str | None, str]) -> ReviewView:
     )
 
 
+def standing_text(closing: Closing, at: Callable[[datetime], str]) -> tuple[str, ...]:
+    """Whether the figures may change, in words (``at`` writes a time), then the pending
+    adjustments of a closed period."""
+    if closing.standing is Standing.PROVISIONAL:
+        return (
+            "Provisional: the period is not closed, so these figures and credits may still change.",
+        )
+    assert closing.closed_at is not None  # a final closing names its close
+    by = f" by {closing.closed_by}" if closing.closed_by else ""
+    lines = [
+        f"Final: the period was closed on {at(closing.closed_at)}{by} (version "
+        f"{closing.version}); its credits are these."
+    ]
+    if closing.pending:
+        lines.append(
+            "Pending adjustments, found since the close (they apply when the period is "
+            "reopened and closed again):"
+        )
+        lines.extend(closing.pending)
+    return tuple(lines)
+
+
 def build_view(report: SlaReport) -> ReportView:
     """The report as sentences and rows (see the module documentation)."""
     clock = _Clock(report.period)
@@ -916,6 +944,8 @@ def build_view(report: SlaReport) -> ReportView:
         timezone=period.timezone,
         generated=clock.at(report.generated_at, year=True),
         generated_iso=report.generated_at.isoformat(),
+        standing=report.closing.standing.value,
+        standing_text=standing_text(report.closing, lambda t: clock.at(t, year=True)),
         headline=_headline(report),
         convention=ConventionView(
             sentence=convention.explanation,

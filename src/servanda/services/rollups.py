@@ -1,12 +1,13 @@
-"""Roll-ups over the stored results of a period: per service (over its customers), per
-customer (over its services) and per provider (over everything it provides).
+"""Roll-ups of a period's results: per service (over its customers), per customer (over its
+services) and per provider (over everything it provides).
 
-Evaluating a customer (``servanda report sla``, the API) stores one result per objective and
-service with its numerator and denominator; :func:`evaluate_all` evaluates every customer of a
-period first. A roll-up adds numerators and denominators of the same objective
-(:func:`servanda.measure.rollup.rollup`), never averages percentages, so a provider's
-availability is its agreed seconds up over its agreed seconds, whoever the customers.
-Corporate objectives apply to every customer and service, so they appear in every roll-up.
+Each customer's results are its final ones when its period is closed
+(:mod:`servanda.services.closing`), a provisional evaluation otherwise (one result per
+objective and service, with its numerator and denominator); nothing is stored. A roll-up adds
+numerators and denominators of the same objective (:func:`servanda.measure.rollup.rollup`),
+never averages percentages, so a provider's availability is its agreed seconds up over its
+agreed seconds, whoever the customers. Corporate objectives apply to every customer and
+service, so they appear in every roll-up.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from sqlalchemy import Engine
 from servanda.core.access import Action, Principal
 from servanda.measure.results import ObjectiveResult
 from servanda.measure.rollup import rollup
-from servanda.services.sla import evaluate_stored, period_of
+from servanda.services.sla import evaluate_in, period_of, stored_rows
 from servanda.storage.database import transaction
 from servanda.storage.repositories import BundleRepository
 from servanda.storage.repositories.results import ResultRepository, StoredResult
@@ -41,45 +42,33 @@ class Rollup:
     key: str
     """The service, customer or provider."""
     members: int
-    """Stored results rolled up."""
+    """Results rolled up."""
+    final: int
+    """Of them, results of closed periods (the others are provisional)."""
     results: tuple[ObjectiveResult, ...]
-
-
-def evaluate_all(engine: Engine, principal: Principal, period: str, now: datetime) -> list[str]:
-    """Evaluate (and store) every customer with a subscription over ``period``; returns them."""
-    principal.require(Action.READ)
-    if principal.scope is not None:
-        return [
-            evaluate_stored(engine, principal, principal.scope, period, now).evaluation.customer
-        ]
-    with transaction(engine) as session:
-        bundle = BundleRepository(session).load()
-    customers = sorted({s.customer for s in bundle.subscriptions})
-    for customer in customers:
-        evaluate_stored(engine, principal, customer, period, now)
-    return customers
 
 
 def rollups(
     engine: Engine, principal: Principal, period: str, by: RollupBy, now: datetime
 ) -> list[Rollup]:
-    """The roll-ups of the stored results of ``period`` (evaluate first: :func:`evaluate_all`).
-    A customer principal rolls up its own results only."""
+    """The roll-ups of ``period``'s results as of ``now`` (final where the period is closed,
+    provisional elsewhere). A customer principal rolls up its own results only."""
     principal.require(Action.READ)
+    stored: list[StoredResult] = []
+    final: set[str] = set()
     with transaction(engine) as session:
         bundle = BundleRepository(session).load()
-        customers = sorted({s.customer for s in bundle.subscriptions})
-        stored: list[StoredResult] = []
         repo = ResultRepository(session)
-        for customer in customers:
+        for customer in sorted({s.customer for s in bundle.subscriptions}):
             if principal.scope is not None and customer != principal.scope:
                 continue
             span = period_of(bundle, customer, period, now)
-            stored += [
-                r
-                for r in repo.results(customer, (span.start, span.end), party=principal.scope)
-                if r.period_label == span.label
-            ]
+            closure = repo.closure(customer, span.start, span.end)
+            if closure is not None and closure.final:
+                stored += repo.results(closure=closure)
+                final.add(customer)
+            else:
+                stored += stored_rows(evaluate_in(session, bundle, customer, span, now), now)[0]
     groups: dict[str, list[StoredResult]] = {}
     for r in stored:
         if by is RollupBy.SERVICE:
@@ -90,6 +79,11 @@ def rollups(
             key = r.provider or "(no provider)"
         groups.setdefault(key, []).append(r)
     return [
-        Rollup(key, len(members), tuple(rollup(m.result for m in members)))
+        Rollup(
+            key,
+            len(members),
+            sum(1 for m in members if m.customer in final),
+            tuple(rollup(m.result for m in members)),
+        )
         for key, members in sorted(groups.items())
     ]

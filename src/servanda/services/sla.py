@@ -1,14 +1,13 @@
-"""SLA measurement use cases: gather a customer's evidence, evaluate, store the results and
-credits, and lay them out as the customer's report.
+"""SLA measurement use cases: gather a customer's evidence, evaluate, and lay the results out
+as the customer's report. Evaluating stores nothing: results and credits become final only
+when a period is closed (:mod:`servanda.services.closing`).
 
 Two paths share :func:`servanda.measure.evaluate.evaluate_customer`:
 
 * **stored** (:func:`evaluate_stored`): the configuration, outages, incidents, measurements,
-  attestations and feedback come from the database; the results and credits are written back
-  (replacing those of the same customer and period), so the accounting side reads credits
-  without evaluating again;
+  attestations and feedback come from the database;
 * **stateless** (:func:`evaluate_files`): a configuration folder and files of outages and
-  measurements; nothing is stored — for scripting and audits.
+  measurements — for scripting and audits.
 
 Both build the same :class:`~servanda.reports.sla_model.SlaReport` with :func:`build_report`.
 """
@@ -59,7 +58,7 @@ from servanda.storage.repositories.measurements import (
     AttestationRepository,
     MeasurementRepository,
 )
-from servanda.storage.repositories.results import ResultRepository, StoredCredit, StoredResult
+from servanda.storage.repositories.results import StoredCredit, StoredResult
 
 LOOKBACK = timedelta(days=35)
 """How far before a period evidence is read at least (an objective measured over a quarter,
@@ -186,70 +185,80 @@ def gather_evidence(
 
 
 def evaluate_stored(
-    engine: Engine,
-    principal: Principal,
-    customer: str,
-    period: str,
-    now: datetime,
-    *,
-    store: bool = True,
+    engine: Engine, principal: Principal, customer: str, period: str, now: datetime
 ) -> Evaluated:
-    """Evaluate ``customer`` over ``period`` from storage and (``store``) replace its stored
-    results and credits for that period. Customers may evaluate only themselves."""
+    """Evaluate ``customer`` over ``period`` from storage, as of ``now``; stores nothing.
+    Customers may evaluate only themselves."""
     principal.require(Action.READ)
     if principal.scope is not None and principal.scope != customer:
         raise NotFound(f"no customer {customer!r}")
     with transaction(engine) as session:
         bundle = BundleRepository(session).load()
-        if customer not in bundle.party_by_id:
-            raise NotFound(f"no customer {customer!r}")
-        chosen = period_of(bundle, customer, period, now)
-        since = evidence_start(bundle, chosen)
-        evidence = gather_evidence(session, bundle, customer, since, chosen.end)
-        reviews = tuple(
-            r.review
-            for r in EngagementRepository(session).reviews(
-                customer, None, chosen.start.date(), chosen.end.date() + timedelta(days=1)
-            )
+        return evaluate_in(
+            session, bundle, customer, period_of_customer(bundle, customer, period, now), now
         )
-        evaluation = evaluate_customer(bundle, customer, chosen, evidence, now)
-        if store:
-            _store(session, bundle, evaluation, now)
+
+
+def period_of_customer(
+    bundle: Bundle, customer: str, period: str, now: datetime
+) -> ReportingPeriod:
+    """``period`` for ``customer`` (see :func:`period_of`); an unknown customer is
+    :class:`NotFound`."""
+    if customer not in bundle.party_by_id:
+        raise NotFound(f"no customer {customer!r}")
+    return period_of(bundle, customer, period, now)
+
+
+def evaluate_in(
+    session: Session, bundle: Bundle, customer: str, chosen: ReportingPeriod, now: datetime
+) -> Evaluated:
+    """Evaluate ``customer`` over ``chosen`` from what ``session`` reads (access checked by
+    the caller)."""
+    since = evidence_start(bundle, chosen)
+    evidence = gather_evidence(session, bundle, customer, since, chosen.end)
+    reviews = tuple(
+        r.review
+        for r in EngagementRepository(session).reviews(
+            customer, None, chosen.start.date(), chosen.end.date() + timedelta(days=1)
+        )
+    )
+    evaluation = evaluate_customer(bundle, customer, chosen, evidence, now)
     return Evaluated(bundle, evaluation, evidence, reviews)
 
 
-def _store(session: Session, bundle: Bundle, evaluation: CustomerEvaluation, now: datetime) -> None:
+def stored_rows(
+    evaluated: Evaluated, computed_at: datetime
+) -> tuple[list[StoredResult], list[StoredCredit]]:
+    """The results (rolled up per service) and credits of an evaluation, as stored when its
+    period is closed."""
+    bundle, evaluation = evaluated.bundle, evaluated.evaluation
     period = evaluation.period
-    rows: list[StoredResult] = []
     by_service: dict[str | None, list[ObjectiveResult]] = {}
     provider: dict[str | None, str] = {}
     for part in evaluation.parts:
         by_service.setdefault(part.service, []).extend(part.results)
         svc = bundle.service_by_id.get(part.service) if part.service else None
         provider[part.service] = svc.provider if svc is not None else ""
-    for service, results in by_service.items():
-        for result in rollup(results):
-            rows.append(
-                StoredResult(
-                    provider=provider[service],
-                    customer=evaluation.customer,
-                    service=service,
-                    period_label=period.label,
-                    period_start=period.start,
-                    period_end=period.end,
-                    result=_storable(result),
-                    computed_at=now,
-                )
-            )
-    repo = ResultRepository(session)
-    repo.replace_results(evaluation.customer, period.start, period.end, rows)
-    spans: dict[tuple[datetime, datetime], list[StoredCredit]] = {}
-    for part in evaluation.parts:
-        found = spans.setdefault((part.start, part.end), [])
-        if part.credit is not None:
-            found.append(StoredCredit(part.credit, now))
-    for (start, end), credits in spans.items():
-        repo.replace_credits(evaluation.customer, start, end, credits)
+    results = [
+        StoredResult(
+            provider=provider[service],
+            customer=evaluation.customer,
+            service=service,
+            period_label=period.label,
+            period_start=period.start,
+            period_end=period.end,
+            result=_storable(result),
+            computed_at=computed_at,
+        )
+        for service, found in by_service.items()
+        for result in rollup(found)
+    ]
+    credits = [
+        StoredCredit(part.credit, computed_at)
+        for part in evaluation.parts
+        if part.credit is not None
+    ]
+    return results, credits
 
 
 def _storable(result: ObjectiveResult) -> ObjectiveResult:
@@ -323,8 +332,10 @@ def evaluate_files(
 # -- the report ----------------------------------------------------------------------------
 
 
-def build_report(evaluated: Evaluated, generated_at: datetime) -> rm.SlaReport:
-    """The customer's report of an evaluation."""
+def build_report(
+    evaluated: Evaluated, generated_at: datetime, closing: rm.Closing | None = None
+) -> rm.SlaReport:
+    """The customer's report of an evaluation (provisional unless ``closing`` says final)."""
     bundle, ev, evidence = evaluated.bundle, evaluated.evaluation, evaluated.evidence
     customer = bundle.party_by_id[ev.customer]
     provider_id = next(
@@ -361,6 +372,7 @@ def build_report(evaluated: Evaluated, generated_at: datetime) -> rm.SlaReport:
         feedback=_feedback(ev, evidence.feedback, sections),
         reviews=evaluated.reviews,
         notes=tuple(notes),
+        closing=closing or rm.Closing(),
     )
 
 

@@ -631,6 +631,36 @@ class ReviewRow(Base):
     created_at: Mapped[datetime]
 
 
+class ClosureRow(Base):
+    """One close of one customer's reporting period: the results and credits stored with it
+    (``closure_id``) are that period's final ones, the report document is the one the
+    customer reads. A reopen marks it reopened and keeps it (the audit of what was final
+    when); the next close of the period is the next version."""
+
+    __tablename__ = "sla_closures"
+    __table_args__ = (
+        UniqueConstraint("customer", "period_start", "period_end", "version"),
+        Index("ix_sla_closures_customer_period_start", "customer", "period_start"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    provider: Mapped[str] = mapped_column(ID)
+    customer: Mapped[str] = mapped_column(ID)
+    period_label: Mapped[str] = mapped_column(Text)
+    period_start: Mapped[datetime]
+    period_end: Mapped[datetime]
+    version: Mapped[int] = mapped_column(Integer)
+    """1 for the first close of the period, then one more for each close after a reopen."""
+    closed_at: Mapped[datetime]
+    closed_by: Mapped[str] = mapped_column(Text)
+    """Who closed it, as audit trails write it (``billing:tok-…``, ``admin``)."""
+    reopened_at: Mapped[datetime | None]
+    reopened_by: Mapped[str | None] = mapped_column(Text)
+    reopen_reason: Mapped[str | None] = mapped_column(Text)
+    report: Mapped[dict[str, Any]]
+    """The report document as closed (:mod:`servanda.reports.sla_json`)."""
+
+
 class ResultRow(Base):
     """One objective of one agreement evaluated for one customer over one period.
 
@@ -674,6 +704,10 @@ class ResultRow(Base):
     figures: Mapped[list[Any]]
     """``[[label, value], ...]``."""
     computed_at: Mapped[datetime]
+    closure_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sla_closures.id", ondelete="RESTRICT"), index=True
+    )
+    """The close that made it final (NULL: stored before periods were closed, never final)."""
 
 
 class CreditRow(Base):
@@ -701,3 +735,7 @@ class CreditRow(Base):
     claim_by: Mapped[datetime | None]
     reason: Mapped[str] = mapped_column(Text)
     computed_at: Mapped[datetime]
+    closure_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sla_closures.id", ondelete="RESTRICT"), index=True
+    )
+    """The close that made it final (NULL: stored before periods were closed, never final)."""

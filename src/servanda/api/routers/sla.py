@@ -1,10 +1,11 @@
-"""``/api/v1/sla``: a customer's service level report over a period (JSON, HTML or PDF), the
-credits stored by earlier evaluations, and burn-rate checks raised as events.
+"""``/api/v1/sla``: a customer's service level report over a period (JSON, HTML or PDF),
+closed periods and their final credits, roll-ups, and burn-rate checks raised as events.
 
-Evaluating reads the stored configuration, outages, incidents, measurements, attestations and
-feedback, and replaces the stored results and credits of that customer and period (so the
-accounting side reads credits without evaluating again). A customer token gets its own report
-only; another customer's answers 404.
+Reading a report stores nothing: a closed period shows the report as closed (with any pending
+adjustments), an open one a provisional evaluation. Closing a period (operator, billing or
+admin) makes its results and credits final; only final credits are offered to billing (see
+:mod:`servanda.services.closing`). A customer token reads its own only; another customer's
+answers 404.
 """
 
 from __future__ import annotations
@@ -19,15 +20,21 @@ from fastapi.concurrency import run_in_threadpool
 from servanda.api.deps import ClockDep, EngineDep, PrincipalDep
 from servanda.api.errors import ERROR_RESPONSES
 from servanda.api.routers.events import EventEngineDep
-from servanda.core.access import Action, Principal
-from servanda.core.problems import NotFound
+from servanda.api.schemas_sla import (
+    AdjustmentsPublic,
+    ClosedPublic,
+    ClosurePublic,
+    CreditPublic,
+    FinalCreditPublic,
+    RollupPublic,
+    VersionPublic,
+)
+from servanda.core.access import Principal
 from servanda.reports.sla_html import render_sla_html
 from servanda.reports.sla_json import report_to_json
 from servanda.reports.sla_pdf import render_sla_pdf
-from servanda.services import burn, rollups, sla
+from servanda.services import burn, closing, rollups
 from servanda.services.rollups import RollupBy
-from servanda.storage.database import transaction
-from servanda.storage.repositories.results import ResultRepository
 
 router = APIRouter(prefix="/sla", tags=["sla"], responses=ERROR_RESPONSES)
 
@@ -76,12 +83,11 @@ async def customer_report(
 def _report(
     engine: Any, principal: Principal, customer: str, period: str, now: datetime, fmt: ReportFormat
 ) -> Any:
-    evaluated = sla.evaluate_stored(engine, principal, customer, period, now)
-    report = sla.build_report(evaluated, now)
+    report = closing.report_of(engine, principal, customer, period, now)
     if fmt is ReportFormat.HTML:
         return Response(render_sla_html(report), media_type="text/html; charset=utf-8")
     if fmt is ReportFormat.PDF:
-        name = f"sla-{customer}-{evaluated.evaluation.period.label}.pdf"
+        name = f"sla-{customer}-{period}.pdf"
         return Response(
             render_sla_pdf(report),
             media_type="application/pdf",
@@ -90,40 +96,111 @@ def _report(
     return report_to_json(report)
 
 
-@router.get("/credits", summary="Stored service credits")
-def stored_credits(
+CLOSE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    403: {"description": "Closing needs the operator, billing or admin role."},
+    404: {"description": "No such customer."},
+    409: {"description": "The period has not ended, or is closed already (reopen it first)."},
+    422: {"description": "A period that cannot be read."},
+}
+
+
+@router.post(
+    "/close",
+    summary="Close a period for every customer",
+    response_model=list[ClosedPublic],
+    responses=CLOSE_RESPONSES,
+)
+def close_all(
+    period: PeriodQuery, principal: PrincipalDep, clock: ClockDep, engine: EngineDep
+) -> list[ClosedPublic]:
+    """Each customer's results, credits and report over the ended period become final, with
+    who closed it and when; customers whose period is closed already are left alone
+    (`new: false`)."""
+    done = closing.close_period(engine, principal, period, clock.now())
+    return [ClosedPublic.of_closed(d) for d in done]
+
+
+@router.post(
+    "/{customer}/close",
+    summary="Close a customer's period",
+    response_model=ClosedPublic,
+    responses=CLOSE_RESPONSES,
+)
+def close_one(
+    customer: str, period: PeriodQuery, principal: PrincipalDep, clock: ClockDep, engine: EngineDep
+) -> ClosedPublic:
+    """The customer's results, credits and report over the ended period become final."""
+    (done,) = closing.close_period(engine, principal, period, clock.now(), customer)
+    return ClosedPublic.of_closed(done)
+
+
+@router.post(
+    "/{customer}/reopen",
+    summary="Reopen a customer's closed period",
+    response_model=ClosurePublic,
+    responses={**CLOSE_RESPONSES, 409: {"description": "The period is not closed."}},
+)
+def reopen_one(
+    customer: str,
+    period: PeriodQuery,
+    principal: PrincipalDep,
+    clock: ClockDep,
+    engine: EngineDep,
+    reason: Annotated[str, Query(min_length=1, max_length=2000, description="Why.")],
+) -> ClosurePublic:
+    """A correction is due: the closed version is kept (marked reopened, with the reason);
+    closing again makes the next version."""
+    found = closing.reopen_period(engine, principal, customer, period, clock.now(), reason)
+    return ClosurePublic.of_closure(found)
+
+
+@router.get(
+    "/adjustments",
+    summary="Pending adjustments of closed periods",
+    response_model=list[AdjustmentsPublic],
+)
+def pending_adjustments(
+    period: PeriodQuery,
+    principal: PrincipalDep,
+    clock: ClockDep,
+    engine: EngineDep,
+    customer: Annotated[str | None, Query(description="Only this customer.")] = None,
+) -> list[AdjustmentsPublic]:
+    """For each closed period, what a new evaluation finds different from its final figures
+    (late outages, measurements, corrected incidents). A customer token sees its own."""
+    found = closing.adjustments(engine, principal, period, clock.now(), customer)
+    return [AdjustmentsPublic.of_adjustments(a) for a in found]
+
+
+@router.get(
+    "/{customer}/versions",
+    summary="Every close of a customer's period",
+    response_model=list[VersionPublic],
+)
+def period_versions(
+    customer: str, period: PeriodQuery, principal: PrincipalDep, clock: ClockDep, engine: EngineDep
+) -> list[VersionPublic]:
+    """Oldest first, each with its credits and the difference from the close before (what a
+    correction bills or credits)."""
+    found = closing.versions(engine, principal, customer, period, clock.now())
+    return [VersionPublic.of_version(v) for v in found]
+
+
+@router.get("/credits", summary="Final service credits", response_model=list[FinalCreditPublic])
+def final_credits(
     principal: PrincipalDep,
     engine: EngineDep,
     customer: Annotated[str | None, Query(description="Only this customer.")] = None,
-) -> list[dict[str, Any]]:
-    """Credits computed by earlier evaluations (the input of invoicing), newest period last.
-    A customer token sees its own."""
-    principal.require(Action.READ)
-    scope = principal.scope
-    if scope is not None and customer not in (None, scope):
-        raise NotFound(f"no customer {customer!r}")
-    with transaction(engine) as session:
-        found = ResultRepository(session).credits(customer=scope or customer)
+) -> list[FinalCreditPublic]:
+    """The credits of closed periods (the input of invoicing), oldest period first. A customer
+    token sees its own."""
     return [
-        {
-            "customer": c.credit.customer,
-            "service": c.credit.service,
-            "period_start": c.credit.period_start.isoformat(),
-            "period_end": c.credit.period_end.isoformat(),
-            "objective": c.credit.objective,
-            "actual": str(c.credit.actual),
-            "target": str(c.credit.target),
-            "tier_below": str(c.credit.tier_below),
-            "percent": str(c.credit.percent),
-            "charge": None if c.credit.charge is None else str(c.credit.charge),
-            "amount": None if c.credit.amount is None else str(c.credit.amount),
-            "currency": c.credit.currency,
-            "claim": c.credit.claim.value,
-            "claim_by": None if c.credit.claim_by is None else c.credit.claim_by.isoformat(),
-            "reason": c.credit.reason,
-            "computed_at": c.computed_at.isoformat(),
-        }
-        for c in found
+        FinalCreditPublic(
+            **CreditPublic.of_credit(f.credit).model_dump(),
+            version=f.closure.version,
+            closed_at=f.closure.closed_at,
+        )
+        for f in closing.final_credits(engine, principal, customer)
     ]
 
 
@@ -154,7 +231,11 @@ def burn_check(
     }
 
 
-@router.get("/rollup", summary="Roll-ups per provider, service or customer")
+@router.get(
+    "/rollup",
+    summary="Roll-ups per provider, service or customer",
+    response_model=list[RollupPublic],
+)
 def rollup(
     period: PeriodQuery,
     principal: PrincipalDep,
@@ -163,28 +244,9 @@ def rollup(
     by: Annotated[RollupBy, Query(description="provider, service or customer.")] = (
         RollupBy.PROVIDER
     ),
-) -> list[dict[str, Any]]:
-    """Every customer evaluated over the period (results and credits stored), then each
-    objective rolled up per provider, service or customer: numerators and denominators added,
-    never a mean of percentages. A customer token rolls up its own results only."""
-    now = clock.now()
-    rollups.evaluate_all(engine, principal, period, now)
-    return [
-        {
-            "key": r.key,
-            "members": r.members,
-            "results": [
-                {
-                    "objective": x.objective,
-                    "metric": x.metric.value,
-                    "target": str(x.target),
-                    "actual": None if x.actual is None else str(x.actual),
-                    "numerator": None if x.numerator is None else str(x.numerator),
-                    "denominator": None if x.denominator is None else str(x.denominator),
-                    "verdict": x.verdict.value,
-                }
-                for x in r.results
-            ],
-        }
-        for r in rollups.rollups(engine, principal, period, by, now)
-    ]
+) -> list[RollupPublic]:
+    """Each objective rolled up per provider, service or customer over the period (final
+    results where it is closed, provisional elsewhere; nothing stored): numerators and
+    denominators added, never a mean of percentages. A customer token rolls up its own."""
+    found = rollups.rollups(engine, principal, period, by, clock.now())
+    return [RollupPublic.of_rollup(r) for r in found]

@@ -1,8 +1,11 @@
-"""SLA results and service credits, stored per customer and evaluated period.
+"""SLA results and service credits, final per customer and closed period.
 
-Evaluating a customer over a period produces its objective results and its credits; storing them
-replaces what an earlier evaluation of that same customer and period stored (delete, then insert,
-in the caller's transaction), and leaves every other customer and period alone.
+Results and credits are stored only when a customer's period is *closed*
+(:meth:`ResultRepository.close`): one closure row (``sla_closures``: who closed it, when, the
+report as closed) and the period's results and credits with its ``closure_id``, in the
+caller's transaction. Nothing replaces them: reopening marks the closure reopened and keeps it
+and its rows (what was final when), and the next close of the period is the next version.
+Reads return the *final* ones, those of closures not reopened, unless a closure is named.
 
 No ratio is stored. A result keeps its ``numerator`` and ``denominator`` and its ``actual`` is
 recomputed from them when read back (:func:`actual_of`, the rule is in
@@ -17,24 +20,26 @@ given (a customer principal), return only that party's rows.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, delete, select, text
+from sqlalchemy import ColumnElement, Select, Table, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from servanda.agreements.metrics import Metric, Unit
 from servanda.agreements.model import ClaimMode, Comparator
 from servanda.core.records import to_jsonable
+from servanda.measure.closure import Closure
 from servanda.measure.results import Breach, Budget, Credit, ObjectiveResult, Verdict
 from servanda.storage.repositories.events import insert_rows
 from servanda.storage.repositories.mapping import read
-from servanda.storage.tables import CreditRow, ResultRow
+from servanda.storage.tables import ClosureRow, CreditRow, ResultRow
 
 RESULTS: Table = ResultRow.__table__  # type: ignore[assignment]
 CREDITS: Table = CreditRow.__table__  # type: ignore[assignment]
+CLOSURES: Table = ClosureRow.__table__  # type: ignore[assignment]
 
 _HUNDRED = Decimal(100)
 _ONE = Decimal(1)
@@ -114,11 +119,19 @@ def _check_period(
     period_start: datetime,
     period_end: datetime,
     found: Sequence[tuple[str, datetime, datetime]],
+    *,
+    within: bool = False,
 ) -> None:
-    """Raise :class:`ValueError` unless every item is of ``customer`` over exactly the period:
-    what is replaced is that customer's period, nothing else."""
+    """Raise :class:`ValueError` unless every item is of ``customer`` over exactly the period
+    (``within``: inside it, as a credit of a subscription that began in the period): what is
+    closed is that customer's period, nothing else."""
     for n, (owner, start, end) in enumerate(found):
-        if owner != customer or start != period_start or end != period_end:
+        inside = (
+            period_start <= start < end <= period_end
+            if within
+            else (start == period_start and end == period_end)
+        )
+        if owner != customer or not inside:
             raise ValueError(
                 f"{what} {n} is for {owner} over {start.isoformat()} – {end.isoformat()}, not "
                 f"for {customer} over {period_start.isoformat()} – {period_end.isoformat()}"
@@ -155,47 +168,147 @@ class ResultRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def _serialise(self, customer: str) -> None:
-        """Make concurrent replacements of one customer's results and credits take turns: on
-        PostgreSQL a transaction-scoped advisory lock per customer (two evaluations at once
-        would otherwise both delete nothing and both insert); SQLite writers take turns anyway.
-        """
+    def lock(self, customer: str) -> None:
+        """Make concurrent closes and reopens of one customer's periods take turns, so that
+        two never both find a period open: on PostgreSQL a transaction-scoped advisory lock
+        per customer; on SQLite the database's write lock, taken at once by a write that
+        changes nothing (deferred transactions would otherwise take it only at the insert)."""
         if self.session.get_bind().dialect.name == "postgresql":
             self.session.execute(
                 text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
                 {"key": f"servanda.sla_results:{customer}"},
             )
+        else:
+            self.session.execute(update(CLOSURES).where(CLOSURES.c.id == -1).values(version=0))
 
-    # -- results ---------------------------------------------------------------------------
+    # -- closures --------------------------------------------------------------------------
 
-    def replace_results(
+    def close(
         self,
+        *,
+        provider: str,
         customer: str,
+        period_label: str,
         period_start: datetime,
         period_end: datetime,
+        at: datetime,
+        by: str,
+        report: dict[str, Any],
         results: Sequence[StoredResult],
-    ) -> int:
-        """Replace the results of ``customer`` over ``[period_start, period_end)`` with
-        ``results`` (each of that customer and exactly that period); returns how many were
-        stored. Raises :class:`ValueError` before writing anything for a result of another
-        customer or period, or one that would not read back the same (:func:`stored_fraction`).
-        """
+        credits: Sequence[StoredCredit],
+    ) -> Closure:
+        """Close ``customer``'s period ``[period_start, period_end)``: store ``results`` and
+        ``credits`` (each of that customer and exactly that period) as final, with the report
+        document as closed. The version is one more than the period's latest. Raises
+        :class:`ValueError` before writing anything for a result or credit of another customer
+        or period, one that would not read back the same (:func:`stored_fraction`), or a period
+        whose latest close is still final (reopen it first)."""
         _check_period(
             "result", customer, period_start, period_end,
             [(r.customer, r.period_start, r.period_end) for r in results],
         )  # fmt: skip
-        rows = [_result_row(r) for r in results]
-        c = RESULTS.c
-        self._serialise(customer)
-        self.session.execute(
-            delete(RESULTS).where(
-                c.customer == customer,
-                c.period_start == period_start,
-                c.period_end == period_end,
+        _check_period(
+            "credit", customer, period_start, period_end,
+            [(s.credit.customer, s.credit.period_start, s.credit.period_end) for s in credits],
+            within=True,
+        )  # fmt: skip
+        result_rows = [_result_row(r) for r in results]
+        credit_rows = [_credit_row(s) for s in credits]
+        self.lock(customer)
+        latest = self.closure(customer, period_start, period_end)
+        if latest is not None and latest.final:
+            raise ValueError(
+                f"{customer}'s period {latest.period_label} is closed (version {latest.version});"
+                " reopen it first"
             )
+        values: dict[str, Any] = {
+            "provider": provider,
+            "customer": customer,
+            "period_label": period_label,
+            "period_start": period_start,
+            "period_end": period_end,
+            "version": 1 if latest is None else latest.version + 1,
+            "closed_at": at,
+            "closed_by": by,
+            "report": report,
+        }
+        closure_id = self.session.execute(
+            insert(CLOSURES).values(**values).returning(CLOSURES.c.id)
+        ).scalar_one()
+        insert_rows(self.session, RESULTS, [{**r, "closure_id": closure_id} for r in result_rows])
+        insert_rows(self.session, CREDITS, [{**r, "closure_id": closure_id} for r in credit_rows])
+        del values["report"]
+        return Closure(id=closure_id, **values)
+
+    def reopen(self, closure: Closure, at: datetime, by: str, reason: str) -> Closure:
+        """Mark ``closure`` reopened (kept, with its results and credits: the audit of what was
+        final until ``at``). Raises :class:`ValueError` when it is not the period's latest
+        close or was reopened already."""
+        self.lock(closure.customer)
+        latest = self.closure(closure.customer, closure.period_start, closure.period_end)
+        if latest is None or latest.id != closure.id or not latest.final:
+            raise ValueError(
+                f"version {closure.version} of {closure.customer}'s period "
+                f"{closure.period_label} is not the final one"
+            )
+        self.session.execute(
+            update(CLOSURES)
+            .where(CLOSURES.c.id == closure.id)
+            .values(reopened_at=at, reopened_by=by, reopen_reason=reason)
         )
-        insert_rows(self.session, RESULTS, rows)
-        return len(rows)
+        return replace(closure, reopened_at=at, reopened_by=by, reopen_reason=reason)
+
+    def closure(
+        self, customer: str, period_start: datetime, period_end: datetime
+    ) -> Closure | None:
+        """The latest close of ``customer``'s period (final or reopened), or None."""
+        c = CLOSURES.c
+        row = (
+            self.session.connection()
+            .execute(
+                select(*_CLOSURE_COLUMNS)
+                .where(
+                    c.customer == customer,
+                    c.period_start == period_start,
+                    c.period_end == period_end,
+                )
+                .order_by(c.version.desc())
+                .limit(1)
+            )
+            .mappings()
+            .first()
+        )
+        return None if row is None else _closure(row)
+
+    def closures(
+        self,
+        customer: str | None = None,
+        period: tuple[datetime, datetime] | None = None,
+        *,
+        party: str | None = None,
+        final: bool = False,
+    ) -> list[Closure]:
+        """Closes (of ``customer``, of periods that start in the half-open ``period``; only
+        the final ones with ``final``), by period start, customer, then version."""
+        conditions = _period_conditions(CLOSURES, customer, period, party)
+        c = CLOSURES.c
+        if final:
+            conditions.append(c.reopened_at.is_(None))
+        query = (
+            select(*_CLOSURE_COLUMNS)
+            .where(*conditions)
+            .order_by(c.period_start, c.customer, c.version)
+        )
+        return [_closure(r) for r in self.session.connection().execute(query).mappings()]
+
+    def report(self, closure: Closure) -> dict[str, Any]:
+        """The report document as ``closure`` closed it."""
+        found: dict[str, Any] = self.session.execute(
+            select(CLOSURES.c.report).where(CLOSURES.c.id == closure.id)
+        ).scalar_one()
+        return found
+
+    # -- results ---------------------------------------------------------------------------
 
     def results(
         self,
@@ -204,47 +317,21 @@ class ResultRepository:
         *,
         service: str | None = None,
         party: str | None = None,
+        closure: Closure | None = None,
     ) -> list[StoredResult]:
-        """Stored results (of ``customer``, about ``service``, of periods that start in the
-        half-open ``period``, so that consecutive periods never both return one row), by
-        period start, customer, then the order they were stored in; ``party`` keeps only that
-        customer's."""
+        """Final results (of ``customer``, about ``service``, of periods that start in the
+        half-open ``period``, so that consecutive periods never both return one row), or those
+        ``closure`` stored, by period start, customer, then the order they were stored in;
+        ``party`` keeps only that customer's."""
         conditions = _period_conditions(RESULTS, customer, period, party)
         c = RESULTS.c
         if service is not None:
             conditions.append(c.service == service)
-        query = select(RESULTS).where(*conditions).order_by(c.period_start, c.customer, c.id)
+        query = _of_closure(select(RESULTS), RESULTS, closure)
+        query = query.where(*conditions).order_by(c.period_start, c.customer, c.id)
         return [_stored_result(r) for r in self.session.connection().execute(query).mappings()]
 
     # -- credits ---------------------------------------------------------------------------
-
-    def replace_credits(
-        self,
-        customer: str,
-        period_start: datetime,
-        period_end: datetime,
-        credits: Sequence[StoredCredit],
-    ) -> int:
-        """Replace the credits of ``customer`` over ``[period_start, period_end)`` with
-        ``credits`` (each of that customer and exactly that period); returns how many were
-        stored. Raises :class:`ValueError` before writing anything for a credit of another
-        customer or period."""
-        _check_period(
-            "credit", customer, period_start, period_end,
-            [(s.credit.customer, s.credit.period_start, s.credit.period_end) for s in credits],
-        )  # fmt: skip
-        rows = [_credit_row(s) for s in credits]
-        c = CREDITS.c
-        self._serialise(customer)
-        self.session.execute(
-            delete(CREDITS).where(
-                c.customer == customer,
-                c.period_start == period_start,
-                c.period_end == period_end,
-            )
-        )
-        insert_rows(self.session, CREDITS, rows)
-        return len(rows)
 
     def credits(
         self,
@@ -252,15 +339,33 @@ class ResultRepository:
         period: tuple[datetime, datetime] | None = None,
         *,
         party: str | None = None,
+        closure: Closure | None = None,
     ) -> list[StoredCredit]:
-        """Stored credits (of ``customer``, of periods that start in the half-open ``period``:
+        """Final credits (of ``customer``, of periods that start in the half-open ``period``:
         a credit belongs to the one period of a series of consecutive ones that its own period
-        starts in), by period start, customer, then the order they were stored in; ``party``
-        keeps only that customer's."""
+        starts in), or those ``closure`` stored, by period start, customer, then the order they
+        were stored in; ``party`` keeps only that customer's."""
         conditions = _period_conditions(CREDITS, customer, period, party)
         c = CREDITS.c
-        query = select(CREDITS).where(*conditions).order_by(c.period_start, c.customer, c.id)
+        query = _of_closure(select(CREDITS), CREDITS, closure)
+        query = query.where(*conditions).order_by(c.period_start, c.customer, c.id)
         return [_stored_credit(r) for r in self.session.connection().execute(query).mappings()]
+
+
+_CLOSURE_COLUMNS = [col for col in CLOSURES.c if col.name != "report"]
+
+
+def _of_closure(query: Select[Any], table: Table, closure: Closure | None) -> Select[Any]:
+    """``query`` kept to the rows of ``closure``, or of closures not reopened."""
+    if closure is not None:
+        return query.where(table.c.closure_id == closure.id)
+    return query.join(CLOSURES, table.c.closure_id == CLOSURES.c.id).where(
+        CLOSURES.c.reopened_at.is_(None)
+    )
+
+
+def _closure(row: Any) -> Closure:
+    return Closure(**{f: row[f] for f in Closure.__dataclass_fields__})
 
 
 def _result_row(stored: StoredResult) -> dict[str, Any]:
