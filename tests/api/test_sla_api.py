@@ -231,6 +231,31 @@ def test_credits_are_final_once_the_period_is_closed(
     }
 
 
+@pytest.mark.parametrize(
+    ("who", "code"),
+    [("admin", 200), ("operator", 200), ("billing", 200), ("alpha", 403), ("ingest", 403),
+     ("revoked", 401)],
+)  # fmt: skip
+def test_who_may_close_and_reopen(
+    client: TestClient, tokens: Tokens, loaded: Engine, who: str, code: int
+) -> None:
+    token = getattr(tokens, who)
+    june = {"period": "2024-06"}
+    closed = client.post(CLOSE.format(customer="beta"), headers=bearer(token), params=june)
+    assert closed.status_code == code, closed.text
+    if code == 200:
+        reopened = client.post(REOPEN.format(customer="beta"), headers=bearer(token),
+                               params={**june, "reason": "check"})  # fmt: skip
+        assert reopened.status_code == 200
+    else:
+        with transaction(loaded) as session:
+            assert ResultRepository(session).closures() == []
+    assert client.post(CLOSE.format(customer="nobody"), headers=bearer(tokens.admin),
+                       params=june).status_code == 404  # fmt: skip
+    assert client.post(REOPEN.format(customer="alpha"), headers=bearer(tokens.admin),
+                       params={**june, "reason": "x"}).status_code == 409  # fmt: skip
+
+
 # --- Burn-rate checks -------------------------------------------------------------------------
 
 
