@@ -7,11 +7,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from sqlalchemy import Engine
 
 from servanda import __version__
 from servanda.api import errors
+from servanda.api.guard import guard_input
 from servanda.api.routers import API_ROUTERS, events, health, incidents, sla
 from servanda.api.routers.engagement import feedback_router, reviews_router
 from servanda.api.routers.measurements import attestations_router
@@ -95,6 +96,7 @@ def create_app(engine: Engine | None = None, settings: ApiSettings | None = None
         openapi_tags=TAGS,
         lifespan=lifespan,
         max_body_size=settings.max_body_bytes,
+        dependencies=[Depends(guard_input)],
     )
     app.state.settings = settings
     app.state.engine = db

@@ -22,6 +22,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from servanda.api.guard import Day
 from servanda.api.settings import ApiSettings
 from servanda.config.bundle import Bundle
 from servanda.core.access import Action, Principal
@@ -147,7 +148,7 @@ VisibleBundleDep = Annotated[Bundle, Depends(get_visible_bundle)]
 def get_day(
     clock: ClockDep,
     on: Annotated[
-        date | None, Query(description="The day the terms apply to, YYYY-MM-DD; today (UTC).")
+        Day | None, Query(description="The day the terms apply to, YYYY-MM-DD; today (UTC).")
     ] = None,
 ) -> date:
     """The ``on`` query parameter, or today in UTC."""

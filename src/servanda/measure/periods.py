@@ -172,7 +172,19 @@ def parse_period(text: str, timezone: str) -> ReportingPeriod:
     days ``2024-04-01..2024-04-15`` both dates are included. Raises :class:`ValueError` naming
     the accepted forms when the text is none of them or names no real date.
     """
-    zone = _check_zone(timezone)
+    period = _parse(text, _check_zone(timezone))
+    if not (FIRST_YEAR <= period.start.year and period.end.year <= LAST_YEAR):
+        raise ValueError(
+            f"not a period: {text!r} (periods lie in the years {FIRST_YEAR} to {LAST_YEAR})"
+        )
+    return period
+
+
+FIRST_YEAR, LAST_YEAR = 1900, 8999
+"""The years periods may lie in (the windows measured around a period stay in the calendar)."""
+
+
+def _parse(text: str, zone: str) -> ReportingPeriod:
     raw = text.strip()
     try:
         if m := _YEAR.fullmatch(raw):
@@ -190,7 +202,7 @@ def parse_period(text: str, timezone: str) -> ReportingPeriod:
             if last < first:
                 raise ValueError(f"the last day {last} comes before the first {first}")
             return _days(f"{first}..{last}", first, last + timedelta(days=1), zone)
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:
         raise ValueError(f"not a period: {text!r} ({exc}); write {ACCEPTED_FORMS}") from None
     raise ValueError(f"not a period: {text!r}; write {ACCEPTED_FORMS}")
 

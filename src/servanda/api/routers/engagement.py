@@ -9,7 +9,7 @@ feedback and reviews; naming another customer answers 404, as for one that does 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, status
@@ -19,8 +19,9 @@ from sqlalchemy import Engine
 
 from servanda.api.deps import ClockDep, EngineDep, PrincipalDep, SessionDep, require
 from servanda.api.errors import ERROR_RESPONSES, UNLOCATED_FILE
+from servanda.api.guard import Day, Instant
 from servanda.api.routers.events import read_json
-from servanda.api.routers.measurements import as_utc, bad_body, request_body, under_body
+from servanda.api.routers.measurements import bad_body, request_body, under_body
 from servanda.api.schemas_measure import (
     FeedbackBatch,
     FeedbackCountsPublic,
@@ -84,13 +85,13 @@ def get_feedback(
     principal: PrincipalDep,
     customer: Annotated[str | None, Query(description="Only this customer's.")] = None,
     service: Annotated[str | None, Query(description="Only about this service.")] = None,
-    since: Annotated[datetime | None, Query(description="Given at or after this.")] = None,
-    until: Annotated[datetime | None, Query(description="Given before this.")] = None,
+    since: Annotated[Instant | None, Query(description="Given at or after this.")] = None,
+    until: Annotated[Instant | None, Query(description="Given before this.")] = None,
 ) -> list[FeedbackPublic]:
     """Feedback, oldest first. A customer token sees only its own."""
     found = cases.list_feedback(
-        session, principal, customer=customer, service=service, since=as_utc(since),
-        until=as_utc(until),
+        session, principal, customer=customer, service=service, since=since,
+        until=until,
     )  # fmt: skip
     return [FeedbackPublic.of_stored(s) for s in found]
 
@@ -137,8 +138,8 @@ def get_reviews(
     principal: PrincipalDep,
     customer: Annotated[str | None, Query(description="Only with this customer.")] = None,
     service: Annotated[str | None, Query(description="Only about this service.")] = None,
-    since: Annotated[date | None, Query(description="Held on or after this day.")] = None,
-    until: Annotated[date | None, Query(description="Held before this day.")] = None,
+    since: Annotated[Day | None, Query(description="Held on or after this day.")] = None,
+    until: Annotated[Day | None, Query(description="Held before this day.")] = None,
 ) -> list[ReviewPublic]:
     """Reviews, oldest first. A customer token sees only its own."""
     found = cases.list_reviews(

@@ -25,7 +25,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, status
@@ -37,6 +37,7 @@ from sqlalchemy import Engine
 from servanda.api.body import Oversize, read_body
 from servanda.api.deps import ClockDep, PrincipalDep, SessionDep, require
 from servanda.api.errors import ERROR_RESPONSES, UNLOCATED_FILE
+from servanda.api.guard import MAX_INT, Instant, value_problems
 from servanda.api.schemas_events import (
     EventLogPublic,
     IngestResultPublic,
@@ -136,12 +137,16 @@ BAD_BODY: dict[int | str, dict[str, Any]] = {
 }
 
 
-def read_json(body: Body) -> Any:
+def read_json(body: Body, *, checked: bool = True) -> Any:
     """The JSON document of a request body, or :class:`InvalidInput` at its line and column
-    (never an exception of the decoder, however deep or broken the body)."""
+    (never an exception of the decoder, however deep or broken the body). ``checked``: its
+    strings, integers and numbers are checked as :mod:`servanda.api.guard` checks every
+    request (the event routes' parsers check their own, cheaper on a storm's body)."""
     if not body.strip():
         raise InvalidInput([Problem("the body is empty; send a JSON document", path=("body",))])
     data, problems = decode_json(body, UNLOCATED_FILE, ("body",))
+    if not problems and checked:
+        problems = value_problems(data, ("body",))
     if problems:
         raise InvalidInput(problems)
     return data
@@ -167,7 +172,9 @@ def _alertmanager(body: Body, received_at: datetime) -> tuple[list[Event], list[
     try:  # pydantic reads the JSON itself: twice as fast as decoding, then validating
         payload = AlertmanagerPayload.model_validate_json(body)
     except ValidationError:  # read again to locate and word every problem
-        return parse_alertmanager(read_json(body), received_at=received_at, file=UNLOCATED_FILE)
+        return parse_alertmanager(
+            read_json(body, checked=False), received_at=received_at, file=UNLOCATED_FILE
+        )
     events, problems = AlertmanagerFormat.from_payload(
         payload, received_at=received_at, file=UNLOCATED_FILE
     )
@@ -258,7 +265,7 @@ async def generic_events(
 
     def parser(body: Body, received_at: datetime) -> tuple[list[Event], list[Problem]]:
         return parse_generic(
-            read_json(body), received_at=received_at, fingerprint_labels=labels,
+            read_json(body, checked=False), received_at=received_at, fingerprint_labels=labels,
             file=UNLOCATED_FILE,
         )  # fmt: skip
 
@@ -282,13 +289,6 @@ async def settle_events(
     return IngestResultPublic.of_result(result)
 
 
-def _utc(value: datetime | None) -> datetime | None:
-    """A query timestamp, UTC when it has no timezone."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
-
-
 STAFF_ONLY: dict[int | str, dict[str, Any]] = {
     404: {"description": "Not visible to customer tokens."},
 }
@@ -303,14 +303,14 @@ STAFF_ONLY: dict[int | str, dict[str, Any]] = {
 def unmapped_events(
     session: SessionDep,
     principal: PrincipalDep,
-    since: Annotated[datetime | None, Query(description="Received since then.")] = None,
+    since: Annotated[Instant | None, Query(description="Received since then.")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_INT)] = 0,
 ) -> UnmappedPagePublic:
     """Events no mapping rule tied to a catalog node, newest received first: they are kept,
     never dropped, and listed here until a rule is added."""
     found, total = cases.unmapped_events(
-        session, principal, since=_utc(since), limit=limit, offset=offset
+        session, principal, since=since, limit=limit, offset=offset
     )
     return UnmappedPagePublic(total=total, events=[UnmappedEventPublic.of_stored(s) for s in found])
 
@@ -325,14 +325,14 @@ def saturation(
     session: SessionDep,
     principal: PrincipalDep,
     clock: ClockDep,
-    since: Annotated[datetime | None, Query(description="Start (default: a day before).")] = None,
-    until: Annotated[datetime | None, Query(description="End, excluded (default: now).")] = None,
+    since: Annotated[Instant | None, Query(description="Start (default: a day before).")] = None,
+    until: Annotated[Instant | None, Query(description="End, excluded (default: now).")] = None,
     top: Annotated[int, Query(ge=1, le=100, description="How many noisiest to list.")] = 5,
 ) -> SaturationPublic:
     """Over `[since, until)`: alerts in, incidents out, the reduction ratio, the noisiest
     sources, nodes and alert names, and the alerts that started flapping."""
-    end = _utc(until) or clock.now()
-    start = _utc(since) or end - timedelta(days=1)
+    end = until or clock.now()
+    start = since or end - timedelta(days=1)
     figures = cases.saturation_figures(session, principal, start, end, top=top)
     return SaturationPublic.of_saturation(figures)
 

@@ -18,7 +18,7 @@ changes nothing.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -27,6 +27,7 @@ from sqlalchemy import Engine
 
 from servanda.api.deps import ClockDep, EngineDep, PrincipalDep, SessionDep
 from servanda.api.errors import ERROR_RESPONSES, UNLOCATED_FILE
+from servanda.api.guard import MAX_INT, Instant
 from servanda.api.routers.events import EventEngineDep, read_json
 from servanda.api.routers.measurements import bad_body, request_body, under_body
 from servanda.api.schemas_events import (
@@ -59,12 +60,6 @@ MOVE_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
-
-
 @router.get("", summary="List incidents", response_model=list[IncidentSummaryPublic])
 def list_incidents(
     session: SessionDep,
@@ -72,17 +67,17 @@ def list_incidents(
     state: Annotated[list[IncidentState], Query(description="Only these states (repeat).")] = [],  # noqa: B006
     service: Annotated[str | None, Query(description="Only those with an outage of it.")] = None,
     customer: Annotated[str | None, Query(description="Only those impacting it.")] = None,
-    since: Annotated[datetime | None, Query(description="Lasting after this time.")] = None,
-    until: Annotated[datetime | None, Query(description="Detected before this time.")] = None,
+    since: Annotated[Instant | None, Query(description="Lasting after this time.")] = None,
+    until: Annotated[Instant | None, Query(description="Detected before this time.")] = None,
     root: Annotated[str | None, Query(description="Only those with this root node.")] = None,
     planned: Annotated[bool | None, Query(description="Planned (maintenance) or not.")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_INT)] = 0,
 ) -> list[IncidentSummaryPublic]:
     """Incidents matching every filter, latest detected first; merged ones are left out."""
     found = cases.list_incidents(
         session, principal, states=tuple(state), service=service, customer=customer,
-        since=_utc(since), until=_utc(until), root=root, planned=planned, limit=limit,
+        since=since, until=until, root=root, planned=planned, limit=limit,
         offset=offset,
     )  # fmt: skip
     return [IncidentSummaryPublic.of_incident(i) for i in found]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -22,6 +22,7 @@ from sqlalchemy import Engine
 
 from servanda.api.deps import ClockDep, EngineDep, PrincipalDep, SessionDep, require
 from servanda.api.errors import ERROR_RESPONSES, UNLOCATED_FILE
+from servanda.api.guard import Instant
 from servanda.api.routers.events import read_json
 from servanda.api.schemas_events import inline_schema
 from servanda.api.schemas_measure import (
@@ -63,13 +64,6 @@ def bad_body(example: str) -> dict[int | str, dict[str, Any]]:
 def under_body(problems: Iterable[Problem]) -> list[Problem]:
     """``problems`` located under the request body (``loc`` starting with ``"body"``)."""
     return [dataclasses.replace(p, path=("body", *p.path)) for p in problems]
-
-
-def as_utc(value: datetime | None) -> datetime | None:
-    """A query timestamp, UTC when it has no timezone."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
 
 
 def request_body(schema: type[Any]) -> dict[str, Any]:
@@ -143,14 +137,14 @@ def series_summary(
     session: SessionDep,
     principal: PrincipalDep,
     clock: ClockDep,
-    since: Annotated[datetime | None, Query(description="Start (default: a day before).")] = None,
-    until: Annotated[datetime | None, Query(description="End, excluded (default: now).")] = None,
+    since: Annotated[Instant | None, Query(description="Start (default: a day before).")] = None,
+    until: Annotated[Instant | None, Query(description="End, excluded (default: now).")] = None,
 ) -> SeriesSummaryPublic:
     """The measurements of a series taken in `[since, until)`: how many, the first and last,
     and the minimum, mean and maximum of their values (for count series Σgood, Σtotal and
     their ratio). Customers read the series about themselves or the services they take."""
-    end = as_utc(until) or clock.now()
-    start = as_utc(since) or end - timedelta(days=1)
+    end = until or clock.now()
+    start = since or end - timedelta(days=1)
     summary = cases.summarise_series(session, principal, series, start, end)
     return SeriesSummaryPublic.of_summary(summary)
 
@@ -195,13 +189,13 @@ def get_attestations(
     principal: PrincipalDep,
     policy: Annotated[str | None, Query(description="Only of this policy clause.")] = None,
     control: Annotated[str | None, Query(description="Only of this control.")] = None,
-    since: Annotated[datetime | None, Query(description="Periods ending after this.")] = None,
-    until: Annotated[datetime | None, Query(description="Periods starting before this.")] = None,
+    since: Annotated[Instant | None, Query(description="Periods ending after this.")] = None,
+    until: Annotated[Instant | None, Query(description="Periods starting before this.")] = None,
 ) -> list[AttestationPublic]:
     """Attestations by policy clause, control and period. Customers see those of the policy
     clauses of the agreements they see."""
     found = cases.list_attestations(
-        session, principal, policy=policy, control=control, since=as_utc(since),
-        until=as_utc(until),
+        session, principal, policy=policy, control=control, since=since,
+        until=until,
     )  # fmt: skip
     return [AttestationPublic.of_attestation(a) for a in found]
