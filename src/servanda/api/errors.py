@@ -21,6 +21,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from servanda.core.problems import Forbidden, InvalidInput, NotFound, Problem, ServandaError
 from servanda.storage.repositories import UnreadableRecord
@@ -89,8 +90,19 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(ServandaError, conflict)
 
 
+class ProblemsPublic(BaseModel):
+    """A 422 answer: every problem, located (``loc``), as FastAPI words validation errors."""
+
+    detail: list[dict[str, Any]]
+
+
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"description": "The body could not be read (not UTF-8 text)."},
     401: {"description": "Missing, malformed, unknown or revoked bearer token."},
     403: {"description": "The token's role does not allow this."},
+    422: {
+        "description": "Input refused, every problem located (see servanda.api.guard).",
+        "model": ProblemsPublic,
+    },
 }
 """Responses every authenticated route may give, for the OpenAPI document."""

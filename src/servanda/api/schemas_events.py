@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -40,8 +40,8 @@ class IngestResultPublic(PublicModel):
     updated: list[str] = Field(description="Ids of the incidents changed (opened included).")
     resolved: list[str] = Field(description="Incidents whose root recovered.")
     reopened: list[str] = Field(description="Incidents reopened because the fault returned.")
-    merged: list[tuple[str, str]] = Field(
-        description="(taken over, into) pairs: a provisional incident whose root turned out "
+    merged: list[Annotated[list[str], Field(min_length=2, max_length=2)]] = Field(
+        description="[taken over, into] pairs: a provisional incident whose root turned out "
         "to be a symptom of another."
     )
     flapping: list[str] = Field(description="Alerts (fingerprints) that started flapping.")

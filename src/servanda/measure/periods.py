@@ -173,7 +173,7 @@ def parse_period(text: str, timezone: str) -> ReportingPeriod:
     the accepted forms when the text is none of them or names no real date.
     """
     period = _parse(text, _check_zone(timezone))
-    if not (FIRST_YEAR <= period.start.year and period.end.year <= LAST_YEAR):
+    if not (period.start.year >= FIRST_YEAR and period.end.year <= LAST_YEAR):
         raise ValueError(
             f"not a period: {text!r} (periods lie in the years {FIRST_YEAR} to {LAST_YEAR})"
         )

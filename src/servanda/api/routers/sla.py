@@ -36,7 +36,14 @@ from servanda.reports.sla_pdf import render_sla_pdf
 from servanda.services import burn, closing, rollups
 from servanda.services.rollups import RollupBy
 
-router = APIRouter(prefix="/sla", tags=["sla"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    prefix="/sla",
+    tags=["sla"],
+    responses={
+        **ERROR_RESPONSES,
+        404: {"description": "No such customer, or not visible to this token."},
+    },
+)
 
 
 class ReportFormat(StrEnum):
