@@ -26,7 +26,7 @@ from datetime import date, datetime
 from os import PathLike
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from servanda.agreements.model import Agreement
@@ -135,8 +135,10 @@ class BundleRepository:
         Records must refer only to records in the bundle or already stored (parties, services,
         calendars …); the database's foreign keys enforce it. Raises :class:`InvalidInput` when
         the bundle declares one key twice or gives a stored agreement another level or scope.
-        Flushes but does not commit.
+        Flushes but does not commit. Loads take turns (:meth:`_take_turn`): a second load waits
+        for the first to commit, then compares with what it stored.
         """
+        self._take_turn()
         self._check(bundle)
         summary = LoadSummary()
         sync = self._sync
@@ -176,6 +178,20 @@ class BundleRepository:
             self.session.flush()
             summary.run_id = run.id
         return summary
+
+    def _take_turn(self) -> None:
+        """Make loads take turns for the rest of the transaction, before anything is read: on
+        PostgreSQL a transaction-scoped advisory lock, on SQLite the database's write lock,
+        taken at once by a write that changes nothing. Without it two loads both read the
+        same stored hashes, and rows could end with their columns from one load and their
+        record and hash from the other."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            self.session.execute(
+                text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+                {"key": "servanda.load"},
+            )
+        else:
+            self.session.execute(update(LoadRunRow).where(LoadRunRow.id == -1).values(id=-1))
 
     def load(self) -> Bundle:
         """Every stored record, as a bundle (sorted by id; agreement versions oldest first)."""
