@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from servanda import __version__
 from servanda.api import errors
 from servanda.api.guard import guard_input
+from servanda.api.headers import SecurityHeaders
 from servanda.api.routers import API_ROUTERS, events, health, incidents, sla
 from servanda.api.routers.engagement import feedback_router, reviews_router
 from servanda.api.routers.measurements import attestations_router
@@ -102,6 +103,7 @@ def create_app(engine: Engine | None = None, settings: ApiSettings | None = None
     app.state.engine = db
     app.state.events = events.EventEngines(db)
     errors.install(app)
+    app.add_middleware(SecurityHeaders)
     app.include_router(health.router)
     api = APIRouter(prefix=API_PREFIX)
     for router in API_ROUTERS:

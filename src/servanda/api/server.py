@@ -24,7 +24,9 @@ def make_server(
         database if isinstance(database, Engine) else make_engine(database or settings.database_url)
     )
     app = create_app(engine, settings)
-    config = uvicorn.Config(app, host=host, port=port, log_level=log_level, proxy_headers=False)
+    config = uvicorn.Config(
+        app, host=host, port=port, log_level=log_level, proxy_headers=settings.proxy_headers
+    )
     return uvicorn.Server(config)
 
 

@@ -21,3 +21,7 @@ class ApiSettings(BaseSettings):
     """Largest Alertmanager webhook accepted (``SERVANDA_ALERTMANAGER_MAX_BODY_BYTES``): sized
     for a storm, as Alertmanager never sends again a notification answered 413 (a
     100,000-alert group is about 50 MB). A larger one gets 413 and is recorded as an alert."""
+    proxy_headers: bool = False
+    """Behind a reverse proxy on the same machine (``SERVANDA_PROXY_HEADERS=1``): trust its
+    ``X-Forwarded-Proto`` and ``X-Forwarded-For`` from 127.0.0.1, so a request that came over
+    TLS is answered with ``Strict-Transport-Security`` and logged with the client's address."""
