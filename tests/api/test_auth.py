@@ -55,7 +55,7 @@ def test_a_wrong_secret_is_401(client: TestClient, tokens: Tokens) -> None:
 def test_a_revoked_token_is_401(client: TestClient, tokens: Tokens) -> None:
     response = client.get("/api/v1/parties", headers=bearer(tokens.revoked))
     assert response.status_code == 401
-    assert response.json() == {"detail": "invalid or revoked token"}
+    assert response.json() == {"detail": "invalid, revoked or expired token"}
 
 
 def test_me_says_role_party_and_permissions(client: TestClient, tokens: Tokens) -> None:

@@ -1,8 +1,15 @@
-"""Token management over the API: create (shown once), list, revoke."""
+"""Token management over the API: create (shown once), list, revoke, expire."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from servanda.core.access import LOCAL_ADMIN, Role
+from servanda.services.tokens import create_token
+from servanda.storage.database import transaction
 
 from .support import NOW, Tokens, bearer
 
@@ -109,3 +116,27 @@ def test_a_body_over_the_limit_is_413(client: TestClient, tokens: Tokens) -> Non
     huge = {"role": "ingest", "name": "x" * (65 * 1024)}
     response = client.post("/api/v1/tokens", headers=bearer(tokens.admin), json=huge)
     assert response.status_code == 413
+
+
+def test_tokens_expire(client: TestClient, tokens: Tokens, loaded: Engine) -> None:
+    week = {"role": "operator", "name": "for a week", "expires_in": "7d"}
+    made = client.post("/api/v1/tokens", headers=bearer(tokens.admin), json=week)
+    assert made.status_code == 201, made.text
+    body = made.json()
+    created = datetime.fromisoformat(body["created_at"])
+    assert datetime.fromisoformat(body["expires_at"]) - created == timedelta(days=7)
+    assert client.get("/api/v1/me", headers=bearer(body["token"])).status_code == 200
+    # A token made two hours ago, valid for one: refused like a revoked one.
+    with transaction(loaded) as session:
+        made_at = NOW - timedelta(hours=2)  # the API's clock is at NOW
+        _, old = create_token(
+            session, LOCAL_ADMIN, Role.OPERATOR, None, "old", made_at, timedelta(hours=1)
+        )
+    refused = client.get("/api/v1/me", headers=bearer(old))
+    assert refused.status_code == 401
+    assert refused.json() == {"detail": "invalid, revoked or expired token"}
+    for bad in ("0s", "soon", "-1h"):
+        answer = client.post("/api/v1/tokens", headers=bearer(tokens.admin),
+                             json={"role": "operator", "expires_in": bad})  # fmt: skip
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["detail"][0]["loc"][-1] == "expires_in"

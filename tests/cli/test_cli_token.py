@@ -82,3 +82,14 @@ def test_revoking_an_unknown_token(migrated: str, token_id: str) -> None:
     assert result.exit_code == 1
     assert result.stderr.startswith(f"error: no token '{token_id}'")
     no_traceback(result)
+
+
+def test_a_token_that_expires(migrated: str) -> None:
+    made = ok_json("token", "create", "--role", "ingest", "--expires", "90d", db=migrated)
+    assert made["expires_at"] is not None
+    [listed] = ok_json("token", "list", db=migrated)
+    assert listed["expires_at"] == made["expires_at"]
+    bad = run("token", "create", "--role", "ingest", "--expires", "soon", db=migrated)
+    assert bad.exit_code == 2
+    assert "--expires" in bad.stderr
+    no_traceback(bad)

@@ -119,7 +119,7 @@ def get_principal(engine: EngineDep, clock: ClockDep, credentials: BearerDep) ->
     ):
         principal = tokens.authenticate(session, credentials.credentials, clock.now())
     if principal is None:
-        raise _unauthorized("invalid or revoked token", "invalid_token")
+        raise _unauthorized("invalid, revoked or expired token", "invalid_token")
     return principal
 
 

@@ -323,6 +323,12 @@ class TokenCreate(BaseModel):
     role: Role
     party: str | None = Field(default=None, description="Required for customer tokens only.")
     name: str = Field(default="", max_length=200, description="What the token is for.")
+    expires_in: str | None = Field(
+        default=None,
+        max_length=40,
+        description=f"How long it is valid. {DURATION_EXAMPLES} Without: until revoked.",
+        examples=["90d"],
+    )
 
 
 class TokenPublic(PublicModel):
@@ -335,6 +341,7 @@ class TokenPublic(PublicModel):
     created_at: datetime
     last_used_at: datetime | None = None
     revoked_at: datetime | None = None
+    expires_at: datetime | None = None
 
     @classmethod
     def of_token(cls, token: ApiToken) -> Self:
@@ -347,6 +354,7 @@ class TokenPublic(PublicModel):
             created_at=token.created_at,
             last_used_at=token.last_used_at,
             revoked_at=token.revoked_at,
+            expires_at=token.expires_at,
         )
 
 

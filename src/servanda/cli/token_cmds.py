@@ -7,6 +7,7 @@ import typer
 from servanda.cli.common import engine, now
 from servanda.cli.output import USAGE, Format, FormatOption, fail, out, print_json, table
 from servanda.core.access import LOCAL_ADMIN, Role
+from servanda.core.durations import parse_duration
 from servanda.core.problems import InvalidInput
 from servanda.services import tokens
 from servanda.storage.database import transaction
@@ -20,13 +21,20 @@ def create(
     role: Role = typer.Option(..., "--role", help="admin, operator, billing, customer or ingest."),
     party: str | None = typer.Option(None, "--party", help="The customer a customer token is for."),
     name: str = typer.Option("", "--name", help="What the token is for, for the token list."),
+    expires: str | None = typer.Option(
+        None, "--expires", help="Valid for this long (90d, 12h …); without: until revoked."
+    ),
     fmt: Format = FormatOption,
 ) -> None:
     """Create a token; its secret is printed once and stored only as a hash."""
     try:
+        valid = None if expires is None else parse_duration(expires)
+    except ValueError as exc:
+        fail(f"--expires: {exc}", USAGE)
+    try:
         with transaction(engine(ctx)) as session:
             token, plaintext = tokens.create_token(
-                session, LOCAL_ADMIN, role, party, name or f"{role.value} token", now()
+                session, LOCAL_ADMIN, role, party, name or f"{role.value} token", now(), valid
             )
     except InvalidInput as exc:
         fail(exc.problems[0].message, USAGE)
@@ -37,6 +45,7 @@ def create(
                 "role": token.role,
                 "party": token.party_id,
                 "name": token.name,
+                "expires_at": None if token.expires_at is None else token.expires_at.isoformat(),
                 "token": plaintext,
             }
         )
@@ -65,6 +74,7 @@ def list_tokens(ctx: typer.Context, fmt: Format = FormatOption) -> None:
             "created_at": t.created_at.isoformat(),
             "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None,
             "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None,
+            "expires_at": t.expires_at.isoformat() if t.expires_at else None,
         }
         for t in found
     ]
@@ -73,7 +83,7 @@ def list_tokens(ctx: typer.Context, fmt: Format = FormatOption) -> None:
     else:
         table(
             "API tokens",
-            ["id", "name", "role", "party", "created", "last used", "revoked"],
+            ["id", "name", "role", "party", "created", "last used", "revoked", "expires"],
             [
                 [
                     r["id"],
@@ -83,6 +93,7 @@ def list_tokens(ctx: typer.Context, fmt: Format = FormatOption) -> None:
                     r["created_at"],
                     r["last_used_at"],
                     r["revoked_at"],
+                    r["expires_at"],
                 ]
                 for r in rows
             ],

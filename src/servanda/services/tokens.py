@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -18,15 +18,24 @@ def create_token(
     party: str | None,
     name: str,
     now: datetime,
+    expires_in: timedelta | None = None,
 ) -> tuple[ApiToken, str]:
-    """A new token and its plaintext (shown once; only its hash is stored).
+    """A new token and its plaintext (shown once; only its hash is stored), valid for
+    ``expires_in`` from ``now`` (None: until revoked).
 
-    Raises :class:`InvalidInput` for a customer token without a party, another role with one, or
-    an unknown party.
+    Raises :class:`InvalidInput` for a customer token without a party, another role with one,
+    an unknown party, or a validity that is not positive.
     """
     principal.require(Action.MANAGE_TOKENS)
+    if expires_in is not None and expires_in <= timedelta(0):
+        raise InvalidInput([Problem("a token must be valid for some time", path=("expires_in",))])
+    expires_at = None if expires_in is None else now + expires_in
     try:
-        return TokenRepository(session).create(role, party, name or f"{role} token", now)
+        return TokenRepository(session).create(
+            role, party, name or f"{role} token", now, expires_at
+        )
+    except OverflowError:
+        raise InvalidInput([Problem("too far in the future", path=("expires_in",))]) from None
     except ValueError as exc:
         raise InvalidInput([Problem(str(exc), path=("party",))]) from exc
 

@@ -295,6 +295,8 @@ class ApiTokenRow(Base):
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
     last_used_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]
+    """After this the token authenticates nothing (NULL: it does not expire)."""
 
 
 class LoadRunRow(Base):

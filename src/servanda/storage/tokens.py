@@ -43,6 +43,8 @@ class ApiToken:
     """When it was revoked, if it was."""
     last_used_at: datetime | None = None
     """When it last authenticated a request."""
+    expires_at: datetime | None = None
+    """When it stops authenticating anything (None: never)."""
 
     @property
     def revoked(self) -> bool:
@@ -88,6 +90,7 @@ _BY_ID = select(
     _TOKENS.c.created_at,
     _TOKENS.c.revoked_at,
     _TOKENS.c.last_used_at,
+    _TOKENS.c.expires_at,
 ).where(_TOKENS.c.id == bindparam("id"))
 _TOUCH = (
     update(_TOKENS).where(_TOKENS.c.id == bindparam("token")).values(last_used_at=bindparam("now"))
@@ -101,13 +104,20 @@ class TokenRepository:
         self.session = session
 
     def create(
-        self, role: Role | str, party_id: str | None, name: str, now: datetime
+        self,
+        role: Role | str,
+        party_id: str | None,
+        name: str,
+        now: datetime,
+        expires_at: datetime | None = None,
     ) -> tuple[ApiToken, str]:
         """A new token and its plaintext, which is shown once and never stored.
 
         Raises :class:`ValueError` when a customer token has no party, another role has one,
-        or the party does not exist.
+        the party does not exist, or it would expire before ``now``.
         """
+        if expires_at is not None and expires_at <= now:
+            raise ValueError("a token cannot expire before it is created")
         role = Role(role)
         if role is Role.CUSTOMER and not party_id:
             raise ValueError("a customer token needs the party it belongs to")
@@ -124,13 +134,14 @@ class TokenRepository:
             party_id=party_id,
             secret_hash=hash_secret(secret),
             created_at=now,
+            expires_at=expires_at,
         )
         self.session.add(row)
         self.session.flush()
         return _token(row), format_token(token_id, secret)
 
     def authenticate(self, plaintext: str, now: datetime) -> ApiToken | None:
-        """The token ``plaintext`` proves, or None (unknown, wrong secret or revoked).
+        """The token ``plaintext`` proves, or None (unknown, wrong secret, revoked or expired).
 
         Records ``now`` as the token's last use, at most once per :data:`LAST_USE_RESOLUTION`,
         so a busy client (an Alertmanager posting every second) costs a read, not a write, per
@@ -147,6 +158,8 @@ class TokenRepository:
         matches = hmac.compare_digest(hash_secret(secret), stored)
         if row is None or not matches or row.revoked_at is not None:
             return None
+        if row.expires_at is not None and now >= row.expires_at:
+            return None
         last_used_at = row.last_used_at
         if last_used_at is None or now - last_used_at >= LAST_USE_RESOLUTION:
             connection.execute(_TOUCH, {"token": token_id, "now": now})
@@ -159,6 +172,7 @@ class TokenRepository:
             created_at=row.created_at,
             revoked_at=None,
             last_used_at=last_used_at,
+            expires_at=_utc(row.expires_at),
         )
 
     def revoke(self, token_id: str, now: datetime) -> bool:
@@ -196,6 +210,7 @@ def _token(row: ApiTokenRow) -> ApiToken:
         created_at=row.created_at.astimezone(UTC),
         revoked_at=_utc(row.revoked_at),
         last_used_at=_utc(row.last_used_at),
+        expires_at=_utc(row.expires_at),
     )
 
 

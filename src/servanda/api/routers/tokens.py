@@ -12,6 +12,8 @@ from servanda.api.deps import ClockDep, PrincipalDep, SessionDep, require
 from servanda.api.errors import ERROR_RESPONSES
 from servanda.api.schemas import TokenCreate, TokenCreated, TokenPublic
 from servanda.core.access import Action
+from servanda.core.durations import parse_duration
+from servanda.core.problems import InvalidInput, Problem
 from servanda.services import tokens
 
 router = APIRouter(
@@ -32,9 +34,16 @@ router = APIRouter(
 def create_token(
     body: TokenCreate, session: SessionDep, clock: ClockDep, principal: PrincipalDep
 ) -> TokenCreated:
-    """A new token; its plaintext is in this answer only. Customer tokens name their party."""
+    """A new token; its plaintext is in this answer only. Customer tokens name their party;
+    `expires_in` (e.g. `90d`) makes it stop working after that long."""
+    expires_in = None
+    if body.expires_in is not None:
+        try:
+            expires_in = parse_duration(body.expires_in)
+        except ValueError as exc:
+            raise InvalidInput([Problem(str(exc), path=("body", "expires_in"))]) from None
     token, plaintext = tokens.create_token(
-        session, principal, body.role, body.party, body.name or "", clock.now()
+        session, principal, body.role, body.party, body.name or "", clock.now(), expires_in
     )
     return TokenCreated.of_created(token, plaintext)
 
