@@ -19,6 +19,7 @@ from servanda.api.routers.engagement import feedback_router, reviews_router
 from servanda.api.routers.measurements import attestations_router
 from servanda.api.routers.measurements import router as measurements_router
 from servanda.api.settings import ApiSettings
+from servanda.api.throttle import AuthThrottle
 from servanda.storage.database import make_engine
 
 API_PREFIX = "/api/v1"
@@ -100,6 +101,7 @@ def create_app(engine: Engine | None = None, settings: ApiSettings | None = None
         dependencies=[Depends(guard_input)],
     )
     app.state.settings = settings
+    app.state.auth_throttle = AuthThrottle(settings.auth_failures, settings.auth_window)
     app.state.engine = db
     app.state.events = events.EventEngines(db)
     errors.install(app)

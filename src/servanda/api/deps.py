@@ -24,11 +24,13 @@ from sqlalchemy.orm import Session
 
 from servanda.api.guard import Day
 from servanda.api.settings import ApiSettings
+from servanda.api.throttle import AuthThrottle
 from servanda.config.bundle import Bundle
 from servanda.core.access import Action, Principal
 from servanda.services import tokens
 from servanda.services.catalog import visible_bundle
 from servanda.storage.database import transaction
+from servanda.storage.tokens import parse_token
 
 
 class Clock(Protocol):
@@ -102,14 +104,31 @@ def _unauthorized(detail: str, error: str | None = None) -> HTTPException:
     )
 
 
-def get_principal(engine: EngineDep, clock: ClockDep, credentials: BearerDep) -> Principal:
+def get_principal(
+    request: Request, engine: EngineDep, clock: ClockDep, credentials: BearerDep
+) -> Principal:
     """The principal of the request's bearer token.
 
     The token is checked (and its last use recorded) outside the request's transaction, in
     autocommit, so a long request never holds a lock on the token row and a failed request
-    still counts as a use.
+    still counts as a use. Failed attempts are throttled per client and per token id
+    (:mod:`servanda.api.throttle`): 429 with ``Retry-After`` once too many failed.
     """
+    now = clock.now()
+    throttle: AuthThrottle = request.app.state.auth_throttle
+    client = request.client.host if request.client is not None else "unknown"
+    keys = [f"client:{client}"]
+    if credentials is not None and (parsed := parse_token(credentials.credentials)) is not None:
+        keys.append(f"token:{parsed[0]}")
+    wait = throttle.retry_after(keys, now)
+    if wait is not None:
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            detail=f"too many failed authentications: try again in {wait} s",
+            headers={"Retry-After": str(wait)},
+        )
     if credentials is None:
+        throttle.failed(keys, now)
         raise _unauthorized("not authenticated: send 'Authorization: Bearer <token>'")
     # Autocommit: the look-up is one statement (and the rare last-use update another), so no
     # BEGIN and COMMIT round trips on every request.
@@ -117,8 +136,9 @@ def get_principal(engine: EngineDep, clock: ClockDep, credentials: BearerDep) ->
         engine.connect() as connection,
         Session(bind=connection.execution_options(isolation_level="AUTOCOMMIT")) as session,
     ):
-        principal = tokens.authenticate(session, credentials.credentials, clock.now())
+        principal = tokens.authenticate(session, credentials.credentials, now)
     if principal is None:
+        throttle.failed(keys, now)
         raise _unauthorized("invalid, revoked or expired token", "invalid_token")
     return principal
 

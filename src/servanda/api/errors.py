@@ -104,5 +104,6 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         "description": "Input refused, every problem located (see servanda.api.guard).",
         "model": ProblemsPublic,
     },
+    429: {"description": "Too many failed authentications from this client or for this token."},
 }
 """Responses every authenticated route may give, for the OpenAPI document."""
