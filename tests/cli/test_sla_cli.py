@@ -297,3 +297,22 @@ def test_a_closed_period_keeps_its_credits_until_reopened(with_events: str, tmp_
         ok_json("sla", "adjustments", *april, "--customer", "horizon-sport", db=db)[0]["pending"]
         is False
     )
+
+
+def test_a_report_as_of_a_past_time(with_events: str) -> None:
+    """Mid-April, before Horizon Sport's outages of the 20th and 27th: no credit yet, and the
+    report says it is provisional and when its figures were produced."""
+    data = ok_json("report", "sla", "horizon-sport", "--period", "2024-04",
+                   "--as-of", "2024-04-15T12:00:00+02:00", db=with_events)  # fmt: skip
+    body = data["report"]
+    assert body["generated_at"] == "2024-04-15T10:00:00Z"
+    assert body["credits"] == []
+    assert body["closing"]["standing"] == "provisional"
+    bad = run("report", "sla", "horizon-sport", "--period", "2024-04", "--as-of", "yesterday",
+              db=with_events)  # fmt: skip
+    assert bad.exit_code == 2
+    assert "--as-of" in bad.stderr
+    no_traceback(bad)
+    rolled = ok_json("sla", "rollup", "--period", "2024-04", "--as-of", "2024-04-15T10:00:00Z",
+                     db=with_events)  # fmt: skip
+    assert rolled

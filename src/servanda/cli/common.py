@@ -11,6 +11,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from servanda.cli.output import USAGE, fail
+from servanda.ingest.generic import parse_timestamp
 from servanda.storage.database import database_url, make_engine
 
 _ENGINE = "servanda.engine"
@@ -54,6 +55,24 @@ def write_text(path: Path, text: str) -> None:
 def now() -> datetime:
     """The current instant, UTC: the command line is where the clock is read."""
     return datetime.now(UTC)
+
+
+AsOfOption = typer.Option(
+    None,
+    "--as-of",
+    help="Evaluate as at this time (RFC 3339 with its offset, e.g. 2024-04-15T12:00:00Z) "
+    "instead of now: a mid-period view, or a replay.",
+)
+
+
+def as_of(value: str | None) -> datetime:
+    """The ``--as-of`` time, or now; a bad one is a usage error."""
+    if value is None:
+        return now()
+    try:
+        return parse_timestamp(value)
+    except ValueError as exc:
+        fail(f"--as-of: {exc}", USAGE)
 
 
 def parse_day(value: str | None) -> date:

@@ -8,7 +8,7 @@ from typing import Any
 
 import typer
 
-from servanda.cli.common import engine, now
+from servanda.cli.common import AsOfOption, as_of, engine, now
 from servanda.cli.output import Format, FormatOption, out, print_json
 from servanda.core.access import LOCAL_ADMIN
 from servanda.measure.closure import Closure
@@ -87,10 +87,11 @@ def adjustments(
     period: str = PeriodOption,
     customer: str | None = typer.Option(None, "--customer", "-c", help="Only this customer."),
     fmt: Format = FormatOption,
+    at: str | None = AsOfOption,
 ) -> None:
     """What changed since PERIOD was closed (late outages, measurements, corrected incidents):
     each result and credit a new evaluation finds different from the final ones."""
-    found = closing.adjustments(engine(ctx), LOCAL_ADMIN, period, now(), customer)
+    found = closing.adjustments(engine(ctx), LOCAL_ADMIN, period, as_of(at), customer)
     if fmt is Format.JSON:
         print_json(
             [

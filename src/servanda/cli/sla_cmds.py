@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from servanda.cli.common import engine, now, write_text
+from servanda.cli.common import AsOfOption, as_of, engine, write_text
 from servanda.cli.output import USAGE, Format, FormatOption, fail, out, print_json
 from servanda.core.access import LOCAL_ADMIN
 from servanda.measure.results import ObjectiveResult, Verdict
@@ -54,12 +54,14 @@ def report_sla(
     out_file: Path | None = typer.Option(
         None, "--out", "-o", help="Write here (needed for pdf; stdout otherwise)."
     ),
+    at: str | None = AsOfOption,
 ) -> None:
     """The customer's service level report over PERIOD: per objective the target, the actual,
     met or not, the error budget, breaches with their incidents, credits and feedback. A
     closed period shows its final figures (and any pending adjustments); an open one is
     provisional. Stores nothing."""
-    _emit([closing.report_of(engine(ctx), LOCAL_ADMIN, customer, period, now())], fmt, out_file)
+    report = closing.report_of(engine(ctx), LOCAL_ADMIN, customer, period, as_of(at))
+    _emit([report], fmt, out_file)
 
 
 @sla_app.command("evaluate")
@@ -83,10 +85,11 @@ def sla_evaluate(
     ),
     fmt: ReportFormat = typer.Option(ReportFormat.JSON, "--format", "-f", help="Output format."),
     out_file: Path | None = typer.Option(None, "--out", "-o", help="Write here."),
+    at: str | None = AsOfOption,
 ) -> None:
     """Evaluate PERIOD from a configuration and files, storing nothing: the same code as the
     stored reports, for scripts and audits. Bad files: every problem, located, and exit 1."""
-    moment = now()
+    moment = as_of(at)
     files = sorted(config.rglob("*.y*ml")) if config.is_dir() else [config]
     evaluated = sla.evaluate_files(
         files, outages, measurements, period, moment, customer, attestations, feedback
@@ -95,12 +98,12 @@ def sla_evaluate(
 
 
 @sla_app.command("burn")
-def sla_burn(ctx: typer.Context, fmt: Format = FormatOption) -> None:
+def sla_burn(ctx: typer.Context, fmt: Format = FormatOption, at: str | None = AsOfOption) -> None:
     """Evaluate the burn-rate rules of every availability objective over the last complete
     minutes and send each warning to event management as an event (source servanda-slo).
     Run it every few minutes: a check repeated changes nothing."""
     db = engine(ctx)
-    found = burn.check_burn_rates(db, EventEngine(db), LOCAL_ADMIN, now())
+    found = burn.check_burn_rates(db, EventEngine(db), LOCAL_ADMIN, as_of(at))
     new = found.ingested.new if found.ingested is not None else 0
     if fmt is Format.JSON:
         print_json(
@@ -136,11 +139,12 @@ def sla_rollup(
     period: str = typer.Option(..., "--period", "-p", help="2024-04, 2024-Q2 …"),
     by: RollupBy = typer.Option(RollupBy.PROVIDER, "--by", help="provider, service or customer."),
     fmt: Format = FormatOption,
+    at: str | None = AsOfOption,
 ) -> None:
     """Roll every customer's results over PERIOD up per provider, service or customer
     (final where the period is closed, provisional elsewhere): numerators and denominators
     added, never a mean of percentages; the strictest target of those rolled up is kept."""
-    found = rollups.rollups(engine(ctx), LOCAL_ADMIN, period, by, now())
+    found = rollups.rollups(engine(ctx), LOCAL_ADMIN, period, by, as_of(at))
     if fmt is Format.JSON:
         print_json(
             [

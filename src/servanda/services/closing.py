@@ -256,7 +256,8 @@ def report_of(
     engine: Engine, principal: Principal, customer: str, period: str, now: datetime
 ) -> rm.SlaReport:
     """The report a reader sees: the closed document (with any pending adjustments) of a
-    closed period, a provisional evaluation as of ``now`` otherwise. Stores nothing."""
+    closed period, a provisional evaluation as of ``now`` otherwise (also when ``now`` is
+    before the close: a replay as of then). Stores nothing."""
     principal.require(Action.READ)
     if principal.scope is not None and principal.scope != customer:
         raise NotFound(f"no customer {customer!r}")
@@ -266,8 +267,8 @@ def report_of(
         repo = ResultRepository(session)
         closure = repo.closure(customer, chosen.start, chosen.end)
         evaluated = sla.evaluate_in(session, bundle, customer, chosen, now)
-        if closure is None or not closure.final:
-            return sla.build_report(evaluated, now)
+        if closure is None or not closure.final or closure.closed_at > now:
+            return sla.build_report(evaluated, now)  # open, or not yet closed as of ``now``
         closed = report_from_json(repo.report(closure), file=f"closure {closure.id}")
         found = _differences(repo, closure, evaluated, now)
     pending = found.sentences()

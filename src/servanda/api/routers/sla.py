@@ -19,6 +19,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from servanda.api.deps import ClockDep, EngineDep, PrincipalDep
 from servanda.api.errors import ERROR_RESPONSES
+from servanda.api.guard import Instant
 from servanda.api.routers.events import EventEngineDep
 from servanda.api.schemas_sla import (
     AdjustmentsPublic,
@@ -79,11 +80,14 @@ async def customer_report(
     clock: ClockDep,
     engine: EngineDep,
     format: Annotated[ReportFormat, Query(description="json, html or pdf.")] = ReportFormat.JSON,
+    as_of: Annotated[
+        Instant | None, Query(description="Evaluate as at this time instead of now.")
+    ] = None,
 ) -> Any:
     """Per objective the target, the actual, met or not, the error budget, breaches with their
     incidents, credits, feedback and its trend; charts of availability over time, budget
     burn-down and the outage timeline, plain and weighted side by side (HTML and PDF)."""
-    now = clock.now()
+    now = as_of or clock.now()
     return await run_in_threadpool(_report, engine, principal, customer, period, now, format)
 
 
