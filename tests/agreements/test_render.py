@@ -108,6 +108,13 @@ def test_credit_amounts_are_exact_and_capped() -> None:
     assert not no_charge.amounts
 
 
+def test_a_minimum_credit_amount_is_stated() -> None:
+    minimum = {**CORP, "credits": {**CORP["credits"], "minimum_amount": "5.00"}}
+    terms = doc_for(make_bundle(minimum)).terms.credits.terms
+    assert "A credit under EUR 5.00 is not granted." in terms
+    assert not any("not granted" in t for t in doc_for(make_bundle(CORP)).terms.credits.terms)
+
+
 def test_credits_on_a_quarterly_objective_give_no_monthly_amounts() -> None:
     bundle = make_bundle(
         {

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+
+import pytest
 
 from servanda.agreements.metrics import Metric, Unit
 from servanda.agreements.model import ClaimMode, Comparator, CreditSchedule, CreditTier
@@ -110,3 +113,26 @@ def test_the_reason_rounds_the_figure_for_people_but_the_credit_keeps_it_exact()
     assert found is not None
     assert found.actual == exact
     assert "was 99.653 % against" in found.reason
+
+
+def test_a_credit_below_the_minimum_amount_is_not_granted() -> None:
+    """As published schedules say: credits under the minimum are not issued."""
+    schedule = replace(SCHEDULE, minimum_amount=Decimal("124.00"))
+
+    def under(actual: str, charge: str) -> Credit | None:
+        return credit_for(
+            schedule, [result(actual)], customer="globex", service="internet",
+            period_start=START, period_end=END, monthly_charge=Decimal(charge), currency="EUR",
+        )  # fmt: skip
+
+    assert under("99.62", "1234.57") is None  # 123.46 < 124.00
+    granted = under("99.62", "1240.00")  # exactly 124.00: granted
+    assert granted is not None
+    assert granted.amount == Decimal("124.00")
+    # Without a charge there is no amount to compare: the percentage stands.
+    no_charge = credit_for(schedule, [result("99.62")], customer="g", service=None,
+                           period_start=START, period_end=END)  # fmt: skip
+    assert no_charge is not None
+    assert no_charge.percent == Decimal(10)
+    with pytest.raises(ValueError, match="greater than or equal to 0"):
+        CreditSchedule(tiers=SCHEDULE.tiers, minimum_amount=Decimal(-1))

@@ -395,6 +395,9 @@ class CreditSchedule:
     """Automatic, or only when the customer claims."""
     claim_within: Duration | None = None
     """How long after the period a claim may be made."""
+    minimum_amount: Decimal = Field(default=Decimal(0), ge=0)
+    """A credit whose amount comes below this (in the charge's currency) is not granted, as
+    published schedules say (e.g. "credits under 10.00 are not issued"); 0: every credit."""
 
     @field_validator("cap", mode="before")
     @classmethod

@@ -164,6 +164,9 @@ class CreditSchedulePublic(PublicModel):
     cap: Decimal
     claim: ClaimMode
     claim_within: str | None = Field(default=None, description=DURATION_EXAMPLES)
+    minimum_amount: Decimal = Field(
+        default=Decimal(0), description="Credits under this amount are not granted."
+    )
 
 
 class ControlPublic(PublicModel):

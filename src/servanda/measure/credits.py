@@ -3,7 +3,8 @@
 A schedule names the objective it follows (``availability`` by default; an agreement may follow
 ``weighted_availability`` instead) and its tiers: "below 99.9 % → 10 %, below 99 % → 25 %, below
 95 % → 100 %". The tier reached is the lowest threshold the actual figure is below; the credit is
-that tier's percentage, capped by the schedule's cap, of the period's charge for the service.
+that tier's percentage, capped by the schedule's cap, of the period's charge for the service. A
+credit whose amount comes below the schedule's ``minimum_amount`` is not granted.
 
 Amounts are exact: ``charge × percent / 100`` rounded half-up to the cent (the rounding is done
 once, on the credit line, which is where invoices show it). A monthly charge is taken whole for a
@@ -36,7 +37,8 @@ def credit_for(
     currency: str | None = None,
 ) -> Credit | None:
     """The credit ``schedule`` grants for ``results`` (one service of one customer, one period),
-    or None when no tier is reached or the followed objective has no figure.
+    or None when no tier is reached, the followed objective has no figure, or the amount is
+    below the schedule's minimum.
 
     ``local_days`` is the period as local dates ``[first, after_last)`` in the calendar's
     timezone, used to prorate ``monthly_charge`` when the period is not one calendar month.
@@ -52,6 +54,8 @@ def credit_for(
     if monthly_charge is not None:
         charge = prorated_charge(monthly_charge, local_days)
     amount = None if charge is None else (charge * percent / 100).quantize(CENT, ROUND_HALF_UP)
+    if amount is not None and amount < schedule.minimum_amount:
+        return None
     claim_by = None
     if schedule.claim is ClaimMode.ON_CLAIM and schedule.claim_within is not None:
         claim_by = period_end + schedule.claim_within

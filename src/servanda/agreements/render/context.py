@@ -383,6 +383,13 @@ def _credits(scope: _Scope) -> CreditsView | None:
         terms.append(cap + ".")
     else:
         terms.append(f"Credits for one period never exceed {charge_words}.")
+    if schedule.minimum_amount > 0:
+        least = (
+            w.format_money(schedule.minimum_amount, sub.currency)
+            if sub is not None
+            else w.plain_number(schedule.minimum_amount)
+        )
+        terms.append(f"A credit under {least} is not granted.")
     if schedule.claim is ClaimMode.AUTOMATIC:
         terms.append("Credits are granted automatically; nothing needs to be claimed.")
     elif schedule.claim_within is not None:
