@@ -285,6 +285,33 @@ def test_a_customer_sees_only_its_part_of_a_shared_incident(api: TestClient, aut
     assert beta["impacted_services"] == ["tv", "voice"]
 
 
+def test_a_customer_never_sees_the_provider_s_components(api: TestClient, auth: Tokens) -> None:
+    """The docs promise customers the services and customer-facing words only: no component
+    (not as root, not in a reason, a note or the summary), no alert fingerprint."""
+    core = storm(api, auth)
+    move(api, auth, core, "ack", who="operator")
+    staff = get(api, auth, core, who="operator")
+    components = {i["node"] for i in staff["impacted"] if i["kind"] == "component"}
+    assert components
+    for who in ("alpha", "beta"):
+        listed = api.get(INCIDENTS, headers=auth[who]).text
+        shown = api.get(f"{INCIDENTS}/{core}", headers=auth[who]).text
+        for component in components:
+            assert component not in listed, (who, component)
+            assert component not in shown, (who, component)
+        mine = get(api, auth, core, who=who)
+        assert mine["root"] in mine["impacted_services"]
+        assert mine["root_fingerprints"] == []
+        assert mine["summary"].endswith(" UTC.") or mine["summary"].endswith("and still.")
+        assert [t["to_state"] for t in mine["transitions"]] == [
+            t["to_state"] for t in staff["transitions"]
+        ]
+    # A customer cannot probe the provider's wiring through the root filter either.
+    assert staff["root"] in components
+    assert api.get(INCIDENTS, headers=auth["alpha"], params={"root": staff["root"]}).json() == []
+    assert api.get(INCIDENTS, headers=auth["operator"], params={"root": staff["root"]}).json()
+
+
 @pytest.mark.parametrize(
     ("who", "read", "move_code"),
     [

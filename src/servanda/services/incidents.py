@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from servanda.core.access import Action, Principal
 from servanda.core.problems import InvalidInput, NotFound, Problem
-from servanda.events.incidents import Incident, IncidentState
+from servanda.events.incidents import SYSTEM, Incident, IncidentState, Transition
 from servanda.events.model import Event
 from servanda.events.saturation import Saturation, saturation
 from servanda.services.event_settings import correlation_settings
@@ -84,10 +84,12 @@ def list_incidents(
         limit=limit,
         offset=offset,
     )
-    found = IncidentRepository(session).find(where)
     if principal.scope is None:
-        return found
-    return [_for_customer(session, i, principal.scope)[0] for i in found]
+        return IncidentRepository(session).find(where)
+    # A customer's root filter names one of its services (a component is not theirs to see).
+    found = IncidentRepository(session).find(replace(where, root=None) if root else where)
+    shown = [_for_customer(session, i, principal.scope)[0] for i in found]
+    return [i for i in shown if root is None or i.root == root]
 
 
 def get_incident(session: Session, principal: Principal, incident_id: str) -> IncidentDetail:
@@ -106,15 +108,55 @@ def get_incident(session: Session, principal: Principal, incident_id: str) -> In
 def _for_customer(
     session: Session, incident: Incident, party: str
 ) -> tuple[Incident, tuple[StoredOutage, ...]]:
+    """What a customer sees of ``incident``: its own outages and the services it takes that
+    were down, in customer-facing words. The provider's internal wiring stays inside: no
+    component (the root is the first of its services that went down), no symptom, no
+    degraded node, no alert fingerprint, and the correlator's own notes (which name
+    components) reduced to what happened; the steps people took keep their notes."""
     mine = tuple(IncidentRepository(session).outages(incident_id=incident.id, customer=party))
-    services = {o.service for o in mine}
+    services = sorted({o.service for o in mine})
+    impacted = tuple(
+        replace(i, kind="service", reason=f"{i.node} was unavailable")
+        for i in incident.impacted
+        if i.node in services
+    )
+    first = min(mine, key=lambda o: (o.start, o.service)).service if mine else None
     shown = replace(
         incident,
+        root=first,
+        root_fingerprints=(),
         symptoms=(),
         degraded=(),
-        impacted=tuple(i for i in incident.impacted if i.node in services),
+        impacted=impacted,
+        transitions=tuple(_public_step(t) for t in incident.transitions),
+        summary=_customer_summary(services, mine),
     )
     return shown, mine
+
+
+def _public_step(step: Transition) -> Transition:
+    if step.by != SYSTEM:
+        return step
+    if step.from_state is None:
+        note = "Incident detected."
+    elif step.from_state == step.to_state:
+        note = "The incident's progress was updated."
+    else:
+        note = ""
+    return replace(step, note=note)
+
+
+def _customer_summary(services: list[str], mine: tuple[StoredOutage, ...]) -> str:
+    if not mine:
+        return ""
+    start = min(o.start for o in mine)
+    ends = [o.end for o in mine]
+    when = f"from {start:%Y-%m-%d %H:%M} UTC"
+    if all(e is not None for e in ends):
+        when += f" to {max(e for e in ends if e is not None):%Y-%m-%d %H:%M} UTC"
+    else:
+        when += ", and still"
+    return f"{', '.join(services)} unavailable {when}."
 
 
 def acknowledge(engine: EventEngine, principal: Principal, incident_id: str, now: datetime,
