@@ -321,3 +321,19 @@ def test_roll_ups_add_agreed_seconds(
         params={"period": "2024-06", "by": "customer"},
     ).json()
     assert [r["key"] for r in own] == ["alpha"]
+
+
+def test_the_customer_report_names_no_component(
+    client: TestClient, tokens: Tokens, router_down: Engine
+) -> None:
+    """router-1 (a component) took alpha's voice down: the report says voice, never router-1."""
+    for fmt in ("json", "html"):
+        response = get_report(client, tokens.alpha, format=fmt)
+        assert response.status_code == 200
+        assert "router-1" not in response.text, fmt
+    incidents = [
+        e
+        for s in get_report(client, tokens.alpha).json()["report"]["sections"]
+        for e in s["incidents"]
+    ]
+    assert [e["title"] for e in incidents] == ["voice unavailable"]

@@ -562,7 +562,9 @@ def _incidents(part: PartResult, evidence: Evidence) -> tuple[rm.IncidentEntry, 
                 detected=inc.detected_at,
                 acknowledged=inc.acknowledged_at,
                 restored=inc.resolved_at,
-                title=f"{inc.root} down" if inc.root else inc.id,
+                # customer-facing: the services it took down, never the provider's components
+                title=", ".join(sorted({o.service for o in part.outages if o.incident_id == i}))
+                + " unavailable",
             )
         )
     return tuple(out)
