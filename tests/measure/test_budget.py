@@ -25,7 +25,22 @@ def test_time_budget_half_way_at_burn_rate_one() -> None:
         remaining=Decimal(1296),
         remaining_share=Decimal("0.5"),
         burn_rate=Decimal(1),
+        left_in_period=Decimal(1296),  # half a month to come: the cap does not bite
     )
+
+
+def test_the_budget_left_in_the_period_is_capped_by_the_time_to_come() -> None:
+    """Zabbix's convention beside ours: 60 s before the end of a month whose 99.9 % budget
+    allows 2592 s with 1804 s spent, 788 s is the margin (ours) but only 60 s can still fail."""
+    budget = time_budget(Decimal("99.9"), MONTH_S, MONTH_S - 60, Decimal(1804))
+    assert budget.remaining == Decimal(788)
+    assert budget.left_in_period == Decimal(60)
+    over = time_budget(Decimal("99.9"), MONTH_S, MONTH_S, Decimal(3000))
+    assert over.left_in_period == over.remaining == Decimal(-408)  # exhausted: negative
+    done = time_budget(Decimal("99.9"), MONTH_S, MONTH_S, Decimal(100))
+    assert done.left_in_period == 0  # the period is over: nothing more can fail
+    assert event_budget(Decimal(99), good=990, total=1000).left_in_period is None
+    assert event_budget(Decimal(99), 990, 1000, expected_total=1500).left_in_period == 5
 
 
 def test_time_budget_spent_fast() -> None:

@@ -11,6 +11,9 @@ With SLO = target / 100, every budget here is:
   period's end", projects the rest of the period; it is the same number once the period is over,
   and the only one that can be known for sure;
 * **remaining share** = remaining / allowed (None when nothing is allowed);
+* **left in period** = min(remaining, what the period still has to come): Zabbix's convention,
+  offered beside Servanda's. 60 s before the end of a month whose budget still allows 788 s,
+  only 60 s can still fail: *remaining* says 788 s (the margin), *left in period* 60 s;
 * **burn rate** = observed error ratio so far / (1 − SLO), where the observed error ratio is
   consumed / elapsed denominator (down seconds / elapsed agreed seconds, bad / total events,
   bad / elapsed slices). A burn rate of 1 spends the budget exactly by the period's end; 2
@@ -51,8 +54,11 @@ def _budget(
     whole: Decimal | int,
     elapsed: Decimal | int,
     bad: Decimal | int,
+    *,
+    future_known: bool = True,
 ) -> Budget:
-    """The budget for ``bad`` of ``elapsed`` observed, against a period of ``whole``."""
+    """The budget for ``bad`` of ``elapsed`` observed, against a period of ``whole``
+    (``future_known``: ``whole`` is the period's, not only what was seen so far)."""
     _check_target(target_percent)
     _check_counts(whole=whole, elapsed=elapsed, bad=bad)
     if elapsed > whole:
@@ -67,6 +73,7 @@ def _budget(
     burn = None
     if gap != 0 and elapsed != 0:
         burn = consumed * _HUNDRED / (Decimal(elapsed) * gap)
+    to_come = Decimal(whole) - Decimal(elapsed)
     return Budget(
         unit=unit,
         allowed=allowed,
@@ -74,6 +81,7 @@ def _budget(
         remaining=remaining,
         remaining_share=share,
         burn_rate=burn,
+        left_in_period=min(remaining, to_come) if future_known else None,
     )
 
 
@@ -113,7 +121,10 @@ def event_budget(
         raise ValueError(f"good ({good}) is more than total ({total})")
     _check_counts(good=good)
     whole = total if expected_total is None else expected_total
-    return _budget("events", target_percent, whole, total, total - good)
+    return _budget(
+        "events", target_percent, whole, total, total - good,
+        future_known=expected_total is not None,
+    )  # fmt: skip
 
 
 def slice_budget(

@@ -45,6 +45,11 @@ class Budget:
     """``remaining / allowed`` (None when nothing is allowed)."""
     burn_rate: Decimal | None
     """Observed error ratio / (1 − SLO) (None when the SLO is 100 %)."""
+    left_in_period: Decimal | None = None
+    """Zabbix's convention beside Servanda's ``remaining``: what may still fail while the
+    objective holds, capped by what the period still has to come (scheduled seconds, slices,
+    expected events): ``min(remaining, whole − elapsed)``. None when what is to come is not
+    known (events without an expected volume)."""
 
 
 @record

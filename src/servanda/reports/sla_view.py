@@ -456,6 +456,13 @@ def budget_sentence(budget: Budget) -> str:
         text += f", {_budget_amount(budget.remaining, budget.unit)} are left"
     short = budget_short(budget)
     text += f" ({short})." if short != "—" else "."
+    left = budget.left_in_period
+    if left is not None and budget.remaining > left > 0:
+        text += (
+            f" Only {_budget_amount(left, budget.unit)} of the period remain, so that is the "
+            "most that can still fail (Zabbix's convention); the figure above is the margin "
+            "(Servanda's)."
+        )
     if budget.burn_rate is not None:
         rate = plain(budget.burn_rate.quantize(Decimal("0.01"), ROUND_CEILING))
         text += (
