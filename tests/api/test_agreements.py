@@ -69,6 +69,7 @@ def test_agreement_terms_are_exact(client: TestClient, tokens: Tokens) -> None:
         "cap": "50",
         "claim": "automatic",
         "claim_within": None,
+        "minimum_amount": "0",
     }
     assert version["responsibilities"]["severities"] == [
         {"severity": "critical", "response": "15m", "resolution": "4h", "description": None}
