@@ -258,9 +258,7 @@ def report_of(
     """The report a reader sees: the closed document (with any pending adjustments) of a
     closed period, a provisional evaluation as of ``now`` otherwise (also when ``now`` is
     before the close: a replay as of then). Stores nothing."""
-    principal.require(Action.READ)
-    if principal.scope is not None and principal.scope != customer:
-        raise NotFound(f"no customer {customer!r}")
+    sla.check_reader(principal, customer)
     with transaction(engine) as session:
         bundle = BundleRepository(session).load()
         chosen = sla.period_of_customer(bundle, customer, period, now)
@@ -331,9 +329,7 @@ def versions(
 ) -> list[Version]:
     """Every close of ``customer``'s ``period``, oldest first, each with its credits and the
     difference from the one before (what a correction bills or credits)."""
-    principal.require(Action.READ)
-    if principal.scope is not None and principal.scope != customer:
-        raise NotFound(f"no customer {customer!r}")
+    sla.check_reader(principal, customer)
     with transaction(engine) as session:
         bundle = BundleRepository(session).load()
         chosen = sla.period_of_customer(bundle, customer, period, now)

@@ -189,14 +189,20 @@ def evaluate_stored(
 ) -> Evaluated:
     """Evaluate ``customer`` over ``period`` from storage, as of ``now``; stores nothing.
     Customers may evaluate only themselves."""
-    principal.require(Action.READ)
-    if principal.scope is not None and principal.scope != customer:
-        raise NotFound(f"no customer {customer!r}")
+    check_reader(principal, customer)
     with transaction(engine) as session:
         bundle = BundleRepository(session).load()
         return evaluate_in(
             session, bundle, customer, period_of_customer(bundle, customer, period, now), now
         )
+
+
+def check_reader(principal: Principal, customer: str) -> None:
+    """Raise unless ``principal`` may read ``customer``'s results: another customer's are
+    :class:`NotFound`, as those of a customer that does not exist."""
+    principal.require(Action.READ)
+    if principal.scope is not None and principal.scope != customer:
+        raise NotFound(f"no customer {customer!r}")
 
 
 def period_of_customer(
