@@ -56,9 +56,10 @@ def demo(
         closed = closing.close_period(eng, LOCAL_ADMIN, EXAMPLE_PERIOD, now())
         credits = sum(len(c.credits) for c in closed)
         fresh = sum(1 for c in closed if c.new)
+        before = f", {len(closed) - fresh} closed before" if fresh < len(closed) else ""
         out.print(
-            f"closed {EXAMPLE_PERIOD} for {len(closed)} customer(s) ({fresh} now, the rest "
-            f"before): its results and {credits} credit(s) are final",
+            f"closed {EXAMPLE_PERIOD} for {len(closed)} customer(s){before}: their results and "
+            f"{credits} credit(s) are final (servanda sla credits)",
             markup=False,
         )
     customer = next((s.customer for s in result.bundle.subscriptions), None)
