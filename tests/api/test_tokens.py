@@ -140,3 +140,17 @@ def test_tokens_expire(client: TestClient, tokens: Tokens, loaded: Engine) -> No
                              json={"role": "operator", "expires_in": bad})  # fmt: skip
         assert answer.status_code == 422, answer.text
         assert answer.json()["detail"][0]["loc"][-1] == "expires_in"
+
+
+def test_a_token_does_not_revoke_itself(client: TestClient, tokens: Tokens) -> None:
+    """Consistently refused (409, saying how), so an administrator never locks itself out in
+    the middle of its own request; another administrator token revokes it."""
+    made = client.post("/api/v1/tokens", headers=bearer(tokens.admin), json={"role": "admin"})
+    second = made.json()
+    own = client.delete(f"/api/v1/tokens/{second['id']}", headers=bearer(second["token"]))
+    assert own.status_code == 409
+    assert "is the one making this request" in own.json()["detail"]
+    assert client.get("/api/v1/me", headers=bearer(second["token"])).status_code == 200
+    other = client.delete(f"/api/v1/tokens/{second['id']}", headers=bearer(tokens.admin))
+    assert other.status_code == 200
+    assert client.get("/api/v1/me", headers=bearer(second["token"])).status_code == 401

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from servanda.core.access import Action, Principal, Role
-from servanda.core.problems import InvalidInput, NotFound, Problem
+from servanda.core.problems import InvalidInput, NotFound, Problem, ServandaError
 from servanda.storage.tokens import ApiToken, TokenRepository
 
 
@@ -46,9 +46,22 @@ def list_tokens(session: Session, principal: Principal) -> list[ApiToken]:
     return TokenRepository(session).list()
 
 
+class OwnToken(ServandaError):
+    """A token cannot revoke itself."""
+
+
 def revoke_token(session: Session, principal: Principal, token_id: str, now: datetime) -> ApiToken:
-    """Revoke a token at once (revoking again keeps the first time); :class:`NotFound` if none."""
+    """Revoke a token at once (revoking again keeps the first time); :class:`NotFound` if none.
+
+    The token making the request is not revoked by itself (:class:`OwnToken`, 409): an
+    administrator would lock itself out in the middle of its own request. Another
+    administrator's token, or ``servanda token revoke`` on the server, revokes it."""
     principal.require(Action.MANAGE_TOKENS)
+    if principal.token_id is not None and principal.token_id == token_id:
+        raise OwnToken(
+            f"token {token_id} is the one making this request: revoke it with another "
+            "administrator token or with 'servanda token revoke' on the server"
+        )
     tokens = TokenRepository(session)
     tokens.revoke(token_id, now)
     token = tokens.get(token_id)

@@ -58,10 +58,14 @@ def list_tokens(session: SessionDep, principal: PrincipalDep) -> list[TokenPubli
     "/{token_id}",
     summary="Revoke a token",
     response_model=TokenPublic,
-    responses={404: {"description": "No such token."}},
+    responses={
+        404: {"description": "No such token."},
+        409: {"description": "The token making the request cannot revoke itself."},
+    },
 )
 def revoke_token(
     token_id: str, session: SessionDep, clock: ClockDep, principal: PrincipalDep
 ) -> TokenPublic:
-    """Revoke a token at once; revoking it again keeps the first revocation time."""
+    """Revoke a token at once; revoking it again keeps the first revocation time. The token
+    making the request cannot revoke itself (409): use another administrator token."""
     return TokenPublic.of_token(tokens.revoke_token(session, principal, token_id, clock.now()))
