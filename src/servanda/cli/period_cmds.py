@@ -109,17 +109,7 @@ def adjustments(
                         }
                         for r in a.results
                     ],
-                    "credits": [
-                        {
-                            "service": c.service,
-                            "objective": c.objective,
-                            "final": None if c.final is None else _credit(c.final),
-                            "now": None if c.now is None else _credit(c.now),
-                            "difference": _actual(c.difference),
-                            "currency": c.currency,
-                        }
-                        for c in a.credits
-                    ],
+                    "credits": [_change(c) for c in a.credits],
                 }
                 for a in found
             ]
@@ -153,15 +143,7 @@ def versions(
                 {
                     **_closure(v.closure),
                     "credits": [_credit(c) for c in v.credits],
-                    "difference": [
-                        {
-                            "service": d.service,
-                            "objective": d.objective,
-                            "difference": _actual(d.difference),
-                            "currency": d.currency,
-                        }
-                        for d in v.difference
-                    ],
+                    "difference": [_change(d) for d in v.difference],
                 }
                 for v in found
             ]
@@ -230,6 +212,17 @@ def _credit(c: Credit) -> dict[str, Any]:
         "amount": _actual(c.amount),
         "currency": c.currency,
         "reason": c.reason,
+    }
+
+
+def _change(c: closing.CreditChange) -> dict[str, Any]:
+    return {
+        "service": c.service,
+        "objective": c.objective,
+        "final": None if c.final is None else _credit(c.final),
+        "now": None if c.now is None else _credit(c.now),
+        "difference": _actual(c.difference),
+        "currency": c.currency,
     }
 
 
