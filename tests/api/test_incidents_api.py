@@ -208,11 +208,20 @@ def test_validation_follows_the_agreement(api: TestClient, auth: Tokens, clock: 
     assert move(api, auth, incident_id, "ack").status_code == 200
     assert move(api, auth, incident_id, "correct").status_code == 200
 
+    # Validation is per impacted customer: the provider validates for beta only.
     staff = move(api, auth, incident_id, "validate", note="looks fine")
-    assert staff.status_code == 409
-    assert "validates" in staff.json()["detail"]
+    assert staff.status_code == 200, staff.text
+    assert staff.json()["state"] == "corrected"
+    assert staff.json()["transitions"][-1]["validated_for"] == ["beta"]
+    again = move(api, auth, incident_id, "validate", note="looks fine")
+    assert again.status_code == 409
+    assert "already validated for beta; waiting for alpha" in again.json()["detail"]
     beta = move(api, auth, incident_id, "validate", who="beta")
     assert beta.status_code == 409  # beta's terms leave validation to the provider
+    assert "validated for alpha by alpha, for beta by the provider" in beta.json()["detail"]
+    other = move(api, auth, incident_id, "validate", who="beta", on_behalf_of="alpha")
+    assert other.status_code == 403  # only an administrator acts on behalf of a party
+    assert "alpha" not in str(get(api, auth, incident_id)["transitions"][-1])
     assert move(api, auth, incident_id, "close").status_code == 409  # not validated yet
     for step in ("ack", "correct", "close", "reopen"):
         assert move(api, auth, incident_id, step, who="alpha").status_code == 403
@@ -222,9 +231,14 @@ def test_validation_follows_the_agreement(api: TestClient, auth: Tokens, clock: 
     shown = validated.json()
     assert shown["state"] == "validated"
     assert shown["symptoms"] == []  # the customer's view
+    # ... which does not show beta's validation, nor name beta anywhere.
+    assert [t["validated_for"] for t in shown["transitions"] if t["validated_for"]] == [["alpha"]]
+    assert "beta" not in validated.text
     assert [o["customer"] for o in shown["outages"]] == ["alpha"]
     last = shown["transitions"][-1]
-    assert (last["by"], last["note"]) == ("customer:alpha", "works for us")
+    assert (last["by"], last["note"], last["validated_for"]) == (
+        "customer:alpha", "works for us", ["alpha"],
+    )  # fmt: skip
     assert move(api, auth, incident_id, "close").json()["state"] == "closed"
 
 

@@ -70,22 +70,23 @@ def test_steps_stay_in_time_order(may: str) -> None:
 
 def test_an_export_is_recorded_once(may: str) -> None:
     first = ok("incidents", "import-steps", EXPORT, db=may).stdout
-    assert "7 steps, 7 recorded, 0 already in the trail" in first
+    assert "8 steps, 8 recorded, 0 already in the trail" in first
     found = by_root(may)
     assert {str(i["state"]) for i in found.values()} == {"closed"}
     assert found["sip-proxy-1"]["acknowledged_at"] == "2024-05-06T03:14:05Z"  # MTTA 4m 05s
     assert found["origin-arena"]["acknowledged_at"] == "2024-05-06T17:07:40Z"  # MTTA 2m 28s
     origin = ok_json("incidents", "show", str(found["origin-arena"]["id"]), db=may)
     steps = [(t["to_state"], t["at"], t["by"], t["on_behalf_of"]) for t in origin["transitions"]]
-    assert steps[-4:] == [
+    assert steps[-5:] == [
         ("acknowledged", "2024-05-06T17:07:40Z", "nadia.roux", None),
         ("corrected", "2024-05-06T17:19:40Z", "nadia.roux", None),
+        ("corrected", "2024-05-06T17:44:00Z", "nadia.roux", "institut-rhenan"),  # one of two
         ("validated", "2024-05-06T17:45:00Z", "nadia.roux", "horizon-sport"),
         ("closed", "2024-05-06T17:46:00Z", "nadia.roux", None),
     ]
     again = ok_json("incidents", "import-steps", EXPORT, db=may)
     assert again == {
-        "file": str(EXPORT), "received": 7, "applied": 0, "already": 7, "incidents": [],
+        "file": str(EXPORT), "received": 8, "applied": 0, "already": 8, "incidents": [],
     }  # fmt: skip
     assert ok_json("incidents", "show", str(found["origin-arena"]["id"]), db=may) == origin
 
@@ -95,15 +96,15 @@ def test_a_bad_export_is_located_and_records_nothing(may: str, tmp_path: Path) -
     rows = EXPORT.read_text(encoding="utf-8").splitlines()
     rows[2] = rows[2].replace("+02:00", "")  # line 3: the time has no offset
     rows[6] = rows[6].replace(",horizon-sport", ",")  # line 7: validated for which customer?
-    rows.append("inc-0000000000000000,,acknowledge,2024-05-06T05:00:00Z,x,,")  # line 9
-    rows.append(f"{SIP},,fix,2024-05-06T05:00:00Z,x,,")  # line 10
+    rows.append("inc-0000000000000000,,acknowledge,2024-05-06T05:00:00Z,x,,")  # line 10
+    rows.append(f"{SIP},,fix,2024-05-06T05:00:00Z,x,,")  # line 11
     bad.write_text("\n".join(rows) + "\n", encoding="utf-8")
     result = run("incidents", "import-steps", bad, db=may)
     assert result.exit_code == 1
     no_traceback(result)
     lines = result.stderr.splitlines()
     assert all(LOCATED.match(line) for line in lines), lines
-    assert {line.split(": ")[0] for line in lines} == {f"{bad}:3:27", f"{bad}:10:23"}
+    assert {line.split(": ")[0] for line in lines} == {f"{bad}:3:27", f"{bad}:11:23"}
     assert "time: timestamp '2024-05-06T05:14:05' has no timezone" in lines[0]
     assert "step: 'fix' is not a step" in lines[1]
     # Once the file reads, the steps are checked against the incidents.
@@ -114,9 +115,9 @@ def test_a_bad_export_is_located_and_records_nothing(may: str, tmp_path: Path) -
     lines = result.stderr.splitlines()
     assert all(LOCATED.match(line) for line in lines), lines
     located = {line.split(": ")[0]: line for line in lines}
-    assert set(located) == {f"{bad}:6:26", f"{bad}:7:26", f"{bad}:9:1"}
+    assert set(located) == {f"{bad}:6:26", f"{bad}:7:26", f"{bad}:10:1"}
     assert "step: incident inc-" in located[f"{bad}:7:26"]
     assert "on behalf of" in located[f"{bad}:7:26"]
     assert "only when validated" in located[f"{bad}:6:26"]  # the close that follows
-    assert "no incident 'inc-0000000000000000'" in located[f"{bad}:9:1"]
+    assert "no incident 'inc-0000000000000000'" in located[f"{bad}:10:1"]
     assert {str(i["state"]) for i in by_root(may).values()} == {"detected"}

@@ -15,6 +15,7 @@ from servanda.events.lifecycle import (
     close,
     correct,
     may_validate,
+    pending_validation,
     reopen,
     validate,
 )
@@ -46,9 +47,7 @@ def incident() -> Incident:
 def test_the_full_lifecycle_keeps_who_when_and_why() -> None:
     inc = acknowledge(incident(), at(5), OPERATOR, "looking")
     inc = correct(inc, at(30), "alice", "replaced the line card")
-    inc = validate(
-        inc, at(50), ACME, "works for us", validates_correction="customer", customers={"acme"}
-    )
+    inc = validate(inc, at(50), ACME, "works for us", rules={"acme": "customer"})
     inc = close(inc, at(60), OPERATOR)
     assert inc.state is IncidentState.CLOSED
     assert inc.transitions == (
@@ -68,6 +67,7 @@ def test_the_full_lifecycle_keeps_who_when_and_why() -> None:
             at(50),
             "customer:acme",
             "works for us",
+            validated_for=("acme",),
         ),
         Transition(IncidentState.VALIDATED, IncidentState.CLOSED, at(60), "operator:tok-7"),
     )
@@ -143,47 +143,82 @@ def corrected() -> Incident:
 
 def test_the_provider_validates_by_default() -> None:
     assert validate(corrected(), at(20), OPERATOR).state is IncidentState.VALIDATED
+    assert validate(corrected(), at(20), OPERATOR, rules={"acme": None}).validated_at == at(20)
     with pytest.raises(InvalidTransition, match="the provider validates"):
         validate(corrected(), at(20), ACME)
+    with pytest.raises(InvalidTransition, match="validated for acme by the provider"):
+        validate(corrected(), at(20), ACME, rules={"acme": "provider"})
 
 
 def test_when_the_customer_validates_only_that_customer_may() -> None:
-    rule = {"validates_correction": "customer", "customers": {"acme"}}
-    assert validate(corrected(), at(20), ACME, **rule).validated_at == at(20)  # type: ignore[arg-type]
-    with pytest.raises(InvalidTransition, match="not globex"):
-        validate(corrected(), at(20), GLOBEX, **rule)  # type: ignore[arg-type]
+    rules = {"acme": "customer"}
+    done = validate(corrected(), at(20), ACME, rules=rules)
+    assert done.validated_at == at(20)
+    assert done.transitions[-1].validated_for == ("acme",)
+    with pytest.raises(InvalidTransition, match="globex may not validate"):
+        validate(corrected(), at(20), GLOBEX, rules=rules)
     with pytest.raises(InvalidTransition, match="on behalf of"):
-        validate(corrected(), at(20), OPERATOR, **rule)  # type: ignore[arg-type]
+        validate(corrected(), at(20), OPERATOR, rules=rules)
     with pytest.raises(InvalidTransition, match="on behalf of"):
-        validate(corrected(), at(20), ADMIN, **rule)  # type: ignore[arg-type]
+        validate(corrected(), at(20), ADMIN, rules=rules)
 
 
 def test_an_admin_may_validate_for_the_customer_and_the_trail_says_so() -> None:
     inc = validate(
-        corrected(),
-        at(20),
-        ADMIN,
-        "customer confirmed by phone",
-        validates_correction="customer",
-        customers={"acme"},
-        on_behalf_of="acme",
-    )
+        corrected(), at(20), ADMIN, "customer confirmed by phone",
+        rules={"acme": "customer"}, on_behalf_of="acme",
+    )  # fmt: skip
     last = inc.transitions[-1]
-    assert (last.by, last.on_behalf_of) == ("admin:tok-1", "acme")
-    with pytest.raises(InvalidTransition, match="not for globex"):
-        validate(
-            corrected(),
-            at(20),
-            ADMIN,
-            validates_correction="customer",
-            customers={"acme"},
-            on_behalf_of="globex",
-        )
+    assert (last.by, last.on_behalf_of, last.validated_for) == ("admin:tok-1", "acme", ("acme",))
+    with pytest.raises(InvalidTransition, match="globex may not validate"):
+        validate(corrected(), at(20), ADMIN, rules={"acme": "customer"}, on_behalf_of="globex")
+
+
+def test_only_an_administrator_acts_on_behalf_of_a_party() -> None:
+    """A customer naming another customer (or itself) is refused, never recorded."""
+    rules = {"acme": "customer", "globex": "customer"}
+    for who in (ACME, GLOBEX, OPERATOR):
+        with pytest.raises(InvalidTransition, match="only an administrator"):
+            validate(corrected(), at(20), who, rules=rules, on_behalf_of="globex")
+
+
+def test_validation_is_per_impacted_customer() -> None:
+    """One customer's validation validates for that customer only; the incident is validated
+    once every impacted customer is covered, and the trail says for whom each step counted."""
+    rules = {"acme": "customer", "globex": "customer", "initech": "provider"}
+    inc = validate(corrected(), at(20), ACME, "fine here", rules=rules)
+    assert (inc.state, inc.validated_at) == (IncidentState.CORRECTED, None)
+    assert inc.transitions[-1].to_state is IncidentState.CORRECTED
+    assert inc.transitions[-1].validated_for == ("acme",)
+    assert pending_validation(inc, rules) == ("globex", "initech")
+    with pytest.raises(InvalidTransition, match="already validated for acme"):
+        validate(inc, at(21), ACME, rules=rules)
+    with pytest.raises(InvalidTransition, match="validated"):
+        close(inc, at(21), OPERATOR)
+    inc = validate(inc, at(22), OPERATOR, rules=rules)
+    assert inc.transitions[-1].validated_for == ("initech",)
+    assert pending_validation(inc, rules) == ("globex",)
+    inc = validate(inc, at(23), ADMIN, "by phone", rules=rules, on_behalf_of="globex")
+    assert (inc.state, inc.validated_at) == (IncidentState.VALIDATED, at(23))
+    assert pending_validation(inc, rules) == ()
+    assert close(inc, at(24), OPERATOR).state is IncidentState.CLOSED
+
+
+def test_a_reopened_incident_needs_every_validation_again() -> None:
+    rules = {"acme": "customer", "globex": "both"}
+    inc = validate(corrected(), at(20), ACME, rules=rules)
+    inc = reopen(inc, at(21), OPERATOR)
+    inc = correct(acknowledge(inc, at(22), OPERATOR), at(23), OPERATOR)
+    assert pending_validation(inc, rules) == ("acme", "globex")
+    inc = validate(inc, at(24), OPERATOR, rules=rules)
+    assert inc.transitions[-1].validated_for == ("globex",)
+    assert inc.state is IncidentState.CORRECTED
 
 
 def test_both_and_a_named_party() -> None:
-    assert may_validate(OPERATOR, "both", {"acme"}) is None
-    assert may_validate(ACME, "both", {"acme"}) is None
-    assert may_validate(ACME, "acme") is None
-    assert may_validate(GLOBEX, "acme") is not None
-    assert may_validate("cli-user", "acme", on_behalf_of="acme") is None
+    assert may_validate(OPERATOR, {"acme": "both"}) == ("acme",)
+    assert may_validate(ACME, {"acme": "both"}) == ("acme",)
+    assert may_validate(ACME, {"globex": "acme"}) == ("globex",)
+    with pytest.raises(InvalidTransition):
+        may_validate(GLOBEX, {"acme": "acme"})
+    assert may_validate("cli-user", {"acme": "acme"}, on_behalf_of="acme") == ("acme",)

@@ -22,7 +22,7 @@ def test_the_sample_export_reads() -> None:
     rows, problems, text = read_steps_file(SAMPLE)
     assert problems == []
     assert text is not None
-    assert len(rows) == 7
+    assert len(rows) == 8
     first = rows[0]
     assert (first.step, first.alert, first.incident) == ("acknowledge", "probe/origin-arena/http",
                                                          None)  # fmt: skip

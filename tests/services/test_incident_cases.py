@@ -42,11 +42,13 @@ def test_lifecycle_is_persisted_with_its_trail(
     inc = incident_ids["core-1"]
     cases.acknowledge(events, OPERATOR, inc, T0 + timedelta(minutes=7), "looking")
     cases.correct(events, LOCAL_ADMIN, inc, T0 + timedelta(minutes=30), "replaced card", by="alice")
-    # globex's agreement: the customer validates, not the provider.
-    with pytest.raises(InvalidTransition, match="validates"):
-        cases.validate(events, OPERATOR, inc, T0 + timedelta(minutes=31))
-    with pytest.raises(InvalidTransition, match="provider validates"):
+    # Per impacted customer: initech's terms leave it to the provider, globex validates itself.
+    with pytest.raises(InvalidTransition, match="for initech by the provider"):
         cases.validate(events, INITECH, inc, T0 + timedelta(minutes=31))  # its terms say so
+    partial = cases.validate(events, OPERATOR, inc, T0 + timedelta(minutes=31), "checked")
+    assert partial.state is IncidentState.CORRECTED
+    with pytest.raises(InvalidTransition, match="waiting for globex"):
+        cases.validate(events, OPERATOR, inc, T0 + timedelta(minutes=32))
     cases.validate(events, GLOBEX, inc, T0 + timedelta(minutes=40), "works for us")
     closed = cases.close(events, OPERATOR, inc, T0 + timedelta(minutes=41))
     assert closed.state is IncidentState.CLOSED
@@ -56,9 +58,10 @@ def test_lifecycle_is_persisted_with_its_trail(
         detail = cases.get_incident(s, LOCAL_ADMIN, inc)
     steps = [(t.to_state.value, t.by, t.note) for t in stored_trail]
     assert steps[0][0] == "detected"
-    assert steps[-4:] == [
+    assert steps[-5:] == [
         ("acknowledged", "operator:tok-op", "looking"),
         ("corrected", "alice", "replaced card"),
+        ("corrected", "operator:tok-op", "checked"),
         ("validated", "customer:globex", "works for us"),
         ("closed", "operator:tok-op", ""),
     ]

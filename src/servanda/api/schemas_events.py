@@ -218,6 +218,11 @@ class TransitionPublic(PublicModel):
         description="When a person's step was recorded (later than `at` for a step recorded "
         "after the fact).",
     )
+    validated_for: list[str] = Field(
+        default_factory=list,
+        description="A validation step: the impacted customers it validated the correction "
+        "for (the incident is validated once every one is).",
+    )
 
 
 class OutagePublic(PublicModel):

@@ -62,6 +62,8 @@ class Transition:
     recorded_at: datetime | None = None
     """When a person's step was recorded, which is later than ``at`` for a step recorded
     after the fact (``incidents ack --at``, an imported ticketing export)."""
+    validated_for: tuple[str, ...] = ()
+    """A validation step: the impacted customers it validated the correction for."""
 
 
 @record

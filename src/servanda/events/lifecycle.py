@@ -7,15 +7,22 @@ Each function returns a new :class:`~servanda.events.incidents.Incident` with th
 timestamp and one more :class:`~servanda.events.incidents.Transition` (who, when, note), or
 raises :class:`InvalidTransition` saying why the move is not allowed. Nothing else changes.
 
-Who may validate a correction follows the agreement's responsibilities
-(``validates_correction`` of the effective agreement):
+Who may validate a correction follows, customer by customer, the responsibilities of each
+impacted customer's agreement (``validates_correction`` of the effective agreement):
 
 * ``None`` or ``provider``: the provider's staff, i.e. an ``operator`` or ``admin`` principal
   (or a plain name: the command line acts as the local administrator);
-* ``customer``: a ``customer`` principal bound to one of the incident's ``customers``, or an
-  ``admin`` acting for one of them, who must say which (``on_behalf_of``, recorded in the trail);
+* ``customer``: that customer (a ``customer`` principal bound to it), or an ``admin`` acting for
+  it, who must say so (``on_behalf_of``, recorded in the trail);
 * ``both``: either of the above;
 * any other value names one party: a customer principal bound to it, or an admin acting for it.
+
+Validation is **per impacted customer**: a step validates the correction for the customers the
+actor may validate for (recorded as the step's ``validated_for``), and the incident becomes
+``validated`` once every impacted customer is covered; until then the step stays in the trail
+as ``corrected → corrected`` and :func:`pending_validation` names who is still awaited. Only an
+administrator acts ``on_behalf_of`` a party; anyone else naming one is refused, so the trail
+never records a step its actor could not take. With no impacted customer the provider validates.
 
 Closing needs a validated correction; when no agreement asks for validation, pass
 ``validation_required=False`` to close a corrected incident directly.
@@ -34,7 +41,7 @@ an argument, and it must be sane:
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Literal
@@ -110,9 +117,13 @@ def too_early(incident: Incident, at: datetime, to: IncidentState) -> str | None
 
 
 def already_recorded(incident: Incident, to: IncidentState, at: datetime) -> bool:
-    """Whether the trail holds a step to ``to`` at ``at`` (an imported step seen again)."""
+    """Whether the trail holds a step to ``to`` at ``at`` (an imported step seen again; a
+    validation that left other customers waiting counts as a step to ``validated``)."""
     return any(
-        t.from_state is not None and t.to_state is to and t.at == at for t in incident.transitions
+        t.from_state is not None
+        and t.at == at
+        and (t.to_state is to or (to is _S.VALIDATED and bool(t.validated_for)))
+        for t in incident.transitions
     )
 
 
@@ -135,6 +146,7 @@ def _step(
     by: Actor,
     note: str,
     on_behalf_of: str | None = None,
+    validated_for: tuple[str, ...] = (),
 ) -> Transition:
     if incident.merged_into is not None:
         raise InvalidTransition(
@@ -151,7 +163,10 @@ def _step(
     early = too_early(incident, at, to)
     if early is not None:
         raise InvalidTransition(early)
-    return Transition(incident.state, to, at, actor_name(by), note.strip(), on_behalf_of)
+    return Transition(
+        incident.state, to, at, actor_name(by), note.strip(), on_behalf_of,
+        validated_for=validated_for,
+    )  # fmt: skip
 
 
 def acknowledge(incident: Incident, at: datetime, by: Actor, note: str = "") -> Incident:
@@ -174,41 +189,79 @@ def correct(incident: Incident, at: datetime, by: Actor, note: str = "") -> Inci
     )
 
 
-def may_validate(
-    by: Actor,
-    validates_correction: str | None,
-    customers: Collection[str] = (),
-    on_behalf_of: str | None = None,
-) -> str | None:
-    """None when ``by`` may validate under the rule, else the reason it may not.
-
-    See the module documentation for the rule.
-    """
+def _acts_for(by: Actor, on_behalf_of: str | None) -> tuple[bool, str | None]:
+    """(whether ``by`` acts as the provider's staff, the party it acts for)."""
     role = Role.ADMIN if isinstance(by, str) else by.role
-    party = None if isinstance(by, str) else by.party
-    rule = (validates_correction or "provider").strip()
-    provider_ok = role in (Role.ADMIN, Role.OPERATOR) and on_behalf_of is None
-    if rule == "provider":
-        return None if provider_ok else "the provider validates corrections under this agreement"
-    if rule in ("customer", "both"):
-        wanted = set(customers)
-        who = "one of " + ", ".join(sorted(wanted)) if wanted else "the customer"
-    else:
-        wanted = {rule}
-        who = rule
-    if rule == "both" and provider_ok:
-        return None
+    if on_behalf_of is not None:
+        if role is not Role.ADMIN:
+            raise InvalidTransition(
+                "only an administrator validates on behalf of a party; validate as yourself"
+            )
+        return False, on_behalf_of
     if role is Role.CUSTOMER:
-        if party in wanted:
-            return None
-        return f"only {who} validates this correction, not {party}"
-    if role is Role.ADMIN and on_behalf_of is not None:
-        if on_behalf_of in wanted:
-            return None
-        return f"an administrator may validate only for {who}, not for {on_behalf_of}"
-    return (
-        f"{who} validates this correction; an administrator may act for them by naming the "
-        "party (on behalf of)"
+        assert not isinstance(by, str)
+        return False, by.party
+    return role in (Role.ADMIN, Role.OPERATOR), None
+
+
+def _covers(staff: bool, party: str | None, customer: str, rule: str | None) -> bool:
+    term = (rule or "provider").strip()
+    if term == "provider" or (term == "both" and staff):
+        return staff
+    if party is None:
+        return False
+    return party == customer if term in ("customer", "both") else party == term
+
+
+def _who(customer: str, rule: str | None) -> str:
+    term = (rule or "provider").strip()
+    if term == "provider":
+        return "the provider"
+    if term == "both":
+        return f"{customer} or the provider"
+    return customer if term == "customer" else term
+
+
+def validations(incident: Incident) -> tuple[Transition, ...]:
+    """The validation steps since the incident's latest correction, oldest first."""
+    steps: list[Transition] = []
+    for t in reversed(incident.transitions):
+        if t.to_state is _S.CORRECTED and t.from_state is not _S.CORRECTED:
+            break
+        if t.validated_for:
+            steps.append(t)
+    return tuple(reversed(steps))
+
+
+def pending_validation(incident: Incident, rules: Mapping[str, str | None]) -> tuple[str, ...]:
+    """The impacted customers (``rules``: customer → ``validates_correction``) whose
+    validation of the current correction is still awaited, sorted."""
+    done = {c for t in validations(incident) for c in t.validated_for}
+    return tuple(sorted(c for c in rules if c not in done))
+
+
+def may_validate(
+    by: Actor, rules: Mapping[str, str | None], on_behalf_of: str | None = None
+) -> tuple[str, ...]:
+    """The customers ``by`` may validate for under ``rules`` (customer →
+    ``validates_correction``), or raises :class:`InvalidTransition` saying who may."""
+    staff, party = _acts_for(by, on_behalf_of)
+    covered = tuple(sorted(c for c, r in rules.items() if _covers(staff, party, c, r)))
+    if covered:
+        return covered
+    if not rules:
+        if staff:
+            return ()
+        raise InvalidTransition("no customer is impacted: the provider validates this correction")
+    whom = ", ".join(f"for {c} by {_who(c, r)}" for c, r in sorted(rules.items()))
+    actor = party if party is not None else "the provider"
+    hint = (
+        ""
+        if on_behalf_of is not None or party is not None
+        else (" (an administrator may act for a party by naming it: on behalf of)")
+    )
+    raise InvalidTransition(
+        f"{actor} may not validate this correction: it is validated {whom}{hint}"
     )
 
 
@@ -218,19 +271,34 @@ def validate(
     by: Actor,
     note: str = "",
     *,
-    validates_correction: str | None = None,
-    customers: Collection[str] = (),
+    rules: Mapping[str, str | None] | None = None,
     on_behalf_of: str | None = None,
 ) -> Incident:
-    """corrected → validated, by whoever the agreement's responsibilities name.
+    """Validate the correction for the impacted customers ``by`` may validate for.
 
-    ``validates_correction`` is the effective agreement's value; ``customers`` the customers
-    whose validation counts (those the incident impacts, under that agreement).
+    ``rules`` maps each impacted customer to its agreement's ``validates_correction`` (empty or
+    None: no customer is impacted, the provider validates). The incident becomes ``validated``
+    when no customer is left waiting; before that the step is recorded as ``corrected →
+    corrected`` with the customers it validated for. Raises :class:`InvalidTransition` when the
+    actor may validate for none of those still waiting.
     """
-    refusal = may_validate(by, validates_correction, customers, on_behalf_of)
-    if refusal is not None:
-        raise InvalidTransition(f"incident {incident.id}: {refusal}")
-    step = _step(incident, (_S.CORRECTED,), _S.VALIDATED, at, by, note, on_behalf_of)
+    wanted = dict(rules or {})
+    try:
+        covered = may_validate(by, wanted, on_behalf_of)
+    except InvalidTransition as exc:
+        raise InvalidTransition(f"incident {incident.id}: {exc}") from None
+    waiting = pending_validation(incident, wanted)
+    newly = tuple(c for c in covered if c in waiting)
+    if covered and not newly:
+        raise InvalidTransition(
+            f"incident {incident.id}: already validated for {', '.join(covered)}; "
+            f"waiting for {', '.join(waiting) or 'nobody'}"
+        )
+    rest = tuple(c for c in waiting if c not in newly)
+    to = _S.CORRECTED if rest else _S.VALIDATED
+    step = _step(incident, (_S.CORRECTED,), to, at, by, note, on_behalf_of, newly)
+    if rest:
+        return replace(incident, transitions=(*incident.transitions, step))
     return replace(
         incident, validated_at=at, state=step.to_state, transitions=(*incident.transitions, step)
     )

@@ -493,6 +493,8 @@ class EventEngine:
             raise Forbidden("only an administrator may act in someone else's name")
         if on_behalf_of is not None and action != "validate":
             raise InvalidInput([Problem("on behalf of applies to validation only")])
+        if on_behalf_of is not None and principal.role is not Role.ADMIN:
+            raise Forbidden("only an administrator validates on behalf of a party")
         actor: lifecycle.Actor = by if by is not None else principal
         with self._lock, self._writing() as claim:
             memory = claim.memory
@@ -986,18 +988,4 @@ def _move(
         return lifecycle.reopen(incident, at, actor, note)
     if action != "validate":
         raise InvalidTransition(f"unknown lifecycle action {action!r}")
-    party = on_behalf_of
-    if isinstance(actor, Principal) and actor.role is Role.CUSTOMER:
-        party = actor.party
-    if party is not None:
-        rule = rules.get(party)
-        customers = [party] if party in rules else []
-    else:
-        # Staff validate when every impacted customer's agreement lets the provider do so.
-        strict = [r for r in rules.values() if r not in (None, "", "provider", "both")]
-        rule = strict[0] if strict else None
-        customers = sorted(rules)
-    return lifecycle.validate(
-        incident, at, actor, note,
-        validates_correction=rule, customers=customers, on_behalf_of=on_behalf_of,
-    )  # fmt: skip
+    return lifecycle.validate(incident, at, actor, note, rules=rules, on_behalf_of=on_behalf_of)

@@ -112,7 +112,8 @@ def _for_customer(
     were down, in customer-facing words. The provider's internal wiring stays inside: no
     component (the root is the first of its services that went down), no symptom, no
     degraded node, no alert fingerprint, and the correlator's own notes (which name
-    components) reduced to what happened; the steps people took keep their notes."""
+    components) reduced to what happened; the steps people took keep their notes, but another
+    customer's validation is not shown."""
     mine = tuple(IncidentRepository(session).outages(incident_id=incident.id, customer=party))
     services = sorted({o.service for o in mine})
     impacted = tuple(
@@ -128,13 +129,21 @@ def _for_customer(
         symptoms=(),
         degraded=(),
         impacted=impacted,
-        transitions=tuple(_public_step(t) for t in incident.transitions),
+        transitions=tuple(
+            shown for t in incident.transitions if (shown := _public_step(t, party)) is not None
+        ),
         summary=_customer_summary(services, mine),
     )
     return shown, mine
 
 
-def _public_step(step: Transition) -> Transition:
+def _public_step(step: Transition, party: str) -> Transition | None:
+    """A step as ``party`` sees it: another customer's validation is not shown, and a
+    validation names no customer but ``party``."""
+    if step.validated_for or step.on_behalf_of is not None:
+        if party not in step.validated_for and step.on_behalf_of != party:
+            return None
+        return replace(step, validated_for=(party,) if party in step.validated_for else ())
     if step.by != SYSTEM:
         return step
     if step.from_state is None:

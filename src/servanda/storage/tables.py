@@ -312,6 +312,30 @@ class LoadRunRow(Base):
     """``{kind: {"created": n, "updated": n, "unchanged": n}}``."""
 
 
+class AuditRow(Base):
+    """One write asked of Servanda (API request or command), whatever its outcome."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor: Mapped[str] = mapped_column(Text, index=True)
+    """Who: ``admin:tok-1``, ``customer:acme``, ``cli:alice``, ``anonymous``."""
+    role: Mapped[str | None] = mapped_column(String(16))
+    interface: Mapped[str] = mapped_column(String(8))
+    """``api`` or ``cli``."""
+    origin: Mapped[str] = mapped_column(Text)
+    """From where: the client's address (API) or the user and host (command line)."""
+    action: Mapped[str] = mapped_column(Text)
+    """What: ``POST /api/v1/sla/close`` (the route) or ``servanda sla close``."""
+    target: Mapped[str] = mapped_column(Text)
+    """On what: the path asked, or the command's arguments."""
+    status: Mapped[int] = mapped_column(Integer)
+    """The HTTP status answered, or the command's exit code."""
+
+
 class NodeMappingRow(Base):
     """A rule mapping event labels to a node; rules are tried in ``position`` order."""
 
@@ -447,6 +471,8 @@ class IncidentTransitionRow(Base):
     on_behalf_of: Mapped[str | None] = mapped_column(ID)
     recorded_at: Mapped[datetime | None]
     """When a person's step was recorded (``at`` is when it was made); NULL before it was kept."""
+    validated_for: Mapped[str] = mapped_column(Text, server_default="")
+    """A validation step: the customers it validated for, space-separated ('' for none)."""
 
 
 class IncidentSymptomRow(Base):

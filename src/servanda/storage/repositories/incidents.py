@@ -209,6 +209,7 @@ class IncidentRepository:
                 "note": t.note,
                 "on_behalf_of": t.on_behalf_of,
                 "recorded_at": t.recorded_at,
+                "validated_for": " ".join(t.validated_for),
             }
             for incident_id, seq, t in trail
         ]
@@ -311,6 +312,8 @@ class IncidentRepository:
                     data = dict(r)
                     owner = data.pop("incident_id")
                     data.pop("seq", None)
+                    if name == "transitions":
+                        data["validated_for"] = tuple(data["validated_for"].split())
                     children[owner][name].append(data)
         found = []
         for id, record in rows:
@@ -335,6 +338,7 @@ class IncidentRepository:
                 note=r["note"],
                 on_behalf_of=r["on_behalf_of"],
                 recorded_at=r["recorded_at"],
+                validated_for=tuple(r["validated_for"].split()),
             )
             for r in self.session.connection().execute(query).mappings()
         ]
