@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 
 from servanda import __version__
 from servanda.api import errors
+from servanda.api.audit import AuditTrail
 from servanda.api.guard import guard_input
 from servanda.api.headers import SecurityHeaders
 from servanda.api.routers import API_ROUTERS, events, health, incidents, sla
@@ -46,6 +47,7 @@ TAGS: list[dict[str, Any]] = [
         "description": "Agreement versions and the effective terms for a customer and service.",
     },
     {"name": "tokens", "description": "API tokens (admin only)."},
+    {"name": "audit", "description": "The audit log of writes (admin only)."},
     {
         "name": "events",
         "description": "Monitoring events in (Alertmanager webhooks, generic JSON), unmapped "
@@ -106,6 +108,7 @@ def create_app(engine: Engine | None = None, settings: ApiSettings | None = None
     app.state.events = events.EventEngines(db)
     errors.install(app)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(AuditTrail, engine=db)
     app.include_router(health.router)
     api = APIRouter(prefix=API_PREFIX)
     for router in API_ROUTERS:

@@ -140,6 +140,7 @@ def get_principal(
     if principal is None:
         throttle.failed(keys, now)
         raise _unauthorized("invalid, revoked or expired token", "invalid_token")
+    request.state.principal = principal  # for the audit log (servanda.api.audit)
     return principal
 
 

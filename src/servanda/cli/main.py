@@ -12,6 +12,7 @@ from typer.core import TyperGroup
 from servanda import __version__
 from servanda.cli import (
     agreement_cmds,
+    audit_cmds,
     catalog_cmds,
     config_cmds,
     db_cmds,
@@ -35,6 +36,23 @@ class ServandaGroup(TyperGroup):
     """The root command: expected errors become a message and exit code, never a traceback."""
 
     def invoke(self, ctx: Any) -> Any:
+        command = audit_cmds.command_of(
+            self, ctx, [*getattr(ctx, "protected_args", ctx._protected_args), *ctx.args]
+        )
+        if command is None or command[0] not in audit_cmds.WRITES:
+            return self._run(ctx)
+        code = 1
+        try:
+            result = self._run(ctx)
+            code = 0
+            return result
+        except (typer.Exit, SystemExit) as exc:
+            code = _exit_code(exc)
+            raise
+        finally:
+            audit_cmds.record(ctx, command[0], command[1], code)
+
+    def _run(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except InvalidInput as exc:
@@ -46,6 +64,11 @@ class ServandaGroup(TyperGroup):
         except SQLAlchemyError as exc:
             err.print(f"error: {_database_problem(ctx, exc)}", style="red", markup=False)
             raise typer.Exit(PROBLEMS) from None
+
+
+def _exit_code(exc: BaseException) -> int:
+    code = getattr(exc, "exit_code", getattr(exc, "code", 1))
+    return code if isinstance(code, int) else 1
 
 
 def _database_problem(ctx: Any, exc: SQLAlchemyError) -> str:
@@ -118,6 +141,7 @@ app.add_typer(measure_cmds.app, name="measure")
 app.add_typer(measure_cmds.attest_app, name="attest")
 app.add_typer(engagement_cmds.feedback_app, name="feedback")
 app.add_typer(engagement_cmds.review_app, name="review")
+app.add_typer(audit_cmds.app, name="audit")
 serve_cmds.register(app)
 
 

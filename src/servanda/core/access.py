@@ -45,6 +45,8 @@ class Action(StrEnum):
     """Attest that policy controls were met."""
     CLOSE_PERIODS = "close_periods"
     """Close a reporting period (its results and credits become final) and reopen one."""
+    READ_AUDIT = "read_audit"
+    """Read the audit log of writes (administrators)."""
 
 
 PERMISSIONS: dict[Role, frozenset[Action]] = {

@@ -1,6 +1,15 @@
 """One router per resource; :data:`API_ROUTERS` are mounted under ``/api/v1``."""
 
-from servanda.api.routers import agreements, components, health, me, parties, services, tokens
+from servanda.api.routers import (
+    agreements,
+    audit,
+    components,
+    health,
+    me,
+    parties,
+    services,
+    tokens,
+)
 
 API_ROUTERS = (
     me.router,
@@ -9,6 +18,7 @@ API_ROUTERS = (
     components.router,
     agreements.router,
     tokens.router,
+    audit.router,
 )
 """Routers that need a bearer token, in the order of the OpenAPI document."""
 
