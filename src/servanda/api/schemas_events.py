@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from servanda.api.schemas import PublicModel
+from servanda.core.limits import Name, Text
 from servanda.events.incidents import Incident, IncidentState
 from servanda.events.model import Severity, Status
 from servanda.events.saturation import Saturation
@@ -373,7 +374,7 @@ class LifecycleNote(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    note: str = Field(default="", max_length=4000, description="Why, in words.")
+    note: Text = Field(default="", description="Why, in words.")
     at: AwareDatetime | None = Field(
         default=None,
         description="When the step was made, RFC 3339 with its offset (now when absent): not "
@@ -385,7 +386,7 @@ class ValidationNote(LifecycleNote):
     """Why, and for which customer an administrator validates (when the agreement says the
     customer validates)."""
 
-    on_behalf_of: str | None = Field(
+    on_behalf_of: Name | None = Field(
         default=None, description="Administrators only: the customer party validated for."
     )
 
@@ -402,11 +403,11 @@ class StepIn(BaseModel):
     )
     step: Literal["ack", "acknowledge", "correct", "validate", "close", "reopen"]
     time: AwareDatetime = Field(description="When the step was made, with its offset.")
-    by: str | None = Field(
+    by: Name | None = Field(
         default=None, description="Who acted (administrators only; else the token acts)."
     )
-    note: str = ""
-    on_behalf_of: str | None = Field(
+    note: Text = ""
+    on_behalf_of: Name | None = Field(
         default=None, description="Validation: the customer an administrator validated for."
     )
 

@@ -17,6 +17,7 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict, Field
 
 from servanda.api.schemas import PublicModel
+from servanda.core.limits import LIST_ITEMS, Name, Text
 from servanda.engagement.model import Channel, Review, ReviewAction, ReviewKind
 from servanda.measure.inputs import Attestation, SeriesKind
 from servanda.services.engagement import FeedbackCounts
@@ -123,10 +124,10 @@ class AttestationIn(BaseModel):
     period_start: datetime
     period_end: datetime = Field(description="Excluded.")
     met: bool
-    attested_by: str
+    attested_by: Name
     attested_at: datetime
-    evidence: str = ""
-    note: str = ""
+    evidence: Text = ""
+    note: Text = ""
 
 
 class AttestationBatch(BaseModel):
@@ -183,10 +184,10 @@ class FeedbackIn(BaseModel):
     csat: int | None = Field(None, ge=1, le=5, description="Satisfaction, 1 to 5.")
     nps: int | None = Field(None, ge=0, le=10, description="Likelihood to recommend, 0 to 10.")
     service: str | None = Field(None, description="A service the customer takes.")
-    comment: str = ""
+    comment: Text = ""
     channel: Channel = Channel.SURVEY
-    incident: str | None = Field(None, description="The incident it is about.")
-    respondent: str | None = Field(None, description="Who answered.")
+    incident: Name | None = Field(None, description="The incident it is about.")
+    respondent: Name | None = Field(None, description="Who answered.")
 
 
 class FeedbackBatch(BaseModel):
@@ -252,8 +253,8 @@ class ReviewActionIn(BaseModel):
 
     model_config = STRICT
 
-    text: str = Field(min_length=1)
-    owner: str | None = None
+    text: Text = Field(min_length=1)
+    owner: Name | None = None
     due: date | None = None
     done: bool = False
 
@@ -266,10 +267,10 @@ class ReviewCreate(BaseModel):
     customer: str = Field(description="A customer party (a customer token: itself).")
     held_on: date
     kind: ReviewKind = ReviewKind.SERVICE_REVIEW
-    notes: str = ""
-    actions: list[ReviewActionIn] = Field(default_factory=list)
+    notes: Text = ""
+    actions: list[ReviewActionIn] = Field(default_factory=list, max_length=LIST_ITEMS)
     service: str | None = Field(None, description="A service the customer takes.")
-    attendees: list[str] = Field(default_factory=list)
+    attendees: list[Name] = Field(default_factory=list, max_length=LIST_ITEMS)
 
     def to_review(self) -> Review:
         """The domain record."""

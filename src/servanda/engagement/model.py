@@ -13,6 +13,7 @@ from typing import Annotated
 from pydantic import Field, field_validator, model_validator
 
 from servanda.catalog.model import Identifier
+from servanda.core.limits import LIST_ITEMS, Name, Text
 from servanda.core.records import record
 
 
@@ -40,11 +41,11 @@ class Feedback:
     """Likelihood to recommend, 0 to 10."""
     service: Identifier | None = None
     """The service it is about; None: the provider as a whole."""
-    comment: str = ""
+    comment: Text = ""
     channel: Channel = Channel.SURVEY
-    incident: str | None = None
+    incident: Name | None = None
     """The incident it is about, if any."""
-    respondent: str | None = None
+    respondent: Name | None = None
     """Who answered (a name or a role), when known."""
 
     @field_validator("at")
@@ -72,8 +73,8 @@ class ReviewKind(StrEnum):
 class ReviewAction:
     """Something agreed in a review, to be done by someone."""
 
-    text: str = Field(min_length=1)
-    owner: str | None = None
+    text: Text = Field(min_length=1)
+    owner: Name | None = None
     due: date | None = None
     done: bool = False
 
@@ -85,7 +86,7 @@ class Review:
     customer: Identifier
     held_on: date
     kind: ReviewKind = ReviewKind.SERVICE_REVIEW
-    notes: str = ""
-    actions: tuple[ReviewAction, ...] = ()
+    notes: Text = ""
+    actions: tuple[ReviewAction, ...] = Field(default=(), max_length=LIST_ITEMS)
     service: Identifier | None = None
-    attendees: tuple[str, ...] = ()
+    attendees: tuple[Name, ...] = Field(default=(), max_length=LIST_ITEMS)

@@ -40,6 +40,8 @@ from servanda.ingest.record_files import (
     parse_records,
     read_records,
     to_bool,
+    to_name,
+    to_note,
     to_text,
     to_timestamp,
 )
@@ -100,10 +102,10 @@ def attestation_reader(bundle: Bundle | None = None) -> RecordReader[Attestation
         period_start = row.get("period_start", to_timestamp, required=True)
         period_end = row.get("period_end", to_timestamp, required=True)
         met = row.get("met", to_bool, required=True)
-        attested_by = row.get("attested_by", to_text, required=True)
+        attested_by = row.get("attested_by", to_name, required=True)
         attested_at = row.get("attested_at", to_timestamp, required=True)
-        evidence = row.get("evidence", to_text) or ""
-        note = row.get("note", to_text) or ""
+        evidence = row.get("evidence", to_note) or ""
+        note = row.get("note", to_note) or ""
         if (
             policy is None
             or control is None

@@ -43,6 +43,8 @@ from servanda.ingest.record_files import (
     read_records,
     to_choice,
     to_integer,
+    to_name,
+    to_note,
     to_text,
     to_timestamp,
 )
@@ -109,10 +111,10 @@ def feedback_reader(bundle: Bundle | None = None) -> RecordReader[Feedback]:
         csat = row.get("csat", _CSAT)
         nps = row.get("nps", _NPS)
         service = row.get("service", to_text)
-        comment = row.get("comment", to_text) or ""
+        comment = row.get("comment", to_note) or ""
         channel = row.get("channel", _CHANNEL) or Channel.SURVEY
-        incident = row.get("incident", to_text)
-        respondent = row.get("respondent", to_text)
+        incident = row.get("incident", to_name)
+        respondent = row.get("respondent", to_name)
         if customer is None or at is None or len(row.problems) > before:
             return None
         if csat is None and nps is None and not comment:
@@ -146,7 +148,8 @@ def feedback_reader(bundle: Bundle | None = None) -> RecordReader[Feedback]:
             )
         except ValidationError as exc:  # the checks above are Feedback's own: not expected
             for err in exc.errors(include_url=False):
-                row.problem(None, str(err["msg"]).removeprefix("Value error, "))
+                field = str(err["loc"][0]) if err["loc"] else None
+                row.problem(field, str(err["msg"]).removeprefix("Value error, "))
             return None
 
     return RecordReader(FEEDBACK, build)

@@ -43,6 +43,8 @@ from servanda.ingest.record_files import (
     locate_in_json,
     parse_record_data,
     parse_records,
+    to_name,
+    to_note,
     to_text,
     to_timestamp,
 )
@@ -104,9 +106,9 @@ def _build(row: Row) -> StepRow | None:
     at = row.get("time", to_timestamp, required=True)
     incident = row.get("incident", to_text)
     alert = row.get("alert", to_text)
-    by = row.get("by", to_text)
-    note = row.get("note", to_text) or ""
-    on_behalf_of = row.get("on_behalf_of", to_text)
+    by = row.get("by", to_name)
+    note = row.get("note", to_note) or ""
+    on_behalf_of = row.get("on_behalf_of", to_name)
     if incident is not None and alert is not None:
         row.problem("alert", "name the incident or one of its alerts, not both")
     elif incident is None and alert is None and len(row.problems) == before:

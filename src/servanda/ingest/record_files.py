@@ -25,6 +25,7 @@ from enum import StrEnum
 from pathlib import Path as FsPath
 from typing import Any, Generic, Literal, TypeVar
 
+from servanda.core.limits import NAME_CHARS, TEXT_CHARS
 from servanda.core.problems import Location, Problem
 from servanda.core.records import WHITESPACE, strip
 from servanda.ingest.event_files import json_marks
@@ -135,6 +136,22 @@ def to_text(raw: Any) -> str:
     if not isinstance(raw, str):
         raise ValueError("expected text")
     return strip(raw)
+
+
+def to_name(raw: Any) -> str:
+    """A short name: text of at most :data:`~servanda.core.limits.NAME_CHARS` characters."""
+    return _bounded(to_text(raw), NAME_CHARS)
+
+
+def to_note(raw: Any) -> str:
+    """Free text of at most :data:`~servanda.core.limits.TEXT_CHARS` characters."""
+    return _bounded(to_text(raw), TEXT_CHARS)
+
+
+def _bounded(text: str, limit: int) -> str:
+    if len(text) > limit:
+        raise ValueError(f"too long: at most {limit:,} characters, not {len(text):,}")
+    return text
 
 
 def to_decimal(raw: Any) -> Decimal:

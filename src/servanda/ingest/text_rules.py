@@ -8,6 +8,8 @@ still escape a lone UTF-16 surrogate (``"\\ud800"``), which is no character at a
 character (``"\\u0000"``), which PostgreSQL cannot store in text: both are refused wherever
 they occur, on every backend, so a batch behaves the same on SQLite and PostgreSQL.
 
+Sizes are bounded too (:data:`MAX_LABELS`, :data:`MAX_NAME`, :data:`MAX_VALUE`).
+
 The rules are pydantic constraints checked in Rust (cheap on a 100,000-alert webhook); the
 problems they raise are worded by :func:`rule_message`.
 """
@@ -16,19 +18,30 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import StringConstraints
+from pydantic import Field, StringConstraints
 
 NAME_PATTERN = r"^[a-zA-Z_][a-zA-Z0-9_]*$"
 """Alertmanager 0.25's rule for label and annotation names (Prometheus' classic rule)."""
 TEXT_PATTERN = r"^[^\x00]*$"
 """Text holds no NUL character."""
 
-Text = Annotated[str, StringConstraints(pattern=TEXT_PATTERN)]
-"""Text from a source: no NUL character, no lone surrogate."""
-LabelName = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
+MAX_LABELS = 128
+"""Labels (or annotations) one alert may carry."""
+MAX_NAME = 256
+"""Characters of a label or annotation name."""
+MAX_VALUE = 16_384
+"""Characters of any text a source sends: a label or annotation value, a summary (a long
+description fits)."""
+
+Text = Annotated[str, StringConstraints(pattern=TEXT_PATTERN, max_length=MAX_VALUE)]
+"""Text from a source: no NUL character, no lone surrogate, at most :data:`MAX_VALUE`
+characters."""
+LabelName = Annotated[str, StringConstraints(pattern=NAME_PATTERN, max_length=MAX_NAME)]
 """A label or annotation name by :data:`NAME_PATTERN`."""
-LabelSet = dict[LabelName, Text]
-"""Labels (or annotations) as sent: valid names, text values."""
+LabelSet = Annotated[dict[LabelName, Text], Field(max_length=MAX_LABELS)]
+"""Labels (or annotations) as sent: valid names, text values, bounded in number and size
+(Prometheus' own limits are configurable and unbounded by default; these are far above what
+a rule writes, and keep one alert from filling the log)."""
 
 EMPTY_LABELS = "an alert needs at least one label (Alertmanager refuses an empty label set)"
 

@@ -22,6 +22,7 @@ from pydantic import Field, field_validator, model_validator
 
 from servanda.catalog.model import Id, Identifier
 from servanda.core.durations import Duration
+from servanda.core.limits import Name, Text
 from servanda.core.records import record
 
 
@@ -157,13 +158,13 @@ class Attestation:
     """End of the period attested (exclusive)."""
     met: bool
     """Whether the control was met over the whole period."""
-    attested_by: str
+    attested_by: Name
     """Who attests (a person or a role)."""
     attested_at: datetime
     """When the attestation was made."""
-    evidence: str = ""
+    evidence: Text = ""
     """What supports it (a report, a reference to a document)."""
-    note: str = ""
+    note: Text = ""
     """Anything else."""
 
     @model_validator(mode="after")

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from servanda.agreements.metrics import METRICS, Metric, Unit, format_target
@@ -262,6 +263,38 @@ class ReportView:
     feedback: FeedbackView | None
     reviews: tuple[ReviewView, ...]
     notes: tuple[str, ...]
+
+
+# --- bounds ----------------------------------------------------------------------------------
+
+T = TypeVar("T")
+
+MAX_ROWS = 200
+"""Rows of one table (incidents, outages, a section's incident links) shown in HTML and PDF."""
+MAX_REVIEWS = 12
+"""Reviews shown: the most recent."""
+MAX_ACTIONS = 50
+"""Actions shown per review."""
+MAX_ACTION_CHARS = 500
+"""Characters of an action's text shown."""
+MAX_NOTES_CHARS = 4000
+"""Characters of a review's notes shown."""
+MAX_ATTENDEES = 30
+"""Attendees named per review."""
+JSON_HAS_ALL = "the JSON report holds every one"
+
+
+def shown(rows: tuple[T, ...], limit: int, what: str, cuts: list[str]) -> tuple[T, ...]:
+    """The first ``limit`` of ``rows``; when some are left out, a sentence saying so goes to
+    ``cuts`` (the HTML and PDF are bounded whatever the data; the JSON report is complete)."""
+    if len(rows) <= limit:
+        return rows
+    cuts.append(f"{what}: the first {limit:,} of {len(rows):,} are shown; {JSON_HAS_ALL}.")
+    return rows[:limit]
+
+
+def _cut_text(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 # --- numbers ---------------------------------------------------------------------------------
@@ -666,6 +699,7 @@ def _section_view(
     report: SlaReport,
     incidents: _Incidents,
     clock: _Clock,
+    cuts: list[str],
 ) -> SectionView:
     base = section_anchor(section)
     section_id = section.service or "customer"
@@ -685,9 +719,15 @@ def _section_view(
         sentences=tuple(sentences),
         objectives=tuple(_objective_view(r, section_id, incidents, clock) for r in section.results),
         charts=_charts(section, report, base),
-        outages=_outage_rows(section, report, clock, incidents),
-        incidents=tuple(incidents.link(i.id) for i in ordered),
-    )
+        outages=shown(
+            _outage_rows(section, report, clock, incidents), MAX_ROWS,
+            f"Outages of {section.name}", cuts,
+        ),
+        incidents=shown(
+            tuple(incidents.link(i.id) for i in ordered), MAX_ROWS,
+            f"Incidents of {section.name}", cuts,
+        ),
+    )  # fmt: skip
 
 
 def _summary(report: SlaReport) -> tuple[SummaryRow, ...]:
@@ -884,27 +924,31 @@ def _paragraphs(text: str) -> tuple[str, ...]:
     return tuple(" ".join(b.split()) for b in blocks if b.strip())
 
 
-def _review_view(review: Review, names: dict[str | None, str]) -> ReviewView:
+def _review_view(review: Review, names: dict[str | None, str], cuts: list[str]) -> ReviewView:
     kind = "Listening session" if review.kind is ReviewKind.LISTENING_SESSION else "Service review"
+    heading = f"{kind}, {format_date(review.held_on)}"
     facts = []
     if review.service:
         facts.append(f"Service: {names.get(review.service, review.service)}")
     if review.attendees:
-        facts.append(f"Attendees: {join_words(list(review.attendees))}")
+        attendees = shown(review.attendees, MAX_ATTENDEES, f"Attendees of the {heading}", cuts)
+        facts.append(f"Attendees: {join_words(list(attendees))}")
+    if len(review.notes) > MAX_NOTES_CHARS:
+        cuts.append(f"The notes of the {heading} are cut at {MAX_NOTES_CHARS:,} characters.")
     return ReviewView(
-        heading=f"{kind}, {format_date(review.held_on)}",
+        heading=heading,
         facts=tuple(facts),
-        notes=_paragraphs(review.notes),
+        notes=_paragraphs(_cut_text(review.notes, MAX_NOTES_CHARS)),
         actions=tuple(
             ActionRow(
-                text=a.text,
+                text=_cut_text(a.text, MAX_ACTION_CHARS),
                 owner=a.owner or "—",
                 due=format_date(a.due) if a.due else "—",
                 status=VerdictView("Done", "✓", "met")
                 if a.done
                 else VerdictView("Open", "○", "open"),
             )
-            for a in review.actions
+            for a in shown(review.actions, MAX_ACTIONS, f"Actions of the {heading}", cuts)
         ),
     )
 
@@ -938,6 +982,14 @@ def build_view(report: SlaReport) -> ReportView:
     names: dict[str | None, str] = {s.service: s.name for s in report.sections if s.service}
     period = report.period
     convention = report.convention
+    cuts: list[str] = []
+    reviews = sorted(report.reviews, key=lambda r: r.held_on)
+    recent = reviews[-MAX_REVIEWS:]
+    if len(reviews) > MAX_REVIEWS:
+        cuts.append(
+            f"Reviews: the {MAX_REVIEWS} most recent of {len(reviews):,} are shown; {JSON_HAS_ALL}."
+        )
+    sections = tuple(_section_view(s, report, incidents, clock, cuts) for s in report.sections)
     return ReportView(
         title=f"Service level report, {period.label}",
         provider=report.provider.name,
@@ -960,17 +1012,15 @@ def build_view(report: SlaReport) -> ReportView:
             legend=convention.legend,
         ),
         summary=_summary(report),
-        sections=tuple(_section_view(s, report, incidents, clock) for s in report.sections),
+        sections=sections,
         credits=_credit_rows(report, names, clock),
         credit_totals=_credit_totals(report),
-        incidents=_incident_rows(incidents, clock),
+        incidents=shown(_incident_rows(incidents, clock), MAX_ROWS, "Incidents", cuts),
         feedback=(
             _feedback_view(report.feedback, report, names, clock)
             if report.feedback is not None
             else None
         ),
-        reviews=tuple(
-            _review_view(r, names) for r in sorted(report.reviews, key=lambda r: r.held_on)
-        ),
-        notes=report.notes,
+        reviews=tuple(_review_view(r, names, cuts) for r in recent),
+        notes=(*report.notes, *cuts),
     )

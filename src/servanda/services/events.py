@@ -52,6 +52,7 @@ from sqlalchemy.orm import Session
 
 from servanda.config.bundle import Bundle
 from servanda.core.access import LOCAL_ADMIN, Action, Principal, Role
+from servanda.core.limits import NAME_CHARS, TEXT_CHARS
 from servanda.core.problems import Forbidden, InvalidInput, NotFound, Problem, ServandaError
 from servanda.core.records import trusted
 from servanda.events import lifecycle, snapshot
@@ -493,6 +494,16 @@ class EventEngine:
             raise Forbidden("only an administrator may act in someone else's name")
         if on_behalf_of is not None and action != "validate":
             raise InvalidInput([Problem("on behalf of applies to validation only")])
+        too_long = [
+            Problem(f"too long: at most {limit:,} characters, not {len(text):,}", path=(name,))
+            for name, text, limit in (
+                ("note", note, TEXT_CHARS), ("by", by or "", NAME_CHARS),
+                ("on_behalf_of", on_behalf_of or "", NAME_CHARS),
+            )
+            if len(text) > limit
+        ]  # fmt: skip
+        if too_long:
+            raise InvalidInput(too_long)
         if on_behalf_of is not None and principal.role is not Role.ADMIN:
             raise Forbidden("only an administrator validates on behalf of a party")
         actor: lifecycle.Actor = by if by is not None else principal
