@@ -17,8 +17,8 @@ from servanda.core.problems import (
     Problem,
     ServandaError,
     Severity,
+    UnreadableRecord,
 )
-from servanda.storage.repositories import UnreadableRecord
 
 
 def test_health_needs_no_token(client: TestClient) -> None:

@@ -50,9 +50,7 @@ def test_every_write_is_logged_with_who_what_and_how_it_ended(
     assert ids == sorted(ids, reverse=True)
 
 
-def test_the_log_filters_and_is_for_administrators_only(
-    client: TestClient, tokens: Tokens
-) -> None:
+def test_the_log_filters_and_is_for_administrators_only(client: TestClient, tokens: Tokens) -> None:
     client.post("/api/v1/tokens", headers=bearer(tokens.admin), json={"role": "operator"})
     client.post("/api/v1/tokens", headers=bearer(tokens.operator), json={"role": "operator"})
     assert [e["status"] for e in log(client, tokens, failed=True)] == [403]

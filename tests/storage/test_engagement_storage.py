@@ -9,9 +9,16 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import Engine
 
-from servanda.engagement.model import Channel, Feedback, Review, ReviewAction, ReviewKind
+from servanda.engagement.model import (
+    Channel,
+    Feedback,
+    Review,
+    ReviewAction,
+    ReviewKind,
+    StoredFeedback,
+)
 from servanda.storage.database import transaction
-from servanda.storage.repositories import EngagementRepository, StoredFeedback
+from servanda.storage.repositories import EngagementRepository
 
 T0 = datetime(2024, 4, 2, 10, 0, tzinfo=UTC)
 STORED = datetime(2024, 4, 30, 12, 0, tzinfo=UTC)

@@ -10,9 +10,10 @@ from sqlalchemy.orm import Session
 
 from servanda.config.bundle import Bundle
 from servanda.core.access import Role
+from servanda.core.tokens import parse_token
 from servanda.storage.repositories import BundleRepository
 from servanda.storage.tables import ApiTokenRow
-from servanda.storage.tokens import TokenRepository, hash_secret, parse_token
+from servanda.storage.tokens import TokenRepository, hash_secret
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 

@@ -27,10 +27,10 @@ from servanda.api.settings import ApiSettings
 from servanda.api.throttle import AuthThrottle
 from servanda.config.bundle import Bundle
 from servanda.core.access import Action, Principal
+from servanda.core.tokens import parse_token
 from servanda.services import tokens
 from servanda.services.catalog import visible_bundle
 from servanda.storage.database import transaction
-from servanda.storage.tokens import parse_token
 
 
 class Clock(Protocol):

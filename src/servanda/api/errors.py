@@ -23,8 +23,14 @@ from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from servanda.core.problems import Forbidden, InvalidInput, NotFound, Problem, ServandaError
-from servanda.storage.repositories import UnreadableRecord
+from servanda.core.problems import (
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    Problem,
+    ServandaError,
+    UnreadableRecord,
+)
 
 UNLOCATED_FILE = "<input>"
 """The file name of a problem whose file is unknown."""

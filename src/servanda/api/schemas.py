@@ -30,8 +30,8 @@ from servanda.agreements.model import (
 from servanda.catalog.model import PartyRole, RequirementMode
 from servanda.core.access import Action, Principal, Role
 from servanda.core.records import to_jsonable
+from servanda.core.tokens import ApiToken
 from servanda.services.agreements import effective_view
-from servanda.storage.tokens import ApiToken
 
 T = TypeVar("T")
 

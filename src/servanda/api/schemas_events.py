@@ -17,13 +17,12 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from servanda.api.schemas import PublicModel
 from servanda.core.limits import Name, Text
 from servanda.events.incidents import Incident, IncidentState
-from servanda.events.model import Severity, Status
+from servanda.events.model import Severity, Status, StoredEvent
+from servanda.events.outages import StoredOutage
 from servanda.events.saturation import Saturation
 from servanda.services.events import IngestResult, LeaseStatus
 from servanda.services.incidents import IncidentDetail
 from servanda.services.lifecycle_steps import StepImport
-from servanda.storage.repositories.events import StoredEvent
-from servanda.storage.repositories.incidents import StoredOutage
 
 # --- Ingestion -------------------------------------------------------------------------------
 

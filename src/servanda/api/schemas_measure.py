@@ -18,11 +18,17 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from servanda.api.schemas import PublicModel
 from servanda.core.limits import LIST_ITEMS, Name, Text
-from servanda.engagement.model import Channel, Review, ReviewAction, ReviewKind
+from servanda.engagement.model import (
+    Channel,
+    Review,
+    ReviewAction,
+    ReviewKind,
+    StoredFeedback,
+    StoredReview,
+)
 from servanda.measure.inputs import Attestation, SeriesKind
 from servanda.services.engagement import FeedbackCounts
 from servanda.services.measurements import AttestationCounts, MeasurementCounts, SeriesSummary
-from servanda.storage.repositories import StoredFeedback, StoredReview
 
 STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
 

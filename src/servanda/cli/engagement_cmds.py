@@ -37,11 +37,19 @@ from servanda.cli.output import (
 )
 from servanda.core.access import LOCAL_ADMIN
 from servanda.core.problems import InvalidInput, Location, Problem
-from servanda.engagement.model import Channel, Feedback, Review, ReviewAction, ReviewKind
+from servanda.engagement.model import (
+    Channel,
+    Feedback,
+    Review,
+    ReviewAction,
+    ReviewKind,
+    StoredFeedback,
+    StoredReview,
+)
 from servanda.ingest.record_files import read_records
 from servanda.services import engagement as cases
+from servanda.services.catalog import visible_bundle
 from servanda.storage.database import transaction
-from servanda.storage.repositories import BundleRepository, StoredFeedback, StoredReview
 
 feedback_app = typer.Typer(
     help="Customer feedback (CSAT, NPS, comments): add, import, list.", no_args_is_help=True
@@ -120,7 +128,7 @@ def feedback_import(
 
     def read(path: Path) -> tuple[list[Feedback], list[Problem]]:
         with transaction(db) as session:
-            bundle = BundleRepository(session).load()
+            bundle = visible_bundle(session, LOCAL_ADMIN)
             reader = cases.feedback_file_reader(session, LOCAL_ADMIN, bundle)
             return read_records(path, reader)
 

@@ -34,13 +34,13 @@ from servanda.core.problems import InvalidInput
 from servanda.core.records import to_jsonable
 from servanda.events.incidents import Incident, IncidentState
 from servanda.events.lifecycle import Move
+from servanda.events.outages import StoredOutage
 from servanda.events.working import when
 from servanda.ingest.lifecycle_steps import read_steps_file
 from servanda.services import incidents as cases
 from servanda.services import lifecycle_steps as steps
 from servanda.services.events import EventEngine
 from servanda.storage.database import transaction
-from servanda.storage.repositories.incidents import StoredOutage
 
 app = typer.Typer(
     help="Incidents: from the first alert to a validated correction.", no_args_is_help=True

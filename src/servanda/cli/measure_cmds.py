@@ -37,8 +37,8 @@ from servanda.ingest.attestations import read_attestation_file
 from servanda.ingest.measurements import read_measurement_file
 from servanda.measure.inputs import Attestation
 from servanda.services import measurements as cases
+from servanda.services.catalog import visible_bundle
 from servanda.storage.database import transaction
-from servanda.storage.repositories import BundleRepository
 
 app = typer.Typer(
     help="Measurements of declared series: ingest files, summarise a series.",
@@ -226,7 +226,7 @@ def attest_add(
     attested_at = parse_instant(at, "--at") or now()
     db = engine(ctx)
     with transaction(db) as session:
-        bundle = BundleRepository(session).load()
+        bundle = visible_bundle(session, LOCAL_ADMIN)
     chosen = cases.attestation_period(bundle, policy, period)
     attestation = Attestation(
         policy=policy,
@@ -266,7 +266,7 @@ def attest_import(
     policy clauses and controls."""
     db = engine(ctx)
     with transaction(db) as session:
-        bundle = BundleRepository(session).load()
+        bundle = visible_bundle(session, LOCAL_ADMIN)
 
     def store(path: Path, found: list[Attestation]) -> dict[str, Any]:
         return cases.record_attestations(db, LOCAL_ADMIN, found, file=str(path)).as_dict()
@@ -314,7 +314,7 @@ def attest_list(
         print_json([_attestation(a) for a in found])
         return
     with transaction(db) as session:
-        bundle = BundleRepository(session).load()
+        bundle = visible_bundle(session, LOCAL_ADMIN)
     zones = {p: ZoneInfo(cases.policy_timezone(bundle, p)) for p in {a.policy for a in found}}
     table(
         "Attestations (periods in the policy's timezone)",

@@ -105,3 +105,7 @@ class NotFound(ServandaError):
 
 class Forbidden(ServandaError):
     """The caller may not do this."""
+
+
+class UnreadableRecord(ServandaError):
+    """A stored record no longer validates as its domain type (the model changed under it)."""

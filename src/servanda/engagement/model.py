@@ -6,6 +6,7 @@ detractors 0–6). A feedback gives either or both, and may name the incident it
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
@@ -90,3 +91,21 @@ class Review:
     actions: tuple[ReviewAction, ...] = Field(default=(), max_length=LIST_ITEMS)
     service: Identifier | None = None
     attendees: tuple[Name, ...] = Field(default=(), max_length=LIST_ITEMS)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredFeedback:
+    """Feedback as stored: its key, the feedback, and when the server stored it."""
+
+    key: str
+    feedback: Feedback
+    stored_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StoredReview:
+    """A review as stored: its generated id, the review, and when it was recorded."""
+
+    id: int
+    review: Review
+    created_at: datetime

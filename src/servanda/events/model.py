@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
@@ -167,3 +168,12 @@ class NodeMapping:
             fields["match"] = [(str(k), str(v)) for k, v in fields["match"].items()]
             return fields
         return data
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    """An event as stored: the event, its key, and when it was received."""
+
+    key: str
+    event: Event
+    received_at: datetime

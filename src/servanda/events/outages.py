@@ -20,7 +20,9 @@ incident merged into another yields nothing: the one that took it over carries i
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from decimal import Decimal
 from itertools import pairwise
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -120,3 +122,17 @@ def outages(incident: Incident, bundle: Bundle) -> list[Outage]:
     ]
     found.sort(key=lambda o: (o.service, o.customer, o.start))
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class StoredOutage:
+    """An outage as stored: an incident took ``service`` down (``fraction`` of it) for
+    ``customer`` (None: for everyone taking it) from ``start`` to ``end`` (None: ongoing)."""
+
+    incident_id: str
+    service: str
+    customer: str | None
+    start: datetime
+    end: datetime | None
+    fraction: Decimal
+    planned: bool

@@ -29,15 +29,13 @@ from servanda.catalog.model import PartyRole
 from servanda.config.bundle import Bundle
 from servanda.core.access import Action, Principal
 from servanda.core.problems import InvalidInput, Location, NotFound, Problem
-from servanda.engagement.model import Feedback, Review
+from servanda.engagement.model import Feedback, Review, StoredFeedback, StoredReview
 from servanda.ingest.feedback import feedback_key, feedback_reader
 from servanda.ingest.record_files import RecordReader, Row
 from servanda.services.measurements import UNLOCATED, session_of
 from servanda.storage.repositories import (
     BundleRepository,
     EngagementRepository,
-    StoredFeedback,
-    StoredReview,
 )
 from servanda.storage.repositories.incidents import INCIDENTS, OUTAGES
 

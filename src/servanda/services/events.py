@@ -61,7 +61,7 @@ from servanda.events.incidents import Alert, Incident, Symptom, Transition
 from servanda.events.lifecycle import InvalidTransition
 from servanda.events.mapping import NodeMapper
 from servanda.events.model import Event
-from servanda.events.outages import outages
+from servanda.events.outages import StoredOutage, outages
 from servanda.events.watermark import Resequencer, clamp_future
 from servanda.services.agreements import effective_for
 from servanda.services.event_settings import correlation_settings
@@ -78,7 +78,7 @@ from servanda.services.journal import (
 from servanda.storage.database import transaction
 from servanda.storage.repositories import BundleRepository
 from servanda.storage.repositories.events import EventRepository, event_key, upsert
-from servanda.storage.repositories.incidents import IncidentRepository, StoredOutage
+from servanda.storage.repositories.incidents import IncidentRepository
 from servanda.storage.repositories.journal import JournalRepository, OrderState, Snapshot
 from servanda.storage.tables import EventEngineRow, LoadRunRow
 

@@ -22,20 +22,19 @@ from sqlalchemy.orm import Session
 from servanda.core.access import Action, Principal
 from servanda.core.problems import InvalidInput, NotFound, Problem
 from servanda.events.incidents import SYSTEM, Incident, IncidentState, Transition
-from servanda.events.model import Event
+from servanda.events.model import Event, StoredEvent
+from servanda.events.outages import StoredOutage
 from servanda.events.saturation import Saturation, saturation
 from servanda.services.event_settings import correlation_settings
 from servanda.services.events import EventEngine
 from servanda.storage.repositories.events import (
     EVENTS,
     EventRepository,
-    StoredEvent,
     stored_event,
 )
 from servanda.storage.repositories.incidents import (
     IncidentFilter,
     IncidentRepository,
-    StoredOutage,
 )
 
 

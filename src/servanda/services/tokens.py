@@ -8,7 +8,8 @@ from sqlalchemy.orm import Session
 
 from servanda.core.access import Action, Principal, Role
 from servanda.core.problems import InvalidInput, NotFound, Problem, ServandaError
-from servanda.storage.tokens import ApiToken, TokenRepository
+from servanda.core.tokens import ApiToken
+from servanda.storage.tokens import TokenRepository
 
 
 def create_token(

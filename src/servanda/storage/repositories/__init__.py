@@ -10,10 +10,7 @@ from servanda.storage.repositories.bundles import BundleRepository, KindCounts, 
 from servanda.storage.repositories.catalog import CatalogRepository
 from servanda.storage.repositories.engagement import (
     EngagementRepository,
-    StoredFeedback,
-    StoredReview,
 )
-from servanda.storage.repositories.mapping import UnreadableRecord
 from servanda.storage.repositories.measurements import (
     MISSING,
     AttestationRepository,
@@ -27,12 +24,11 @@ from servanda.storage.repositories.results import (
     StoredResult,
     actual_of,
 )
-from servanda.storage.tokens import ApiToken, TokenRepository
+from servanda.storage.tokens import TokenRepository
 
 __all__ = [
     "MISSING",
     "AgreementRepository",
-    "ApiToken",
     "AttestationRepository",
     "BundleRepository",
     "CatalogRepository",
@@ -44,11 +40,8 @@ __all__ = [
     "MeasurementRepository",
     "ResultRepository",
     "StoredCredit",
-    "StoredFeedback",
     "StoredMeasurement",
     "StoredResult",
-    "StoredReview",
     "TokenRepository",
-    "UnreadableRecord",
     "actual_of",
 ]

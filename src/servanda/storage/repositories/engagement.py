@@ -11,7 +11,6 @@ given (a customer principal), only that party's rows are returned, whatever else
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -19,31 +18,21 @@ from sqlalchemy import ColumnElement, Table, insert, select
 from sqlalchemy.orm import Session
 
 from servanda.core.records import to_jsonable
-from servanda.engagement.model import Channel, Feedback, Review, ReviewAction, ReviewKind
+from servanda.engagement.model import (
+    Channel,
+    Feedback,
+    Review,
+    ReviewAction,
+    ReviewKind,
+    StoredFeedback,
+    StoredReview,
+)
 from servanda.storage.repositories.mapping import read
 from servanda.storage.repositories.measurements import check_keys, insert_keyed
 from servanda.storage.tables import FeedbackRow, ReviewRow
 
 FEEDBACK: Table = FeedbackRow.__table__  # type: ignore[assignment]
 REVIEWS: Table = ReviewRow.__table__  # type: ignore[assignment]
-
-
-@dataclass(frozen=True, slots=True)
-class StoredFeedback:
-    """Feedback as stored: its key, the feedback, and when the server stored it."""
-
-    key: str
-    feedback: Feedback
-    stored_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class StoredReview:
-    """A review as stored: its generated id, the review, and when it was recorded."""
-
-    id: int
-    review: Review
-    created_at: datetime
 
 
 class EngagementRepository:

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from servanda.core.records import adapter
 from servanda.events.incidents import Alert
-from servanda.events.model import Event, Severity, Status
+from servanda.events.model import Event, Severity, Status, StoredEvent
 from servanda.storage.database import JSONText, json_dumps
 from servanda.storage.repositories.mapping import read
 from servanda.storage.tables import AlertRow, EventRow
@@ -212,15 +212,6 @@ def _pg_upsert_statement(
         f"{conflict}"
     ).rstrip()
     return sql, processors
-
-
-@dataclass(frozen=True, slots=True)
-class StoredEvent:
-    """An event as stored: the event, its key, and when it was received."""
-
-    key: str
-    event: Event
-    received_at: datetime
 
 
 @dataclass(frozen=True, slots=True)

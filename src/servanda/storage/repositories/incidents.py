@@ -19,7 +19,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -39,6 +38,7 @@ from sqlalchemy.sql.elements import BindParameter
 
 from servanda.core.records import adapter
 from servanda.events.incidents import ImpactedNode, Incident, IncidentState, Symptom, Transition
+from servanda.events.outages import StoredOutage
 from servanda.storage.database import JSONText
 from servanda.storage.repositories.events import insert_rows, upsert
 from servanda.storage.repositories.mapping import read
@@ -67,20 +67,6 @@ _INCIDENT_UPDATE = (
     "record", "state", "root", "severity", "planned", "detected_at", "resolved_at",
     "closed_at", "merged_into", "updated_at",
 )  # fmt: skip
-
-
-@dataclass(frozen=True, slots=True)
-class StoredOutage:
-    """An outage as stored: an incident took ``service`` down (``fraction`` of it) for
-    ``customer`` (None: for everyone taking it) from ``start`` to ``end`` (None: ongoing)."""
-
-    incident_id: str
-    service: str
-    customer: str | None
-    start: datetime
-    end: datetime | None
-    fraction: Decimal
-    planned: bool
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from servanda.agreements.model import Agreement, Objective
 from servanda.calendars.model import Calendar
 from servanda.catalog.model import Component, Party, Requirement, Service, Subscription
-from servanda.core.problems import ServandaError
+from servanda.core.problems import UnreadableRecord
 from servanda.core.records import from_jsonable, to_jsonable
 from servanda.events.model import NodeMapping
 from servanda.storage.tables import (
@@ -43,10 +43,6 @@ def content_hash(data: Any) -> str:
     """SHA-256 of the canonical JSON text of ``data`` (sorted keys, no spaces)."""
     text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-class UnreadableRecord(ServandaError):
-    """A stored record no longer validates as its domain type (the model changed under it)."""
 
 
 def read(tp: type[T], data: dict[str, Any]) -> T:
