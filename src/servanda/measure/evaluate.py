@@ -40,6 +40,7 @@ from servanda.agreements.model import ExcludedTime, Objective, PeriodKind
 from servanda.config.bundle import Bundle
 from servanda.core.intervals import IntervalSet
 from servanda.core.problems import NotFound
+from servanda.engagement.model import Review
 from servanda.events.outages import Outage
 from servanda.measure.compose import DownSegment, compose_downtime
 from servanda.measure.credits import credit_for
@@ -310,3 +311,13 @@ def _service_outages(bundle: Bundle, outages: Sequence[Outage], now: datetime) -
                     )
                 )
     return direct + composed
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluated:
+    """An evaluation with what it was computed from, and the reviews its report shows."""
+
+    bundle: Bundle
+    evaluation: CustomerEvaluation
+    evidence: Evidence
+    reviews: tuple[Review, ...] = ()
