@@ -12,7 +12,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, delete
-from sqlalchemy.orm import Session
 
 from servanda.agreements.model import Agreement
 from servanda.calendars.model import Calendar
@@ -200,16 +199,6 @@ def test_replace_overwrites_a_stored_measurement(measured: Engine) -> None:
         rows = MeasurementRepository(session).records("globex-latency", T0, NOW)
     assert [r.measurement.value for r in rows] == [Decimal("15.05"), Decimal(20), Decimal(30)]
     assert [r.stored_at for r in rows] == [later, NOW, later]
-
-
-def test_in_the_callers_session_nothing_stays_after_a_rollback(
-    measured: Engine, session: Session
-) -> None:
-    counts = ingest_measurements(session, INGEST, [latency(0, "1"), latency(1, "2")], NOW)
-    assert counts.new == 2
-    assert MeasurementRepository(session).count() == 2  # seen inside the transaction
-    session.rollback()
-    assert stored_count(measured) == 0
 
 
 @pytest.mark.parametrize("principal", [OPERATOR, GLOBEX])

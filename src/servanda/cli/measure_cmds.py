@@ -130,8 +130,7 @@ def ingest(
     1 after trying the other files. --format json prints the counts per file.
     """
     db = engine(ctx)
-    with transaction(db) as session:
-        series = cases.declared_series(session)
+    series = cases.series_by_id(db)
 
     def store(path: Path, found: list[Any]) -> dict[str, Any]:
         counts = cases.ingest_measurements(

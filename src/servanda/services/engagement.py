@@ -32,7 +32,8 @@ from servanda.core.problems import InvalidInput, Location, NotFound, Problem
 from servanda.engagement.model import Feedback, Review, StoredFeedback, StoredReview
 from servanda.ingest.feedback import feedback_key, feedback_reader
 from servanda.ingest.record_files import RecordReader, Row
-from servanda.services.measurements import UNLOCATED, session_of
+from servanda.services.measurements import UNLOCATED
+from servanda.storage.database import transaction
 from servanda.storage.repositories import (
     BundleRepository,
     EngagementRepository,
@@ -162,7 +163,7 @@ def feedback_file_reader(
 
 
 def record_feedback(
-    db: Engine | Session,
+    engine: Engine,
     principal: Principal,
     feedback: Sequence[Feedback],
     now: datetime,
@@ -178,7 +179,7 @@ def record_feedback(
     """
     principal.require(Action.RECORD_FEEDBACK)
     _own_only(principal, (f.customer for f in feedback))
-    with session_of(db) as session:
+    with transaction(engine) as session:
         bundle = BundleRepository(session).load()
         problems = check_feedback(session, principal, feedback, bundle, file=file)
         if problems:
@@ -191,7 +192,7 @@ def record_feedback(
 
 
 def list_feedback(
-    db: Engine | Session,
+    engine: Engine,
     principal: Principal,
     customer: str | None = None,
     service: str | None = None,
@@ -204,14 +205,14 @@ def list_feedback(
     principal.require(Action.READ)
     if customer is not None:
         _own_only(principal, (customer,))
-    with session_of(db) as session:
+    with transaction(engine) as session:
         return EngagementRepository(session).feedback(
             customer, service, since, until, party=principal.scope
         )
 
 
 def record_review(
-    db: Engine | Session,
+    engine: Engine,
     principal: Principal,
     review: Review,
     now: datetime,
@@ -227,7 +228,7 @@ def record_review(
     """
     principal.require(Action.RECORD_FEEDBACK)
     _own_only(principal, (review.customer,))
-    with session_of(db) as session:
+    with transaction(engine) as session:
         refs = _References(BundleRepository(session).load())
         problems = refs.problems(review.customer, review.service, None, Location(file), ())
         if problems:
@@ -237,7 +238,7 @@ def record_review(
 
 
 def list_reviews(
-    db: Engine | Session,
+    engine: Engine,
     principal: Principal,
     customer: str | None = None,
     service: str | None = None,
@@ -250,7 +251,7 @@ def list_reviews(
     principal.require(Action.READ)
     if customer is not None:
         _own_only(principal, (customer,))
-    with session_of(db) as session:
+    with transaction(engine) as session:
         return EngagementRepository(session).reviews(
             customer, service, since, until, party=principal.scope
         )

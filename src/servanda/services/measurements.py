@@ -18,16 +18,14 @@ them back as summaries and lists, with the principal's rights enforced.
   again unchanged changes nothing. Anyone who reads may list them (customers: those of the
   policy clauses of the agreements they see).
 
-Every use case takes an :class:`~sqlalchemy.Engine` (it then runs in a transaction of its own)
-or a :class:`~sqlalchemy.orm.Session` (it then runs in the caller's transaction, which the
-caller commits or rolls back).
+Every use case takes the :class:`~sqlalchemy.Engine` and runs in a transaction of its own (the
+helpers :func:`declared_series` and :func:`visible_series` read inside one).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -61,17 +59,6 @@ from servanda.storage.tables import SeriesRow
 
 UNLOCATED = "<input>"
 """The file name of problems found in records that came from no file."""
-
-
-@contextmanager
-def session_of(db: Engine | Session) -> Iterator[Session]:
-    """``db`` itself when it is a session (the caller's transaction), else a session in a new
-    transaction on the engine ``db``, committed when the block ends."""
-    if isinstance(db, Session):
-        yield db
-        return
-    with transaction(db) as session:
-        yield session
 
 
 def _listing(ids: Sequence[str], none: str) -> str:
@@ -115,6 +102,12 @@ class MeasurementCounts:
             "duplicates": self.duplicates,
             "replaced": self.replaced,
         }
+
+
+def series_by_id(engine: Engine) -> dict[str, Series]:
+    """The declared series by id (what a measurement file is read against)."""
+    with transaction(engine) as session:
+        return declared_series(session)
 
 
 def declared_series(session: Session) -> dict[str, Series]:
@@ -169,7 +162,7 @@ def check_measurements(
 
 
 def ingest_measurements(
-    db: Engine | Session,
+    engine: Engine,
     principal: Principal,
     measurements: Sequence[Measurement],
     now: datetime,
@@ -187,7 +180,7 @@ def ingest_measurements(
     """
     principal.require(Action.INGEST_USAGE)
     received = len(measurements)
-    with session_of(db) as session:
+    with transaction(engine) as session:
         problems = check_measurements(measurements, declared_series(session), file=file)
         if problems:
             raise InvalidInput(problems)
@@ -305,7 +298,7 @@ def visible_series(session: Session, principal: Principal, series_id: str) -> Se
 
 
 def summarise_series(
-    db: Engine | Session, principal: Principal, series_id: str, since: datetime, until: datetime
+    engine: Engine, principal: Principal, series_id: str, since: datetime, until: datetime
 ) -> SeriesSummary:
     """The measurements of ``series_id`` taken in ``[since, until)``, summarised.
 
@@ -315,7 +308,7 @@ def summarise_series(
     if until < since:
         message = f"the period ends ({until.isoformat()}) before it starts ({since.isoformat()})"
         raise InvalidInput([Problem(message, path=("until",))])
-    with session_of(db) as session:
+    with transaction(engine) as session:
         series = visible_series(session, principal, series_id)
         cols = MeasurementRepository(session).measurements(series_id, since, until, exact=True)
     count = len(cols)
@@ -428,7 +421,7 @@ def check_attestations(
 
 
 def record_attestations(
-    db: Engine | Session,
+    engine: Engine,
     principal: Principal,
     attestations: Sequence[Attestation],
     *,
@@ -442,7 +435,7 @@ def record_attestations(
     one; one identical to what is stored changes nothing.
     """
     principal.require(Action.ATTEST)
-    with session_of(db) as session:
+    with transaction(engine) as session:
         problems = check_attestations(attestations, BundleRepository(session).load(), file=file)
         if problems:
             raise InvalidInput(problems)
@@ -460,7 +453,7 @@ def record_attestations(
 
 
 def list_attestations(
-    db: Engine | Session,
+    engine: Engine,
     principal: Principal,
     *,
     policy: str | None = None,
@@ -472,7 +465,7 @@ def list_attestations(
     by policy, control and period. A customer sees those of the policy clauses of the
     agreements it sees."""
     principal.require(Action.READ)
-    with session_of(db) as session:
+    with transaction(engine) as session:
         found = AttestationRepository(session).attestations(policy=policy, control=control)
         if principal.scope is not None:
             visible = policy_controls(visible_bundle(session, principal))

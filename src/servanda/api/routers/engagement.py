@@ -17,7 +17,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 from sqlalchemy import Engine
 
-from servanda.api.deps import ClockDep, EngineDep, PrincipalDep, SessionDep, require
+from servanda.api.deps import ClockDep, EngineDep, PrincipalDep, require
 from servanda.api.errors import ERROR_RESPONSES, UNLOCATED_FILE
 from servanda.api.guard import Day, Instant
 from servanda.api.routers.events import read_json
@@ -81,7 +81,7 @@ async def post_feedback(
     "", summary="List feedback", response_model=list[FeedbackPublic], responses=NOT_VISIBLE
 )
 def get_feedback(
-    session: SessionDep,
+    engine: EngineDep,
     principal: PrincipalDep,
     customer: Annotated[str | None, Query(description="Only this customer's.")] = None,
     service: Annotated[str | None, Query(description="Only about this service.")] = None,
@@ -90,7 +90,7 @@ def get_feedback(
 ) -> list[FeedbackPublic]:
     """Feedback, oldest first. A customer token sees only its own."""
     found = cases.list_feedback(
-        session, principal, customer=customer, service=service, since=since,
+        engine, principal, customer=customer, service=service, since=since,
         until=until,
     )  # fmt: skip
     return [FeedbackPublic.of_stored(s) for s in found]
@@ -114,7 +114,7 @@ def _review_problems(exc: ValidationError) -> list[Problem]:
     },
 )
 def post_review(
-    body: ReviewCreate, session: SessionDep, principal: FeedbackPrincipal, clock: ClockDep
+    body: ReviewCreate, engine: EngineDep, principal: FeedbackPrincipal, clock: ClockDep
 ) -> ReviewPublic:
     """Notes of a listening session or service review with a customer, with the actions agreed
     (`{"text", "owner", "due"}`). Each call records a new review. Operator, admin, and customer
@@ -124,7 +124,7 @@ def post_review(
     except ValidationError as exc:
         raise InvalidInput(_review_problems(exc)) from None
     try:
-        stored = cases.record_review(session, principal, review, clock.now())
+        stored = cases.record_review(engine, principal, review, clock.now())
     except InvalidInput as exc:
         raise InvalidInput(under_body(exc.problems)) from None
     return ReviewPublic.of_stored(stored)
@@ -134,7 +134,7 @@ def post_review(
     "", summary="List reviews", response_model=list[ReviewPublic], responses=NOT_VISIBLE
 )
 def get_reviews(
-    session: SessionDep,
+    engine: EngineDep,
     principal: PrincipalDep,
     customer: Annotated[str | None, Query(description="Only with this customer.")] = None,
     service: Annotated[str | None, Query(description="Only about this service.")] = None,
@@ -143,6 +143,6 @@ def get_reviews(
 ) -> list[ReviewPublic]:
     """Reviews, oldest first. A customer token sees only its own."""
     found = cases.list_reviews(
-        session, principal, customer=customer, service=service, since=since, until=until
+        engine, principal, customer=customer, service=service, since=since, until=until
     )
     return [ReviewPublic.of_stored(s) for s in found]

@@ -20,7 +20,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Engine
 
-from servanda.api.deps import ClockDep, EngineDep, PrincipalDep, SessionDep, require
+from servanda.api.deps import ClockDep, EngineDep, PrincipalDep, require
 from servanda.api.errors import ERROR_RESPONSES, UNLOCATED_FILE
 from servanda.api.guard import Instant
 from servanda.api.routers.events import read_json
@@ -39,7 +39,6 @@ from servanda.ingest.attestations import parse_attestations_json
 from servanda.ingest.measurements import parse_measurements_json
 from servanda.services import measurements as cases
 from servanda.services.measurements import AttestationCounts, MeasurementCounts
-from servanda.storage.database import transaction
 
 router = APIRouter(prefix="/measurements", tags=["measurements"], responses=ERROR_RESPONSES)
 attestations_router = APIRouter(
@@ -84,15 +83,14 @@ def _ingest(
 ) -> MeasurementCounts:
     """Parse the body against the declared series and store it (all of it, or nothing)."""
     data = read_json(body)
-    with transaction(engine) as session:
-        series = cases.declared_series(session)
-        found, problems = parse_measurements_json(data, series_by_id=series, file=UNLOCATED_FILE)
-        if problems:
-            raise InvalidInput(under_body(problems))
-        try:
-            return cases.ingest_measurements(session, principal, found, now, replace=replace)
-        except InvalidInput as exc:
-            raise InvalidInput(under_body(exc.problems)) from None
+    series = cases.series_by_id(engine)
+    found, problems = parse_measurements_json(data, series_by_id=series, file=UNLOCATED_FILE)
+    if problems:
+        raise InvalidInput(under_body(problems))
+    try:  # checked again against the series declared then, in the transaction that stores
+        return cases.ingest_measurements(engine, principal, found, now, replace=replace)
+    except InvalidInput as exc:
+        raise InvalidInput(under_body(exc.problems)) from None
 
 
 @router.post(
@@ -134,7 +132,7 @@ async def post_measurements(
 )
 def series_summary(
     series: str,
-    session: SessionDep,
+    engine: EngineDep,
     principal: PrincipalDep,
     clock: ClockDep,
     since: Annotated[Instant | None, Query(description="Start (default: a day before).")] = None,
@@ -145,7 +143,7 @@ def series_summary(
     their ratio). Customers read the series about themselves or the services they take."""
     end = until or clock.now()
     start = since or end - timedelta(days=1)
-    summary = cases.summarise_series(session, principal, series, start, end)
+    summary = cases.summarise_series(engine, principal, series, start, end)
     return SeriesSummaryPublic.of_summary(summary)
 
 
@@ -185,7 +183,7 @@ async def post_attestations(
 
 @attestations_router.get("", summary="List attestations", response_model=list[AttestationPublic])
 def get_attestations(
-    session: SessionDep,
+    engine: EngineDep,
     principal: PrincipalDep,
     policy: Annotated[str | None, Query(description="Only of this policy clause.")] = None,
     control: Annotated[str | None, Query(description="Only of this control.")] = None,
@@ -195,7 +193,7 @@ def get_attestations(
     """Attestations by policy clause, control and period. Customers see those of the policy
     clauses of the agreements they see."""
     found = cases.list_attestations(
-        session, principal, policy=policy, control=control, since=since,
+        engine, principal, policy=policy, control=control, since=since,
         until=until,
     )  # fmt: skip
     return [AttestationPublic.of_attestation(a) for a in found]
