@@ -137,6 +137,13 @@ class _Evaluation(_Below):
                     return _Status(False, 0.0, spare[0], None, spare[1])
         elif imp is not None:
             owner = self._best_owner(imp, node)
+            co = self._co.get(node)
+            if owner is None and firing and co is not None and co[0] in self._roots:
+                # Down below a node that has no owner yet (its alerts wait for the grace), and
+                # a co-cause of a live root's joint failure: that root holds it, as it would
+                # without the requirement (else it would become a root, rejoin as a co-cause
+                # and be left without an owner again, for ever).
+                return _Status(True, 1.0, co[0], None, co[1])
             if owner is not None and not self._restoring:
                 self._joint(node, imp, owner)
         elif firing or node in self._soft:
