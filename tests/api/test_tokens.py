@@ -9,7 +9,6 @@ from sqlalchemy import Engine
 
 from servanda.core.access import LOCAL_ADMIN, Role
 from servanda.services.tokens import create_token
-from servanda.storage.database import transaction
 
 from .support import NOW, Tokens, bearer
 
@@ -127,11 +126,10 @@ def test_tokens_expire(client: TestClient, tokens: Tokens, loaded: Engine) -> No
     assert datetime.fromisoformat(body["expires_at"]) - created == timedelta(days=7)
     assert client.get("/api/v1/me", headers=bearer(body["token"])).status_code == 200
     # A token made two hours ago, valid for one: refused like a revoked one.
-    with transaction(loaded) as session:
-        made_at = NOW - timedelta(hours=2)  # the API's clock is at NOW
-        _, old = create_token(
-            session, LOCAL_ADMIN, Role.OPERATOR, None, "old", made_at, timedelta(hours=1)
-        )
+    made_at = NOW - timedelta(hours=2)  # the API's clock is at NOW
+    _, old = create_token(
+        loaded, LOCAL_ADMIN, Role.OPERATOR, None, "old", made_at, timedelta(hours=1)
+    )
     refused = client.get("/api/v1/me", headers=bearer(old))
     assert refused.status_code == 401
     assert refused.json() == {"detail": "invalid, revoked or expired token"}

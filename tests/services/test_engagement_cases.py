@@ -20,8 +20,6 @@ from servanda.services.engagement import (
     record_review,
 )
 from servanda.services.events import EventEngine
-from servanda.storage.database import make_sessionmaker
-from servanda.storage.repositories import BundleRepository
 
 from .services_support import T0, fire
 
@@ -217,20 +215,16 @@ def test_feedback_files_locate_unknown_incidents_at_their_line(
         "globex,2024-04-02T13:00:00Z,3,inc-nope\n"
         f"initech,2024-04-02T14:00:00Z,4,{incident}\n"
     )
-    with make_sessionmaker(stored)() as session:
-        bundle = BundleRepository(session).load()
-        staff = feedback_file_reader(session, OPERATOR, bundle)
-        found, problems = parse_records(text, "csv", staff, file="survey.csv")
-        assert found == []
-        assert [str(p) for p in problems] == ["survey.csv:3: incident: unknown incident 'inc-nope'"]
-        # For Initech, whose services the incident did not touch, it does not exist.
-        initech = feedback_file_reader(session, INITECH, bundle)
-        lines = text.splitlines()
-        mine = "\n".join([lines[0], lines[3]])
-        _, problems = parse_records(mine, "csv", initech, file="survey.csv")
-        assert [str(p) for p in problems] == [
-            f"survey.csv:2: incident: unknown incident '{incident}'"
-        ]
-        good = "\n".join(lines[:2])
-        found, problems = parse_records(good, "csv", staff, file="survey.csv")
-        assert (len(found), problems) == (1, [])
+    staff = feedback_file_reader(stored, OPERATOR)
+    found, problems = parse_records(text, "csv", staff, file="survey.csv")
+    assert found == []
+    assert [str(p) for p in problems] == ["survey.csv:3: incident: unknown incident 'inc-nope'"]
+    # For Initech, whose services the incident did not touch, it does not exist.
+    initech = feedback_file_reader(stored, INITECH)
+    lines = text.splitlines()
+    mine = "\n".join([lines[0], lines[3]])
+    _, problems = parse_records(mine, "csv", initech, file="survey.csv")
+    assert [str(p) for p in problems] == [f"survey.csv:2: incident: unknown incident '{incident}'"]
+    good = "\n".join(lines[:2])
+    found, problems = parse_records(good, "csv", staff, file="survey.csv")
+    assert (len(found), problems) == (1, [])

@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine, func, select
-from sqlalchemy.orm import Session
 
 from servanda.core.access import LOCAL_ADMIN, Principal, Role
 from servanda.core.problems import Forbidden
@@ -19,7 +18,6 @@ from servanda.events.model import Event
 from servanda.ingest.generic import GenericFormat
 from servanda.services import incidents as cases
 from servanda.services.events import EventEngine, IngestResult
-from servanda.storage.database import make_sessionmaker
 from servanda.storage.repositories.events import EventRepository
 from servanda.storage.repositories.incidents import IncidentRepository
 from servanda.storage.tables import Base, EventEngineRow
@@ -39,9 +37,8 @@ def row_counts(engine: Engine) -> dict[str, int]:
 
 
 def open_incidents(engine: Engine) -> list[tuple[str, str | None, int]]:
-    with make_sessionmaker(engine)() as s:
-        found = cases.list_incidents(s, LOCAL_ADMIN, states=(IncidentState.DETECTED,))
-        return sorted((i.id, i.root, len(i.symptoms)) for i in found)
+    found = cases.list_incidents(engine, LOCAL_ADMIN, states=(IncidentState.DETECTED,))
+    return sorted((i.id, i.root, len(i.symptoms)) for i in found)
 
 
 STORM = [fire("root", "core-1"), *(fire(f"s{n}", "db-1", 0.5 + n / 100) for n in range(5))]
@@ -122,8 +119,7 @@ def test_a_write_the_database_refuses_rolls_the_batch_back(
 def test_unmapped_events_are_kept_and_listed(events: EventEngine, stored: Engine) -> None:
     result = events.ingest(INGEST, [fire("x", "mystery-box")], T0)
     assert result.unmapped == 1
-    with make_sessionmaker(stored)() as s:
-        listed, total = cases.unmapped_events(s, LOCAL_ADMIN)
+    listed, total = cases.unmapped_events(stored, LOCAL_ADMIN)
     assert total == 1
     assert listed[0].event.fingerprint == "x"
     assert listed[0].event.node is None
@@ -157,8 +153,7 @@ def test_a_restarted_engine_carries_on(events: EventEngine, stored: Engine) -> N
         T0 + timedelta(minutes=11),
     )
     assert done.resolved == (opened[0][0],)
-    with make_sessionmaker(stored)() as s:
-        detail = cases.get_incident(s, LOCAL_ADMIN, opened[0][0])
+    detail = cases.get_incident(stored, LOCAL_ADMIN, opened[0][0])
     assert detail.incident.resolved_at == T0 + timedelta(minutes=10)
     assert len(detail.incident.symptoms) == 6
     [outage] = detail.outages
@@ -174,26 +169,24 @@ def test_two_engines_writing_in_turn_stay_consistent(events: EventEngine, stored
     events.ingest(INGEST, [resolve(STORM[0], 5)], T0 + timedelta(minutes=5))  # rebuilds too
     [(inc_id, root, symptoms)] = sorted((i, r, n) for i, r, n in _all_incidents(stored))
     assert (root, symptoms) == ("core-1", 5)
-    with make_sessionmaker(stored)() as s:
-        assert cases.get_incident(s, LOCAL_ADMIN, inc_id).incident.resolved_at == T0 + timedelta(
-            minutes=5
-        )
+    assert cases.get_incident(stored, LOCAL_ADMIN, inc_id).incident.resolved_at == T0 + timedelta(
+        minutes=5
+    )
 
 
 def _all_incidents(engine: Engine) -> list[tuple[str, str | None, int]]:
-    with make_sessionmaker(engine)() as s:
-        return [(i.id, i.root, len(i.symptoms)) for i in cases.list_incidents(s, LOCAL_ADMIN)]
+    return [(i.id, i.root, len(i.symptoms)) for i in cases.list_incidents(engine, LOCAL_ADMIN)]
 
 
-def test_saturation_figures(events: EventEngine, stored: Engine, session: Session) -> None:
+def test_saturation_figures(events: EventEngine, stored: Engine) -> None:
     events.ingest(INGEST, [*STORM, fire("x", "mystery-box", 1)], T0 + timedelta(minutes=2))
-    figures = cases.saturation_figures(session, LOCAL_ADMIN, T0, T0 + timedelta(hours=1))
+    figures = cases.saturation_figures(stored, LOCAL_ADMIN, T0, T0 + timedelta(hours=1))
     assert (figures.alerts_in, figures.incidents_out, figures.unmapped) == (7, 2, 1)
     assert figures.reduction == pytest.approx(1 - 2 / 7)
     assert figures.sources[0].name == "alertmanager"
     with pytest.raises(Exception, match="not visible"):
         cases.saturation_figures(
-            session, Principal(Role.CUSTOMER, party="globex"), T0, T0 + timedelta(hours=1)
+            stored, Principal(Role.CUSTOMER, party="globex"), T0, T0 + timedelta(hours=1)
         )
 
 

@@ -7,7 +7,6 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
 from servanda.core.access import LOCAL_ADMIN, Principal, Role
 from servanda.core.problems import Forbidden, NotFound
@@ -55,7 +54,7 @@ def test_lifecycle_is_persisted_with_its_trail(
 
     with make_sessionmaker(stored)() as s:
         stored_trail = IncidentRepository(s).transitions(inc)
-        detail = cases.get_incident(s, LOCAL_ADMIN, inc)
+        detail = cases.get_incident(stored, LOCAL_ADMIN, inc)
     steps = [(t.to_state.value, t.by, t.note) for t in stored_trail]
     assert steps[0][0] == "detected"
     assert steps[-5:] == [
@@ -94,9 +93,9 @@ def test_who_may_move_incidents(events: EventEngine, incident_ids: dict[str, str
     assert closed.state is IncidentState.CLOSED
 
 
-def test_filters(session: Session, incident_ids: dict[str, str]) -> None:
+def test_filters(stored: Engine, incident_ids: dict[str, str]) -> None:
     def ids(**kw: object) -> set[str]:
-        return {i.id for i in cases.list_incidents(session, LOCAL_ADMIN, **kw)}  # type: ignore[arg-type]
+        return {i.id for i in cases.list_incidents(stored, LOCAL_ADMIN, **kw)}  # type: ignore[arg-type]
 
     everything = set(incident_ids.values())
     assert ids() == everything - {incident_ids["core-2"]}  # merged into core-1's
@@ -109,22 +108,22 @@ def test_filters(session: Session, incident_ids: dict[str, str]) -> None:
     assert ids(planned=False) == everything - {incident_ids["core-2"]}
 
 
-def test_customers_see_only_their_incidents(session: Session, incident_ids: dict[str, str]) -> None:
-    mine = cases.list_incidents(session, GLOBEX)
+def test_customers_see_only_their_incidents(stored: Engine, incident_ids: dict[str, str]) -> None:
+    mine = cases.list_incidents(stored, GLOBEX)
     assert [i.id for i in mine] == [incident_ids["core-1"]]
     assert mine[0].symptoms == ()
     assert mine[0].degraded == ()
     assert {i.node for i in mine[0].impacted} == {"internet"}
-    theirs = cases.list_incidents(session, INITECH)
+    theirs = cases.list_incidents(stored, INITECH)
     assert [i.id for i in theirs] == [incident_ids["core-1"]]
     assert {i.node for i in theirs[0].impacted} == {"voip"}
     with pytest.raises(NotFound):
-        cases.get_incident(session, GLOBEX, incident_ids["core-2"])
+        cases.get_incident(stored, GLOBEX, incident_ids["core-2"])
     with pytest.raises(NotFound):
-        cases.get_incident(session, INITECH, incident_ids["unmapped"])
+        cases.get_incident(stored, INITECH, incident_ids["unmapped"])
     with pytest.raises(Forbidden):
-        cases.list_incidents(session, INITECH, customer="globex")
-    detail = cases.get_incident(session, GLOBEX, incident_ids["core-1"])
+        cases.list_incidents(stored, INITECH, customer="globex")
+    detail = cases.get_incident(stored, GLOBEX, incident_ids["core-1"])
     assert {o.customer for o in detail.outages} == {"globex"}
     with pytest.raises(NotFound):
-        cases.unmapped_events(session, GLOBEX)
+        cases.unmapped_events(stored, GLOBEX)

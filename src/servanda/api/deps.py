@@ -109,9 +109,9 @@ def get_principal(
 ) -> Principal:
     """The principal of the request's bearer token.
 
-    The token is checked (and its last use recorded) outside the request's transaction, in
-    autocommit, so a long request never holds a lock on the token row and a failed request
-    still counts as a use. Failed attempts are throttled per client and per token id
+    The token is checked (and its last use recorded) outside the request's transaction
+    (:func:`servanda.services.tokens.authenticate`), so a failed request still counts as a
+    use. Failed attempts are throttled per client and per token id
     (:mod:`servanda.api.throttle`): 429 with ``Retry-After`` once too many failed.
     """
     now = clock.now()
@@ -130,13 +130,7 @@ def get_principal(
     if credentials is None:
         throttle.failed(keys, now)
         raise _unauthorized("not authenticated: send 'Authorization: Bearer <token>'")
-    # Autocommit: the look-up is one statement (and the rare last-use update another), so no
-    # BEGIN and COMMIT round trips on every request.
-    with (
-        engine.connect() as connection,
-        Session(bind=connection.execution_options(isolation_level="AUTOCOMMIT")) as session,
-    ):
-        principal = tokens.authenticate(session, credentials.credentials, now)
+    principal = tokens.authenticate(engine, credentials.credentials, now)
     if principal is None:
         throttle.failed(keys, now)
         raise _unauthorized("invalid, revoked or expired token", "invalid_token")
@@ -158,9 +152,9 @@ def require(action: Action) -> Callable[[Principal], Principal]:
     return check
 
 
-def get_visible_bundle(session: SessionDep, principal: PrincipalDep) -> Bundle:
+def get_visible_bundle(engine: EngineDep, principal: PrincipalDep) -> Bundle:
     """What the principal may read of the stored catalog and agreements (403 if nothing)."""
-    return visible_bundle(session, principal)
+    return visible_bundle(engine, principal)
 
 
 VisibleBundleDep = Annotated[Bundle, Depends(get_visible_bundle)]

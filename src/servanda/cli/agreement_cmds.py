@@ -18,7 +18,6 @@ from servanda.core.access import LOCAL_ADMIN
 from servanda.core.problems import InvalidInput, errors
 from servanda.core.records import to_jsonable
 from servanda.services import agreements, catalog
-from servanda.storage.database import transaction
 
 app = typer.Typer(help="Agreements: versions, effective terms, documents.", no_args_is_help=True)
 
@@ -44,8 +43,7 @@ def _bundle(ctx: typer.Context, config: list[Path] | None) -> Bundle:
             raise InvalidInput(found)
         print_problems(result.problems)
         return result.bundle
-    with transaction(engine(ctx)) as session:
-        return catalog.visible_bundle(session, LOCAL_ADMIN)
+    return catalog.visible_bundle(engine(ctx), LOCAL_ADMIN)
 
 
 def _source(term: Sourced[Any] | None) -> str:

@@ -24,7 +24,6 @@ from servanda.core.access import LOCAL_ADMIN
 from servanda.core.audit import AuditEntry
 from servanda.ingest.generic import parse_timestamp
 from servanda.services import audit
-from servanda.storage.database import transaction
 
 WRITES = frozenset(
     {
@@ -118,12 +117,11 @@ def list_entries(
     fmt: Format = FormatOption,
 ) -> None:
     """Every write asked through the API or the command line, newest first."""
-    with transaction(engine(ctx)) as session:
-        found = audit.entries(
-            session, LOCAL_ADMIN,
-            since=_time("--since", since), until=_time("--until", until),
-            actor=actor, failed=failed, limit=limit,
-        )  # fmt: skip
+    found = audit.entries(
+        engine(ctx), LOCAL_ADMIN,
+        since=_time("--since", since), until=_time("--until", until),
+        actor=actor, failed=failed, limit=limit,
+    )  # fmt: skip
     if fmt is Format.JSON:
         print_json([{"id": i, **_jsonable(e)} for i, e in found])
         return

@@ -10,7 +10,6 @@ from servanda.cli.output import Format, FormatOption, print_json, table
 from servanda.core.access import LOCAL_ADMIN
 from servanda.core.records import to_jsonable
 from servanda.services import catalog
-from servanda.storage.database import transaction
 
 parties_app = typer.Typer(
     help="Providers, customers, content providers, carriers.", no_args_is_help=True
@@ -25,8 +24,7 @@ def list_parties(
     fmt: Format = FormatOption,
 ) -> None:
     """List parties."""
-    with transaction(engine(ctx)) as session:
-        parties = catalog.list_parties(catalog.visible_bundle(session, LOCAL_ADMIN), role)
+    parties = catalog.list_parties(catalog.visible_bundle(engine(ctx), LOCAL_ADMIN), role)
     if fmt is Format.JSON:
         print_json([to_jsonable(p) for p in parties])
     else:
@@ -40,8 +38,7 @@ def list_parties(
 @services_app.command("list")
 def list_services(ctx: typer.Context, fmt: Format = FormatOption) -> None:
     """List services with what they depend on."""
-    with transaction(engine(ctx)) as session:
-        services = catalog.list_services(catalog.visible_bundle(session, LOCAL_ADMIN))
+    services = catalog.list_services(catalog.visible_bundle(engine(ctx), LOCAL_ADMIN))
     if fmt is Format.JSON:
         print_json([to_jsonable(s) for s in services])
     else:
@@ -58,8 +55,7 @@ def list_services(ctx: typer.Context, fmt: Format = FormatOption) -> None:
 @services_app.command("components")
 def list_components(ctx: typer.Context, fmt: Format = FormatOption) -> None:
     """List components with what they depend on."""
-    with transaction(engine(ctx)) as session:
-        comps = catalog.list_components(catalog.visible_bundle(session, LOCAL_ADMIN))
+    comps = catalog.list_components(catalog.visible_bundle(engine(ctx), LOCAL_ADMIN))
     if fmt is Format.JSON:
         print_json([to_jsonable(c) for c in comps])
     else:

@@ -48,8 +48,6 @@ from servanda.engagement.model import (
 )
 from servanda.ingest.record_files import read_records
 from servanda.services import engagement as cases
-from servanda.services.catalog import visible_bundle
-from servanda.storage.database import transaction
 
 feedback_app = typer.Typer(
     help="Customer feedback (CSAT, NPS, comments): add, import, list.", no_args_is_help=True
@@ -127,10 +125,7 @@ def feedback_import(
     db = engine(ctx)
 
     def read(path: Path) -> tuple[list[Feedback], list[Problem]]:
-        with transaction(db) as session:
-            bundle = visible_bundle(session, LOCAL_ADMIN)
-            reader = cases.feedback_file_reader(session, LOCAL_ADMIN, bundle)
-            return read_records(path, reader)
+        return read_records(path, cases.feedback_file_reader(db, LOCAL_ADMIN))
 
     def store(path: Path, found: list[Feedback]) -> dict[str, Any]:
         return cases.record_feedback(db, LOCAL_ADMIN, found, now(), file=str(path)).as_dict()

@@ -28,7 +28,6 @@ from servanda.core.problems import Problem
 from servanda.ingest.event_files import FORMATS, EventFormat, read_event_file
 from servanda.services import incidents as cases
 from servanda.services.events import EventEngine, IngestResult
-from servanda.storage.database import transaction
 
 app = typer.Typer(help="Monitoring events: ingest files, unmapped events, saturation figures.",
                   no_args_is_help=True)  # fmt: skip
@@ -204,8 +203,7 @@ def unmapped(
 ) -> None:
     """Events no mapping rule matched: kept, listed here so a rule can be added."""
     start = parse_instant(since, "--since")
-    with transaction(engine(ctx)) as session:
-        found, total = cases.unmapped_events(session, LOCAL_ADMIN, since=start, limit=limit)
+    found, total = cases.unmapped_events(engine(ctx), LOCAL_ADMIN, since=start, limit=limit)
     if fmt is Format.JSON:
         print_json(
             {
@@ -256,8 +254,7 @@ def stats(
     start = parse_instant(since, "--since") or end - timedelta(days=1)
     if end <= start:
         fail(f"--until ({end.isoformat()}) must be after --since ({start.isoformat()})", USAGE)
-    with transaction(engine(ctx)) as session:
-        s = cases.saturation_figures(session, LOCAL_ADMIN, start, end, top=top)
+    s = cases.saturation_figures(engine(ctx), LOCAL_ADMIN, start, end, top=top)
     data = {
         "since": start.isoformat(),
         "until": end.isoformat(),

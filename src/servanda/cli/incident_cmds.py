@@ -40,7 +40,6 @@ from servanda.ingest.lifecycle_steps import read_steps_file
 from servanda.services import incidents as cases
 from servanda.services import lifecycle_steps as steps
 from servanda.services.events import EventEngine
-from servanda.storage.database import transaction
 
 app = typer.Typer(
     help="Incidents: from the first alert to a validated correction.", no_args_is_help=True
@@ -72,11 +71,10 @@ def list_incidents(
 ) -> None:
     """List incidents, latest first."""
     start, end = parse_instant(since, "--since"), parse_instant(until, "--until")
-    with transaction(engine(ctx)) as session:
-        found = cases.list_incidents(
-            session, LOCAL_ADMIN, states=tuple(state), service=service, customer=customer,
-            since=start, until=end, root=root, limit=limit,
-        )  # fmt: skip
+    found = cases.list_incidents(
+        engine(ctx), LOCAL_ADMIN, states=tuple(state), service=service, customer=customer,
+        since=start, until=end, root=root, limit=limit,
+    )  # fmt: skip
     if fmt is Format.JSON:
         print_json([to_jsonable(i) for i in found])
         return
@@ -101,8 +99,7 @@ def show(
     fmt: Format = FormatOption,
 ) -> None:
     """Show one incident: root, symptoms and why, impact, degraded redundancy, outages, trail."""
-    with transaction(engine(ctx)) as session:
-        detail = cases.get_incident(session, LOCAL_ADMIN, incident_id)
+    detail = cases.get_incident(engine(ctx), LOCAL_ADMIN, incident_id)
     inc = detail.incident
     if fmt is Format.JSON:
         print_json({**to_jsonable(inc), "outages": [_outage(o) for o in detail.outages]})

@@ -38,7 +38,6 @@ from servanda.ingest.measurements import read_measurement_file
 from servanda.measure.inputs import Attestation
 from servanda.services import measurements as cases
 from servanda.services.catalog import visible_bundle
-from servanda.storage.database import transaction
 
 app = typer.Typer(
     help="Measurements of declared series: ingest files, summarise a series.",
@@ -224,8 +223,7 @@ def attest_add(
     A later attestation of the same control and period replaces the earlier one."""
     attested_at = parse_instant(at, "--at") or now()
     db = engine(ctx)
-    with transaction(db) as session:
-        bundle = visible_bundle(session, LOCAL_ADMIN)
+    bundle = visible_bundle(db, LOCAL_ADMIN)
     chosen = cases.attestation_period(bundle, policy, period)
     attestation = Attestation(
         policy=policy,
@@ -264,8 +262,7 @@ def attest_import(
     """Store the attestations of FILES (each all or nothing), checked against the declared
     policy clauses and controls."""
     db = engine(ctx)
-    with transaction(db) as session:
-        bundle = visible_bundle(session, LOCAL_ADMIN)
+    bundle = visible_bundle(db, LOCAL_ADMIN)
 
     def store(path: Path, found: list[Attestation]) -> dict[str, Any]:
         return cases.record_attestations(db, LOCAL_ADMIN, found, file=str(path)).as_dict()
@@ -312,8 +309,7 @@ def attest_list(
     if fmt is Format.JSON:
         print_json([_attestation(a) for a in found])
         return
-    with transaction(db) as session:
-        bundle = visible_bundle(session, LOCAL_ADMIN)
+    bundle = visible_bundle(db, LOCAL_ADMIN)
     zones = {p: ZoneInfo(cases.policy_timezone(bundle, p)) for p in {a.policy for a in found}}
     table(
         "Attestations (periods in the policy's timezone)",

@@ -12,7 +12,6 @@ from servanda.core.access import LOCAL_ADMIN, Role
 from servanda.services import closing, configuration, tokens
 from servanda.services.example_month import load_example_month
 from servanda.storage import migrate
-from servanda.storage.database import transaction
 
 HostOption = typer.Option("127.0.0.1", "--host", help="Address to listen on.")
 PortOption = typer.Option(8000, "--port", help="Port to listen on.")
@@ -63,13 +62,12 @@ def demo(
             markup=False,
         )
     customer = next((s.customer for s in result.bundle.subscriptions), None)
-    with transaction(eng) as session:
-        _, admin = tokens.create_token(session, LOCAL_ADMIN, Role.ADMIN, None, "demo admin", now())
-        reader = None
-        if customer:
-            _, reader = tokens.create_token(
-                session, LOCAL_ADMIN, Role.CUSTOMER, customer, f"demo {customer}", now()
-            )
+    _, admin = tokens.create_token(eng, LOCAL_ADMIN, Role.ADMIN, None, "demo admin", now())
+    reader = None
+    if customer:
+        _, reader = tokens.create_token(
+            eng, LOCAL_ADMIN, Role.CUSTOMER, customer, f"demo {customer}", now()
+        )
     base = f"http://{host}:{port}"
     out.print("", markup=False)
     out.print(f"Servanda is serving at {base}  (API docs: {base}/docs)", markup=False)

@@ -10,7 +10,6 @@ from servanda.core.access import LOCAL_ADMIN, Role
 from servanda.core.durations import parse_duration
 from servanda.core.problems import InvalidInput
 from servanda.services import tokens
-from servanda.storage.database import transaction
 
 app = typer.Typer(help="Create, list and revoke API tokens.", no_args_is_help=True)
 
@@ -32,10 +31,9 @@ def create(
     except ValueError as exc:
         fail(f"--expires: {exc}", USAGE)
     try:
-        with transaction(engine(ctx)) as session:
-            token, plaintext = tokens.create_token(
-                session, LOCAL_ADMIN, role, party, name or f"{role.value} token", now(), valid
-            )
+        token, plaintext = tokens.create_token(
+            engine(ctx), LOCAL_ADMIN, role, party, name or f"{role.value} token", now(), valid
+        )
     except InvalidInput as exc:
         fail(exc.problems[0].message, USAGE)
     if fmt is Format.JSON:
@@ -63,8 +61,7 @@ def create(
 @app.command("list")
 def list_tokens(ctx: typer.Context, fmt: Format = FormatOption) -> None:
     """List tokens (never their secrets)."""
-    with transaction(engine(ctx)) as session:
-        found = tokens.list_tokens(session, LOCAL_ADMIN)
+    found = tokens.list_tokens(engine(ctx), LOCAL_ADMIN)
     rows = [
         {
             "id": t.id,
@@ -103,6 +100,5 @@ def list_tokens(ctx: typer.Context, fmt: Format = FormatOption) -> None:
 @app.command("revoke")
 def revoke(ctx: typer.Context, token_id: str = typer.Argument(..., help="The token id.")) -> None:
     """Revoke a token: it stops working at once."""
-    with transaction(engine(ctx)) as session:
-        tokens.revoke_token(session, LOCAL_ADMIN, token_id, now())
+    tokens.revoke_token(engine(ctx), LOCAL_ADMIN, token_id, now())
     out.print(f"token {token_id} revoked", markup=False)

@@ -13,7 +13,6 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
 
 from servanda.core.access import Action, Principal
 from servanda.core.audit import AuditEntry
@@ -63,7 +62,7 @@ def record(engine: Engine, entry: AuditEntry, *, report: bool = True) -> bool:
 
 
 def entries(
-    session: Session,
+    engine: Engine,
     principal: Principal,
     *,
     since: datetime | None = None,
@@ -74,7 +73,8 @@ def entries(
 ) -> list[tuple[int, AuditEntry]]:
     """The log's entries, newest first (administrators only; see
     :meth:`~servanda.storage.repositories.audit.AuditRepository.entries`)."""
-    principal.require(Action.READ_AUDIT)
-    return AuditRepository(session).entries(
-        since=since, until=until, actor=actor, failed=failed, limit=min(limit, MAX_ENTRIES)
-    )
+    with transaction(engine) as session:
+        principal.require(Action.READ_AUDIT)
+        return AuditRepository(session).entries(
+            since=since, until=until, actor=actor, failed=failed, limit=min(limit, MAX_ENTRIES)
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from servanda.agreements.model import Agreement, Level
@@ -9,11 +10,18 @@ from servanda.catalog.model import Component, Party, PartyRole, Service
 from servanda.config.bundle import Bundle
 from servanda.core.access import Action, Principal
 from servanda.core.problems import NotFound
+from servanda.storage.database import transaction
 from servanda.storage.repositories import AgreementRepository, BundleRepository, CatalogRepository
 
 
-def visible_bundle(session: Session, principal: Principal) -> Bundle:
-    """The stored bundle as ``principal`` may see it.
+def visible_bundle(engine: Engine, principal: Principal) -> Bundle:
+    """The stored bundle as ``principal`` may see it (see :func:`bundle_seen_by`)."""
+    with transaction(engine) as session:
+        return bundle_seen_by(session, principal)
+
+
+def bundle_seen_by(session: Session, principal: Principal) -> Bundle:
+    """The stored bundle as ``principal`` may see it, read in the caller's transaction.
 
     A customer sees itself and its providers, its own subscriptions, the services it takes (not
     the provider's internal components), the corporate agreements of its providers, its own

@@ -32,6 +32,7 @@ from servanda.core.problems import InvalidInput, Location, NotFound, Problem
 from servanda.engagement.model import Feedback, Review, StoredFeedback, StoredReview
 from servanda.ingest.feedback import feedback_key, feedback_reader
 from servanda.ingest.record_files import RecordReader, Row
+from servanda.services.catalog import visible_bundle
 from servanda.services.measurements import UNLOCATED
 from servanda.storage.database import transaction
 from servanda.storage.repositories import (
@@ -136,14 +137,12 @@ def check_feedback(
     return problems
 
 
-def feedback_file_reader(
-    session: Session, principal: Principal, bundle: Bundle
-) -> RecordReader[Feedback]:
+def feedback_file_reader(engine: Engine, principal: Principal) -> RecordReader[Feedback]:
     """How feedback files are read for ``principal``: the checks of
-    :func:`~servanda.ingest.feedback.feedback_reader` against ``bundle``, and an incident that
-    is not stored (or not visible to the principal) as a problem at its line, looked up in
-    ``session`` once per incident named."""
-    base = feedback_reader(bundle)
+    :func:`~servanda.ingest.feedback.feedback_reader` against the catalog the principal sees,
+    and an incident that is not stored (or not visible to the principal) as a problem at its
+    line, looked up once per incident named."""
+    base = feedback_reader(visible_bundle(engine, principal))
     known: dict[str, bool] = {}
 
     def build(row: Row) -> Feedback | None:
@@ -152,7 +151,8 @@ def feedback_file_reader(
             return made
         found = known.get(made.incident)
         if found is None:
-            visible = _visible_incidents(session, {made.incident}, principal.scope)
+            with transaction(engine) as session:
+                visible = _visible_incidents(session, {made.incident}, principal.scope)
             found = known[made.incident] = bool(visible)
         if not found:
             row.problem("incident", f"unknown incident {made.incident!r}")

@@ -76,9 +76,8 @@ def load_example_month(engine: Engine, folder: Path, now: datetime) -> MonthLoad
         done = measurements.record_attestations(engine, LOCAL_ADMIN, attested, file=str(path))
         loaded.add("attestations", done.received, done.new)
     for path in sorted((folder / "feedback").glob("*.csv")):
-        with transaction(engine) as session:
-            reader = engagement.feedback_file_reader(session, LOCAL_ADMIN, bundle)
-            answers, problems = read_records(path, reader)
+        reader = engagement.feedback_file_reader(engine, LOCAL_ADMIN)
+        answers, problems = read_records(path, reader)
         _raise(problems)
         got = engagement.record_feedback(engine, LOCAL_ADMIN, answers, now, file=str(path))
         loaded.add("feedback", got.received, got.new)

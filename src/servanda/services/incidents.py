@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from servanda.core.access import Action, Principal
@@ -27,6 +27,7 @@ from servanda.events.outages import StoredOutage
 from servanda.events.saturation import Saturation, saturation
 from servanda.services.event_settings import correlation_settings
 from servanda.services.events import EventEngine
+from servanda.storage.database import transaction
 from servanda.storage.repositories.events import (
     EVENTS,
     EventRepository,
@@ -47,7 +48,7 @@ class IncidentDetail:
 
 
 def list_incidents(
-    session: Session,
+    engine: Engine,
     principal: Principal,
     *,
     states: tuple[IncidentState, ...] = (),
@@ -66,42 +67,44 @@ def list_incidents(
     ``customer`` those with an outage of that service or for that customer. Merged incidents
     (taken over by another) are left out.
     """
-    principal.require(Action.READ)
-    if customer is not None:
-        principal.require_party(customer)
-    if limit < 1 or offset < 0:
-        raise InvalidInput([Problem("limit must be at least 1 and offset at least 0")])
-    where = IncidentFilter(
-        states=states,
-        service=service,
-        customer=customer,
-        since=since,
-        until=until,
-        root=root,
-        planned=planned,
-        party=principal.scope,
-        limit=limit,
-        offset=offset,
-    )
-    if principal.scope is None:
-        return IncidentRepository(session).find(where)
-    # A customer's root filter names one of its services (a component is not theirs to see).
-    found = IncidentRepository(session).find(replace(where, root=None) if root else where)
-    shown = [_for_customer(session, i, principal.scope)[0] for i in found]
-    return [i for i in shown if root is None or i.root == root]
+    with transaction(engine) as session:
+        principal.require(Action.READ)
+        if customer is not None:
+            principal.require_party(customer)
+        if limit < 1 or offset < 0:
+            raise InvalidInput([Problem("limit must be at least 1 and offset at least 0")])
+        where = IncidentFilter(
+            states=states,
+            service=service,
+            customer=customer,
+            since=since,
+            until=until,
+            root=root,
+            planned=planned,
+            party=principal.scope,
+            limit=limit,
+            offset=offset,
+        )
+        if principal.scope is None:
+            return IncidentRepository(session).find(where)
+        # A customer's root filter names one of its services (a component is not theirs to see).
+        found = IncidentRepository(session).find(replace(where, root=None) if root else where)
+        shown = [_for_customer(session, i, principal.scope)[0] for i in found]
+        return [i for i in shown if root is None or i.root == root]
 
 
-def get_incident(session: Session, principal: Principal, incident_id: str) -> IncidentDetail:
+def get_incident(engine: Engine, principal: Principal, incident_id: str) -> IncidentDetail:
     """One incident with its outages; :class:`NotFound` when missing or not visible."""
-    principal.require(Action.READ)
-    repo = IncidentRepository(session)
-    found = repo.get(incident_id, party=principal.scope)
-    if found is None:
-        raise NotFound(f"no incident {incident_id!r}")
-    if principal.scope is not None:
-        incident, mine = _for_customer(session, found, principal.scope)
-        return IncidentDetail(incident, mine)
-    return IncidentDetail(found, tuple(repo.outages(incident_id=incident_id)))
+    with transaction(engine) as session:
+        principal.require(Action.READ)
+        repo = IncidentRepository(session)
+        found = repo.get(incident_id, party=principal.scope)
+        if found is None:
+            raise NotFound(f"no incident {incident_id!r}")
+        if principal.scope is not None:
+            incident, mine = _for_customer(session, found, principal.scope)
+            return IncidentDetail(incident, mine)
+        return IncidentDetail(found, tuple(repo.outages(incident_id=incident_id)))
 
 
 def _for_customer(
@@ -201,7 +204,7 @@ def reopen(engine: EventEngine, principal: Principal, incident_id: str, now: dat
 
 
 def unmapped_events(
-    session: Session,
+    engine: Engine,
     principal: Principal,
     *,
     since: datetime | None = None,
@@ -212,36 +215,38 @@ def unmapped_events(
 
     Staff only: customers do not see raw monitoring events.
     """
-    principal.require(Action.READ)
-    if principal.scope is not None:
-        raise NotFound("unmapped events are not visible to customers")
-    repo = EventRepository(session)
-    return repo.unmapped(since=since, limit=limit, offset=offset), repo.count_unmapped()
+    with transaction(engine) as session:
+        principal.require(Action.READ)
+        if principal.scope is not None:
+            raise NotFound("unmapped events are not visible to customers")
+        repo = EventRepository(session)
+        return repo.unmapped(since=since, limit=limit, offset=offset), repo.count_unmapped()
 
 
 def saturation_figures(
-    session: Session, principal: Principal, since: datetime, until: datetime, *, top: int = 5
+    engine: Engine, principal: Principal, since: datetime, until: datetime, *, top: int = 5
 ) -> Saturation:
     """Alerts in, incidents out, reduction, noisiest sources, nodes and alert names, and the
     alerts that flapped in ``[since, until)`` under the configured flapping rule (staff only)."""
-    principal.require(Action.READ)
-    if principal.scope is not None:
-        raise NotFound("saturation figures are not visible to customers")
-    if until <= since:
-        raise InvalidInput([Problem(f"the period ends ({until}) before it starts ({since})")])
-    incidents = IncidentRepository(session).find(
-        IncidentFilter(since=since, until=until, include_merged=True, limit=1_000_000)
-    )
-    flapping = EventRepository(session).alerts(flapping=True)
-    return saturation(
-        since,
-        until,
-        _events_between(session, since, until),
-        incidents,
-        flapping,
-        top=top,
-        rule=correlation_settings().flapping,
-    )
+    with transaction(engine) as session:
+        principal.require(Action.READ)
+        if principal.scope is not None:
+            raise NotFound("saturation figures are not visible to customers")
+        if until <= since:
+            raise InvalidInput([Problem(f"the period ends ({until}) before it starts ({since})")])
+        incidents = IncidentRepository(session).find(
+            IncidentFilter(since=since, until=until, include_merged=True, limit=1_000_000)
+        )
+        flapping = EventRepository(session).alerts(flapping=True)
+        return saturation(
+            since,
+            until,
+            _events_between(session, since, until),
+            incidents,
+            flapping,
+            top=top,
+            rule=correlation_settings().flapping,
+        )
 
 
 def _events_between(session: Session, since: datetime, until: datetime) -> Iterator[Event]:

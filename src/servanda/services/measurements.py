@@ -45,7 +45,7 @@ from servanda.ingest.record_files import MAX_PROBLEMS
 from servanda.measure.inputs import COUNT_KINDS, Attestation, Measurement, Series, SeriesKind
 from servanda.measure.periods import ReportingPeriod, parse_period
 from servanda.measure.series import ratio_of_sums
-from servanda.services.catalog import visible_bundle
+from servanda.services.catalog import bundle_seen_by
 from servanda.storage.database import transaction
 from servanda.storage.repositories import (
     MISSING,
@@ -287,7 +287,7 @@ def visible_series(session: Session, principal: Principal, series_id: str) -> Se
     party = principal.scope
     if found is not None and party is not None:
         if found.customer is None:
-            taken = {s.service for s in visible_bundle(session, principal).subscriptions}
+            taken = {s.service for s in bundle_seen_by(session, principal).subscriptions}
             if found.node not in taken:
                 found = None
         elif found.customer != party:
@@ -468,7 +468,7 @@ def list_attestations(
     with transaction(engine) as session:
         found = AttestationRepository(session).attestations(policy=policy, control=control)
         if principal.scope is not None:
-            visible = policy_controls(visible_bundle(session, principal))
+            visible = policy_controls(bundle_seen_by(session, principal))
             found = [a for a in found if a.control in visible.get(a.policy, ())]
     return [
         a

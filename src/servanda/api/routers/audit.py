@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from pydantic import Field
 
-from servanda.api.deps import PrincipalDep, SessionDep, require
+from servanda.api.deps import EngineDep, PrincipalDep, require
 from servanda.api.errors import ERROR_RESPONSES
 from servanda.api.guard import Instant
 from servanda.api.schemas import PublicModel
@@ -50,7 +50,7 @@ class AuditEntryPublic(PublicModel):
 
 @router.get("", summary="List the audit log", response_model=list[AuditEntryPublic])
 def list_audit(
-    session: SessionDep,
+    engine: EngineDep,
     principal: PrincipalDep,
     since: Annotated[Instant | None, Query(description="Asked at or after this time.")] = None,
     until: Annotated[Instant | None, Query(description="Asked before this time.")] = None,
@@ -63,6 +63,6 @@ def list_audit(
     """Every write asked through the API or the command line (refused and failed ones too),
     newest first. Request bodies are never recorded."""
     found = audit.entries(
-        session, principal, since=since, until=until, actor=actor, failed=failed, limit=limit
+        engine, principal, since=since, until=until, actor=actor, failed=failed, limit=limit
     )
     return [AuditEntryPublic.of_entry(i, e) for i, e in found]

@@ -35,7 +35,7 @@ from pydantic import ValidationError
 from sqlalchemy import Engine
 
 from servanda.api.body import Oversize, read_body
-from servanda.api.deps import ClockDep, PrincipalDep, SessionDep, require
+from servanda.api.deps import ClockDep, EngineDep, PrincipalDep, require
 from servanda.api.errors import ERROR_RESPONSES, UNLOCATED_FILE
 from servanda.api.guard import MAX_INT, Instant, value_problems
 from servanda.api.schemas_events import (
@@ -301,7 +301,7 @@ STAFF_ONLY: dict[int | str, dict[str, Any]] = {
     responses=STAFF_ONLY,
 )
 def unmapped_events(
-    session: SessionDep,
+    engine: EngineDep,
     principal: PrincipalDep,
     since: Annotated[Instant | None, Query(description="Received since then.")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
@@ -309,9 +309,7 @@ def unmapped_events(
 ) -> UnmappedPagePublic:
     """Events no mapping rule tied to a catalog node, newest received first: they are kept,
     never dropped, and listed here until a rule is added."""
-    found, total = cases.unmapped_events(
-        session, principal, since=since, limit=limit, offset=offset
-    )
+    found, total = cases.unmapped_events(engine, principal, since=since, limit=limit, offset=offset)
     return UnmappedPagePublic(total=total, events=[UnmappedEventPublic.of_stored(s) for s in found])
 
 
@@ -322,7 +320,7 @@ def unmapped_events(
     responses={**STAFF_ONLY, 422: {"description": "The period ends before it starts."}},
 )
 def saturation(
-    session: SessionDep,
+    engine: EngineDep,
     principal: PrincipalDep,
     clock: ClockDep,
     since: Annotated[Instant | None, Query(description="Start (default: a day before).")] = None,
@@ -333,7 +331,7 @@ def saturation(
     sources, nodes and alert names, and the alerts that started flapping."""
     end = until or clock.now()
     start = since or end - timedelta(days=1)
-    figures = cases.saturation_figures(session, principal, start, end, top=top)
+    figures = cases.saturation_figures(engine, principal, start, end, top=top)
     return SaturationPublic.of_saturation(figures)
 
 

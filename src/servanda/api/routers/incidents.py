@@ -25,7 +25,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Engine
 
-from servanda.api.deps import ClockDep, EngineDep, PrincipalDep, SessionDep
+from servanda.api.deps import ClockDep, EngineDep, PrincipalDep
 from servanda.api.errors import ERROR_RESPONSES, UNLOCATED_FILE
 from servanda.api.guard import MAX_INT, Instant
 from servanda.api.routers.events import EventEngineDep, read_json
@@ -47,7 +47,6 @@ from servanda.services import incidents as cases
 from servanda.services import lifecycle_steps as steps
 from servanda.services.events import EventEngine
 from servanda.services.lifecycle_steps import StepImport
-from servanda.storage.database import transaction
 
 router = APIRouter(prefix="/incidents", tags=["incidents"], responses=ERROR_RESPONSES)
 
@@ -62,7 +61,7 @@ MOVE_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 @router.get("", summary="List incidents", response_model=list[IncidentSummaryPublic])
 def list_incidents(
-    session: SessionDep,
+    engine: EngineDep,
     principal: PrincipalDep,
     state: Annotated[list[IncidentState], Query(description="Only these states (repeat).")] = [],  # noqa: B006
     service: Annotated[str | None, Query(description="Only those with an outage of it.")] = None,
@@ -76,7 +75,7 @@ def list_incidents(
 ) -> list[IncidentSummaryPublic]:
     """Incidents matching every filter, latest detected first; merged ones are left out."""
     found = cases.list_incidents(
-        session, principal, states=tuple(state), service=service, customer=customer,
+        engine, principal, states=tuple(state), service=service, customer=customer,
         since=since, until=until, root=root, planned=planned, limit=limit,
         offset=offset,
     )  # fmt: skip
@@ -89,10 +88,10 @@ def list_incidents(
     response_model=IncidentPublic,
     responses=NOT_VISIBLE,
 )
-def get_incident(incident_id: str, session: SessionDep, principal: PrincipalDep) -> IncidentPublic:
+def get_incident(incident_id: str, engine: EngineDep, principal: PrincipalDep) -> IncidentPublic:
     """The root, symptoms each with its reason, impacted services and customers (full or
     partial), degraded redundancy, outages, the planned flag and the audit trail."""
-    return IncidentPublic.of_detail(cases.get_incident(session, principal, incident_id))
+    return IncidentPublic.of_detail(cases.get_incident(engine, principal, incident_id))
 
 
 def _move(
@@ -112,8 +111,7 @@ def _move(
                           on_behalf_of=on_behalf_of)  # fmt: skip
     except InvalidInput as exc:
         raise InvalidInput(under_body(exc.problems)) from None
-    with transaction(db) as session:
-        return IncidentPublic.of_detail(cases.get_incident(session, principal, incident_id))
+    return IncidentPublic.of_detail(cases.get_incident(db, principal, incident_id))
 
 
 async def _step(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, status
 
-from servanda.api.deps import ClockDep, PrincipalDep, SessionDep, require
+from servanda.api.deps import ClockDep, EngineDep, PrincipalDep, require
 from servanda.api.errors import ERROR_RESPONSES
 from servanda.api.schemas import TokenCreate, TokenCreated, TokenPublic
 from servanda.core.access import Action
@@ -32,7 +32,7 @@ router = APIRouter(
     responses={422: {"description": "Bad role/party combination or unknown party."}},
 )
 def create_token(
-    body: TokenCreate, session: SessionDep, clock: ClockDep, principal: PrincipalDep
+    body: TokenCreate, engine: EngineDep, clock: ClockDep, principal: PrincipalDep
 ) -> TokenCreated:
     """A new token; its plaintext is in this answer only. Customer tokens name their party;
     `expires_in` (e.g. `90d`) makes it stop working after that long."""
@@ -43,15 +43,15 @@ def create_token(
         except ValueError as exc:
             raise InvalidInput([Problem(str(exc), path=("body", "expires_in"))]) from None
     token, plaintext = tokens.create_token(
-        session, principal, body.role, body.party, body.name or "", clock.now(), expires_in
+        engine, principal, body.role, body.party, body.name or "", clock.now(), expires_in
     )
     return TokenCreated.of_created(token, plaintext)
 
 
 @router.get("", summary="List tokens", response_model=list[TokenPublic])
-def list_tokens(session: SessionDep, principal: PrincipalDep) -> list[TokenPublic]:
+def list_tokens(engine: EngineDep, principal: PrincipalDep) -> list[TokenPublic]:
     """Every token, oldest first, revoked ones included; never their secrets."""
-    return [TokenPublic.of_token(t) for t in tokens.list_tokens(session, principal)]
+    return [TokenPublic.of_token(t) for t in tokens.list_tokens(engine, principal)]
 
 
 @router.delete(
@@ -64,8 +64,8 @@ def list_tokens(session: SessionDep, principal: PrincipalDep) -> list[TokenPubli
     },
 )
 def revoke_token(
-    token_id: str, session: SessionDep, clock: ClockDep, principal: PrincipalDep
+    token_id: str, engine: EngineDep, clock: ClockDep, principal: PrincipalDep
 ) -> TokenPublic:
     """Revoke a token at once; revoking it again keeps the first revocation time. The token
     making the request cannot revoke itself (409): use another administrator token."""
-    return TokenPublic.of_token(tokens.revoke_token(session, principal, token_id, clock.now()))
+    return TokenPublic.of_token(tokens.revoke_token(engine, principal, token_id, clock.now()))
