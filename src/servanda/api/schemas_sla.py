@@ -11,8 +11,10 @@ from pydantic import Field
 from servanda.agreements.metrics import Metric
 from servanda.agreements.model import ClaimMode
 from servanda.api.schemas import PublicModel
+from servanda.api.schemas_events import IngestResultPublic
 from servanda.measure.closure import Closure
 from servanda.measure.results import Credit, ObjectiveResult, Verdict
+from servanda.services.burn import BurnCheck
 from servanda.services.closing import Adjustments, Closed, CreditChange, ResultChange, Version
 from servanda.services.rollups import Rollup
 
@@ -236,3 +238,43 @@ class RollupPublic(PublicModel):
                 for x in r.results
             ],
         )
+
+
+class BurnWarningEventPublic(PublicModel):
+    """A burn-rate warning as the event sent to event management."""
+
+    fingerprint: str
+    status: str = Field(description="`firing` while the burn goes on, `resolved` once over.")
+    severity: str
+    starts_at: datetime
+    ends_at: datetime | None
+    summary: str
+    labels: dict[str, str]
+
+
+class BurnCheckPublic(PublicModel):
+    """What a burn-rate check found and sent to event management."""
+
+    objectives: int = Field(description="Objectives whose burn rates were evaluated.")
+    events: list[BurnWarningEventPublic]
+    ingested: IngestResultPublic | None = Field(
+        description="What event management did with them (None: no warning to send)."
+    )
+
+    @classmethod
+    def of_check(cls, found: BurnCheck) -> BurnCheckPublic:
+        """The public view of a check."""
+        return cls(
+            objectives=found.objectives,
+            events=[
+                BurnWarningEventPublic(
+                    fingerprint=e.fingerprint, status=e.status.value, severity=e.severity.value,
+                    starts_at=e.starts_at, ends_at=e.ends_at, summary=e.summary,
+                    labels=dict(e.labels),
+                )
+                for e in found.events
+            ],
+            ingested=None
+            if found.ingested is None
+            else IngestResultPublic.of_result(found.ingested),
+        )  # fmt: skip

@@ -23,6 +23,7 @@ from servanda.api.guard import Instant
 from servanda.api.routers.events import EventEngineDep
 from servanda.api.schemas_sla import (
     AdjustmentsPublic,
+    BurnCheckPublic,
     ClosedPublic,
     ClosurePublic,
     CreditPublic,
@@ -215,31 +216,17 @@ def final_credits(
     ]
 
 
-@router.post("/burn-check", summary="Raise burn-rate warnings as events")
+@router.post(
+    "/burn-check", summary="Raise burn-rate warnings as events", response_model=BurnCheckPublic
+)
 def burn_check(
     principal: PrincipalDep, clock: ClockDep, engine: EngineDep, events: EventEngineDep
-) -> dict[str, Any]:
+) -> BurnCheckPublic:
     """Evaluate the burn-rate rules of every availability objective over the last complete
     minutes and send each warning to event management (source ``servanda-slo``), where it is
     de-duplicated and correlated like any alert. Call it every few minutes; a check repeated
     stores nothing new. Needs the right to ingest events."""
-    found = burn.check_burn_rates(engine, events, principal, clock.now())
-    return {
-        "objectives": found.objectives,
-        "events": [
-            {
-                "fingerprint": e.fingerprint,
-                "status": e.status.value,
-                "severity": e.severity.value,
-                "starts_at": e.starts_at.isoformat(),
-                "ends_at": None if e.ends_at is None else e.ends_at.isoformat(),
-                "summary": e.summary,
-                "labels": dict(e.labels),
-            }
-            for e in found.events
-        ],
-        "ingested": None if found.ingested is None else found.ingested.as_dict(),
-    }
+    return BurnCheckPublic.of_check(burn.check_burn_rates(engine, events, principal, clock.now()))
 
 
 @router.get(
