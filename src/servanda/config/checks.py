@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from servanda.agreements.effective import AmbiguousAgreement, effective_agreement
-from servanda.agreements.model import Actor, Agreement
+from servanda.agreements.metrics import Metric
+from servanda.agreements.model import Actor, Agreement, Budgeting
 from servanda.catalog.model import PartyRole
 from servanda.config.access import check_access
 from servanda.config.reader import Origin, ReadResult
@@ -502,6 +503,37 @@ CHECKS = (
 )
 
 
+SLICED: tuple[Metric, ...] = (
+    Metric.AVAILABILITY,
+    Metric.WEIGHTED_AVAILABILITY,
+    Metric.GOOD_RATIO,
+    Metric.PACKET_LOSS,
+)
+"""The metrics time-sliced budgeting applies to: availability from outages or good/total
+counts, and ratios of counts. The others are measured over the whole period."""
+
+
+def check_budgeting(result: ReadResult) -> list[Problem]:
+    """``budgeting: timeslices`` only on an objective that is measured slice by slice
+    (:data:`SLICED`); elsewhere it would be ignored, so it is refused at its place."""
+    b = result.bundle
+    problems: list[Problem] = []
+    takes = ", ".join(m.value for m in SLICED)
+    for i, origin in _origins(result, "agreements", len(b.agreements)):
+        for j, o in enumerate(b.agreements[i].objectives):
+            if o.budgeting is Budgeting.TIMESLICES and o.metric not in SLICED:
+                problems.append(
+                    _at(
+                        origin,
+                        ("objectives", j, "budgeting"),
+                        f"{o.metric.value} is measured over the whole period and takes no "
+                        f"time-sliced budgeting (only {takes} do); remove 'budgeting: "
+                        "timeslices'",
+                    )
+                )
+    return problems
+
+
 def check_all(result: ReadResult) -> list[Problem]:
     """Run every cross-record check. The inheritance check runs even when others found
     problems: it only needs the agreements that were read, and a silent loosening must not
@@ -511,5 +543,6 @@ def check_all(result: ReadResult) -> list[Problem]:
     problems += check_inheritance(result)
     problems += check_mappings(result)
     problems += check_series(result)
+    problems += check_budgeting(result)
     problems += check_access(result)
     return problems

@@ -40,7 +40,13 @@ import numpy as np
 
 from servanda.agreements.effective import EffectiveAgreement
 from servanda.agreements.metrics import METRICS, Metric
-from servanda.agreements.model import Budgeting, ExcludedTime, Objective, SeverityTarget
+from servanda.agreements.model import (
+    Budgeting,
+    Comparator,
+    ExcludedTime,
+    Objective,
+    SeverityTarget,
+)
 from servanda.calendars.model import Calendar
 from servanda.config.bundle import Bundle
 from servanda.config.series import series_for
@@ -208,6 +214,8 @@ def _availability(objective: Objective, window: Window) -> ObjectiveResult:
     agreed time, so ``remaining`` says how much more downtime the rest of it can take."""
     weighted = objective.metric is Metric.WEIGHTED_AVAILABILITY
     convention = window.agreement.excluded_time.value
+    if objective.budgeting is Budgeting.TIMESLICES and objective.timeslice is not None:
+        return _sliced_availability(objective, window, convention, weighted)
     cal = window.calendar(objective)
     node = window.service
     now_outages = _clip(window.outages, window.start, window.until)  # open ones: to ``until``
@@ -233,6 +241,51 @@ def _availability(objective: Objective, window: Window) -> ObjectiveResult:
         breaches=breaches if _missed(objective, actual) else (),
         figures=figures,
     )
+
+
+def _sliced_availability(
+    objective: Objective, window: Window, convention: ExcludedTime, weighted: bool
+) -> ObjectiveResult:
+    """Time-sliced availability from outages: the elapsed window cut into slices of
+    ``timeslice``, each slice's availability (its agreed time under the convention, its
+    downtime) judged against ``timeslice_target`` (the target when absent); the result is good
+    slices / slices with agreed time, and the budget counts slices."""
+    assert objective.timeslice is not None
+    cal = window.calendar(objective)
+    elapsed = av.expand_schedule(cal, window.start, window.until, window.service)
+    outages = [_ended(o, window.until) for o in _clip(window.outages, window.start, window.until)]
+    starts, ends = timeslices.slice_bounds(window.start, window.until, objective.timeslice)
+    up, due = av.per_slice(_columns(outages, elapsed), elapsed, starts, ends, convention, weighted)
+    per_slice = (
+        objective.timeslice_target if objective.timeslice_target is not None else (objective.target)
+    )
+    comparator = objective.comparator or Comparator.GE
+    sliced = timeslices.timeslices_by_ratio(
+        starts, up, due, window.start, window.until, objective.timeslice, per_slice / _HUNDRED,
+        comparator,
+    )  # fmt: skip
+    num, den = Decimal(sliced.good_slices), Decimal(sliced.slices_with_data)
+    actual = _ratio(num, den, True)
+    all_slices = len(timeslices.slice_bounds(window.start, window.end, objective.timeslice)[0])
+    bad = sliced.slices_with_data - sliced.good_slices
+    breaches = tuple(
+        Breach(objective=objective.id, detail=f"slice below {per_slice} % available", start=a,
+               end=b)
+        for a, b in sliced.bad_slices[:MAX_BREACHES]
+    )  # fmt: skip
+    return _result(
+        objective, window, actual, num if den else None, den if den else None,
+        convention=f"{sliced.convention}; a slice is good at {comparator.value} {per_slice} % "
+        f"available ({av.convention_text(convention, weighted)})",
+        budget=budget.slice_budget(objective.target, all_slices, sliced.slices_with_data, bad)
+        if den else None,
+        breaches=breaches if _missed(objective, actual) else (),
+        figures=(
+            ("slices", str(sliced.slices)),
+            ("slices with agreed time", str(sliced.slices_with_data)),
+            ("bad slices", str(bad)),
+        ),
+    )  # fmt: skip
 
 
 def _group(
@@ -361,14 +414,7 @@ def _series_availability(objective: Objective, window: Window, found: Series) ->
             f"n = {MEF_CONSECUTIVE}; available Δt / Δt outside maintenance",
             figures=(("high-loss intervals (HLI)", str(mef.hli)),),
         )  # fmt: skip
-    counts = series.count_columns(samples)
-    ratio = series.ratio_of_sums(counts.good, counts.total)
-    num, den = Decimal(ratio.good), Decimal(ratio.total)
-    return _result(
-        objective, window, _ratio(num, den, True), num, den,
-        convention="good events / all events (ratio of sums)",
-        budget=budget.event_budget(objective.target, ratio.good, ratio.total) if den else None,
-    )  # fmt: skip
+    return _counts(objective, window, found)
 
 
 def _samples(window: Window, found: Series, by: str = "at") -> tuple[Measurement, ...]:
