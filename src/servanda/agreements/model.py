@@ -152,6 +152,36 @@ DEFAULT_BURN_RATES: tuple[BurnRateRule, ...] = (
 (ticket)."""
 
 
+@record
+class MefParameters:
+    """MEF 10.3 availability of a loss series: an interval Δt is high-loss when its frame loss
+    ratio exceeds C; the service turns unavailable after n consecutive high-loss intervals and
+    available again after n consecutive others (see :mod:`servanda.measure.mef`)."""
+
+    loss_threshold: Decimal = Decimal(50)
+    """C, in percent of the frames sent in Δt (``50%`` by default; MEF 10.3 leaves it to the
+    agreement)."""
+    consecutive: int = Field(default=10, ge=1, le=10_000)
+    """n: consecutive intervals that change the state (10 by default)."""
+    interval: Duration | None = None
+    """Δt (the series' own interval when absent, else one minute)."""
+
+    @field_validator("loss_threshold", mode="before")
+    @classmethod
+    def _percent(cls, value: Any) -> Any:
+        return parse_target(value, Unit.PERCENT)
+
+    @model_validator(mode="after")
+    def _sane(self) -> MefParameters:
+        if not Decimal(0) <= self.loss_threshold < Decimal(100):
+            raise ValueError(
+                f"the loss threshold C is a percentage below 100, not {self.loss_threshold}"
+            )
+        if self.interval is not None and self.interval <= timedelta(0):
+            raise ValueError("the interval Δt must be positive")
+        return self
+
+
 class Budgeting(StrEnum):
     """How compliance and the error budget are counted."""
 
@@ -198,6 +228,8 @@ class Objective:
     """True when this objective deliberately loosens the one it inherits."""
     burn_rates: tuple[BurnRateRule, ...] | None = None
     """Burn-rate warnings for this objective; None: :data:`DEFAULT_BURN_RATES`; ``[]``: none."""
+    mef: MefParameters | None = None
+    """Availability from a loss series (MEF 10.3): C, n and Δt; None: the defaults."""
     min_traffic: int | None = Field(default=None, ge=0)
     """Burn-rate guard: no warning while the long window holds fewer events than this (event
     budgeting) or fewer agreed minutes (time budgeting). None: 100 events, or for time

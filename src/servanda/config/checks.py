@@ -22,6 +22,7 @@ from servanda.config.series import SERIES_KINDS, fitting_kinds, series_candidate
 from servanda.core.durations import format_duration
 from servanda.core.problems import Location, Problem
 from servanda.events.mapping import rule_problems, template_parts
+from servanda.measure.inputs import SeriesKind
 
 
 def _origins(result: ReadResult, section: str, count: int) -> Iterator[tuple[int, Origin | None]]:
@@ -515,20 +516,34 @@ counts, and ratios of counts. The others are measured over the whole period."""
 
 def check_budgeting(result: ReadResult) -> list[Problem]:
     """``budgeting: timeslices`` only on an objective that is measured slice by slice
-    (:data:`SLICED`); elsewhere it would be ignored, so it is refused at its place."""
+    (:data:`SLICED`, not MEF 10.3 availability, which has its own intervals), and ``mef``
+    parameters only on availability from a loss series: elsewhere they would be ignored, so
+    they are refused at their place."""
     b = result.bundle
     problems: list[Problem] = []
     takes = ", ".join(m.value for m in SLICED)
     for i, origin in _origins(result, "agreements", len(b.agreements)):
         for j, o in enumerate(b.agreements[i].objectives):
-            if o.budgeting is Budgeting.TIMESLICES and o.metric not in SLICED:
+            named = b.series_by_id.get(o.series) if o.series is not None else None
+            if o.mef is not None and (named is None or named.kind is not SeriesKind.LOSS):
+                problems.append(
+                    _at(
+                        origin,
+                        ("objectives", j, "mef"),
+                        "MEF 10.3 parameters apply to availability measured from a loss "
+                        "series: name one with 'series:', or remove 'mef'",
+                    )
+                )
+            if o.budgeting is Budgeting.TIMESLICES and (
+                o.metric not in SLICED or (named is not None and named.kind is SeriesKind.LOSS)
+            ):
                 problems.append(
                     _at(
                         origin,
                         ("objectives", j, "budgeting"),
                         f"{o.metric.value} is measured over the whole period and takes no "
-                        f"time-sliced budgeting (only {takes} do); remove 'budgeting: "
-                        "timeslices'",
+                        f"time-sliced budgeting (only {takes} do, and not from a loss series); "
+                        "remove 'budgeting: timeslices'",
                     )
                 )
     return problems

@@ -38,10 +38,10 @@ SERIES_KINDS: dict[Metric, tuple[SeriesKind, ...]] = {
 
 NAMED_SERIES_KINDS: dict[Metric, tuple[SeriesKind, ...]] = {
     **SERIES_KINDS,
-    Metric.AVAILABILITY: (SeriesKind.GOOD_TOTAL,),
+    Metric.AVAILABILITY: (SeriesKind.GOOD_TOTAL, SeriesKind.LOSS),
 }
-"""The kinds a series an objective *names* may have: :data:`SERIES_KINDS`, and good/total
-counts for availability counted over events."""
+"""The kinds a series an objective *names* may have: :data:`SERIES_KINDS`, good/total counts
+for availability counted over events, and a loss series for availability by MEF 10.3."""
 
 
 def fitting_kinds(metric: Metric) -> tuple[SeriesKind, ...]:

@@ -44,12 +44,14 @@ from servanda.agreements.model import (
     Budgeting,
     Comparator,
     ExcludedTime,
+    MefParameters,
     Objective,
     SeverityTarget,
 )
 from servanda.calendars.model import Calendar
 from servanda.config.bundle import Bundle
 from servanda.config.series import series_for
+from servanda.core.durations import format_duration
 from servanda.core.intervals import to_us
 from servanda.engagement.model import Feedback
 from servanda.events.incidents import Incident, IncidentState
@@ -64,10 +66,6 @@ from servanda.measure.results import Breach, Budget, ObjectiveResult, Verdict
 
 ALWAYS = Calendar(id="always", timezone="UTC")
 """The calendar of an agreement that names none: every instant is agreed service time."""
-MEF_THRESHOLD = Decimal("0.5")
-"""MEF 10.3 frame-loss threshold C used for availability from a loss series."""
-MEF_CONSECUTIVE = 10
-"""MEF 10.3 n: consecutive Δt intervals that change the state."""
 MEF_INTERVAL = timedelta(minutes=1)
 """Δt when the series declares no interval."""
 MAX_BREACHES = 10
@@ -397,24 +395,24 @@ def _named_series(objective: Objective, window: Window) -> Series | None:
 
 
 def _series_availability(objective: Objective, window: Window, found: Series) -> ObjectiveResult:
+    if found.kind is not SeriesKind.LOSS:
+        return _counts(objective, window, found)
     samples = _samples(window, found, by="start")
-    if found.kind is SeriesKind.LOSS:
-        cal = window.calendar(objective)
-        maintenance = av.expand_schedule(
-            cal, window.start, window.until, window.service
-        ).maintenance
-        mef = mef_availability_of(
-            samples, window.start, window.until, found.interval or MEF_INTERVAL,
-            MEF_THRESHOLD, MEF_CONSECUTIVE, maintenance,
-        )  # fmt: skip
-        num, den = Decimal(mef.available_count), Decimal(mef.counted)
-        return _result(
-            objective, window, _ratio(num, den, True), num, den,
-            convention=f"MEF 10.3: Δt {found.interval or MEF_INTERVAL}, C = {MEF_THRESHOLD}, "
-            f"n = {MEF_CONSECUTIVE}; available Δt / Δt outside maintenance",
-            figures=(("high-loss intervals (HLI)", str(mef.hli)),),
-        )  # fmt: skip
-    return _counts(objective, window, found)
+    params = objective.mef or MefParameters()
+    step = params.interval or found.interval or MEF_INTERVAL
+    threshold = params.loss_threshold / _HUNDRED
+    cal = window.calendar(objective)
+    maintenance = av.expand_schedule(cal, window.start, window.until, window.service).maintenance
+    mef = mef_availability_of(
+        samples, window.start, window.until, step, threshold, params.consecutive, maintenance
+    )
+    num, den = Decimal(mef.available_count), Decimal(mef.counted)
+    return _result(
+        objective, window, _ratio(num, den, True), num, den,
+        convention=f"MEF 10.3: Δt {format_duration(step)}, C = {params.loss_threshold} % frame "
+        f"loss, n = {params.consecutive}; available Δt / Δt outside maintenance",
+        figures=(("high-loss intervals (HLI)", str(mef.hli)),),
+    )  # fmt: skip
 
 
 def _samples(window: Window, found: Series, by: str = "at") -> tuple[Measurement, ...]:

@@ -276,7 +276,7 @@ def _objectives(scope: _Scope) -> tuple[ObjectiveView, ...]:
         cal_id = scope.eff.calendar_of(o)
         cal = scope.calendar(cal_id)
         hours = describe_service_hours(cal) if cal else None
-        details = [d for d in (w.budgeting_sentence(o), o.description) if d]
+        details = [d for d in (w.mef_sentence(o), w.budgeting_sentence(o), o.description) if d]
         if o.calendar and cal:
             details.insert(0, f"Measured against the calendar {_calendar_label(cal)}.")
         out.append(

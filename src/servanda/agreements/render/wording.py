@@ -213,6 +213,21 @@ def _weighting(calendar: Calendar | None) -> str:
     )
 
 
+def mef_sentence(objective: Objective) -> str | None:
+    """MEF 10.3's parameters in words, for availability measured from a loss series."""
+    m = objective.mef
+    if m is None:
+        return None
+    step = duration_words(m.interval) if m.interval is not None else "the series' interval"
+    return (
+        f"Measured as MEF 10.3 availability from frame loss: time is cut into intervals of "
+        f"{step}; an interval losing more than {format_target(m.loss_threshold, Unit.PERCENT)} "
+        f"of its frames is high-loss; the service becomes unavailable after {m.consecutive} "
+        f"high-loss intervals in a row and available again after {m.consecutive} others in a "
+        "row; maintenance windows are left out."
+    )
+
+
 def budgeting_sentence(objective: Objective) -> str | None:
     """How the objective is counted, when it is not plain elapsed time."""
     o = objective
