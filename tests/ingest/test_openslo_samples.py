@@ -98,14 +98,13 @@ def test_ratio_timeslices_mean_of_ratios() -> None:
         metric=Metric.AVAILABILITY,
         target=Decimal(99),
         period=Period(kind=PeriodKind.ROLLING, length=timedelta(days=14)),
-        budgeting=Budgeting.TIMESLICES,
+        budgeting=Budgeting.RATIO_TIMESLICES,
         timeslice=timedelta(minutes=1),
         series="response-code",
         description="Main page availability (Good): Our main page should be available always.",
     )
     assert found.timeslice_target is None
-    assert at(result.warnings) == [("spec.budgetingMethod", 29), ("spec.objectives[0]", 31)]
-    assert "mean of ratios" in say(result.warnings, "spec.budgetingMethod")
+    assert at(result.warnings) == [("spec.objectives[0]", 31)]
     assert "availability" in say(result.warnings, "spec.objectives[0]")
     assert at(result.unmapped) == [
         ("spec.indicator.spec.ratioMetric", 16),

@@ -75,3 +75,35 @@ def test_weighted_slices_and_the_forgive_convention() -> None:
     w = measure(weighted, convention=ExcludedTime.EXCLUDE)
     assert w.denominator == Decimal(11)
     assert w.numerator == Decimal(8)  # 12 April: 7 200 weighted lost of 64 800: 88.9 %
+
+
+def test_ratio_timeslices_average_each_days_availability() -> None:
+    """OpenSLO RatioTimeslices: the mean of the slices' own availability. Eight days at
+    100 %, 4 April 90 %, 10 April 87.5 %, 12 April 98 %: 1 075.5 / 11 = 97.77 %."""
+    goal = objective(metric="availability", target="99%", budgeting="ratio_timeslices",
+                     timeslice="1d")  # fmt: skip
+    r = measure(goal, convention=ExcludedTime.EXCLUDE)
+    assert (r.numerator, r.denominator) == (Decimal("10.755"), Decimal(11))
+    assert r.actual == Decimal("10.755") / 11 * 100
+    assert r.convention is not None
+    assert r.convention.startswith("OpenSLO RatioTimeslices")
+
+
+def test_ratio_timeslices_of_counts_are_a_mean_of_ratios_not_a_ratio_of_sums() -> None:
+    """A quiet hour (99 of 100) weighs as much as a busy one (900 of 1 000): the mean is 94.5 %
+    where the ratio of sums says 999 / 1 100 = 90.8 %."""
+    from dataclasses import replace
+
+    from .test_objectives import EVIDENCE, at, counts
+
+    calls = counts("voice-calls", (at(2, 10), at(2, 11), 99, 100),
+                   (at(2, 11), at(2, 12), 900, 1000))  # fmt: skip
+    evidence = replace(EVIDENCE, measurements={**EVIDENCE.measurements, "voice-calls": calls})
+    goal = objective(metric="availability", target="99%", series="voice-calls",
+                     budgeting="ratio_timeslices", timeslice="1h")  # fmt: skip
+    r = measure(goal, at(2, 10), at(2, 12), now=at(2, 12), service="voice", evidence=evidence)
+    assert (r.numerator, r.denominator) == (Decimal("1.89"), Decimal(2))
+    assert r.actual == Decimal("94.5")
+    plain = objective(metric="availability", target="99%", series="voice-calls")
+    s = measure(plain, at(2, 10), at(2, 12), now=at(2, 12), service="voice", evidence=evidence)
+    assert (s.numerator, s.denominator) == (Decimal(999), Decimal(1100))

@@ -191,6 +191,14 @@ class Budgeting(StrEnum):
     """Σgood / Σtotal events over the period (a ratio of sums)."""
     TIMESLICES = "timeslices"
     """Good slices / all slices; a slice is good when it meets ``timeslice_target``."""
+    RATIO_TIMESLICES = "ratio_timeslices"
+    """OpenSLO's RatioTimeslices: the mean of the slices' own ratios (a quiet slice weighs as
+    much as a busy one)."""
+
+    @property
+    def sliced(self) -> bool:
+        """Whether the period is cut into slices of ``timeslice``."""
+        return self in (Budgeting.TIMESLICES, Budgeting.RATIO_TIMESLICES)
 
 
 @record
@@ -300,7 +308,7 @@ class Objective:
             raise ValueError(f"a percentage target must be between 0 and 100, not {self.target}")
         if self.target < 0 and self.metric is not Metric.NPS:
             raise ValueError(f"a {self.metric} target cannot be negative")
-        if self.budgeting is Budgeting.TIMESLICES and self.timeslice is None:
+        if self.budgeting.sliced and self.timeslice is None:
             raise ValueError("time-sliced budgeting needs a timeslice length, e.g. 'timeslice: 5m'")
         if self.percentile is not None and self.metric not in (
             Metric.LATENCY,

@@ -14,7 +14,7 @@ from typing import Any
 
 from servanda.agreements.effective import AmbiguousAgreement, effective_agreement
 from servanda.agreements.metrics import Metric
-from servanda.agreements.model import Actor, Agreement, Budgeting
+from servanda.agreements.model import Actor, Agreement
 from servanda.catalog.model import PartyRole
 from servanda.config.access import check_access
 from servanda.config.reader import Origin, ReadResult
@@ -534,7 +534,7 @@ def check_budgeting(result: ReadResult) -> list[Problem]:
                         "series: name one with 'series:', or remove 'mef'",
                     )
                 )
-            if o.budgeting is Budgeting.TIMESLICES and (
+            if o.budgeting.sliced and (
                 o.metric not in SLICED or (named is not None and named.kind is SeriesKind.LOSS)
             ):
                 problems.append(
@@ -543,7 +543,7 @@ def check_budgeting(result: ReadResult) -> list[Problem]:
                         ("objectives", j, "budgeting"),
                         f"{o.metric.value} is measured over the whole period and takes no "
                         f"time-sliced budgeting (only {takes} do, and not from a loss series); "
-                        "remove 'budgeting: timeslices'",
+                        f"remove 'budgeting: {o.budgeting.value}'",
                     )
                 )
     return problems

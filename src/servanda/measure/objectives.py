@@ -212,7 +212,7 @@ def _availability(objective: Objective, window: Window) -> ObjectiveResult:
     agreed time, so ``remaining`` says how much more downtime the rest of it can take."""
     weighted = objective.metric is Metric.WEIGHTED_AVAILABILITY
     convention = window.agreement.excluded_time.value
-    if objective.budgeting is Budgeting.TIMESLICES and objective.timeslice is not None:
+    if objective.budgeting.sliced and objective.timeslice is not None:
         return _sliced_availability(objective, window, convention, weighted)
     cal = window.calendar(objective)
     node = window.service
@@ -254,6 +254,10 @@ def _sliced_availability(
     outages = [_ended(o, window.until) for o in _clip(window.outages, window.start, window.until)]
     starts, ends = timeslices.slice_bounds(window.start, window.until, objective.timeslice)
     up, due = av.per_slice(_columns(outages, elapsed), elapsed, starts, ends, convention, weighted)
+    if objective.budgeting is Budgeting.RATIO_TIMESLICES:
+        rule = av.convention_text(convention, weighted)
+        how = f"{RATIO_SLICES}; each slice's availability ({rule})"
+        return _mean_of_slices(objective, window, up, due, how)
     per_slice = (
         objective.timeslice_target if objective.timeslice_target is not None else (objective.target)
     )
@@ -283,6 +287,33 @@ def _sliced_availability(
             ("slices with agreed time", str(sliced.slices_with_data)),
             ("bad slices", str(bad)),
         ),
+    )  # fmt: skip
+
+
+RATIO_SLICES = "OpenSLO RatioTimeslices: mean of the slices' own ratios over slices with data"
+
+
+def _count_times(samples: Sequence[Measurement]) -> tuple[Any, Any, Any]:
+    columns = series.count_columns(samples)
+    return columns.start, columns.good, columns.total
+
+
+def _mean_of_slices(
+    objective: Objective, window: Window, good: Any, total: Any, how: str
+) -> ObjectiveResult:
+    """The mean of per-slice ratios good/total over the slices with a total (exact decimals):
+    the numerator is the sum of the ratios, the denominator the number of slices, so roll-ups
+    add them into a mean over every part's slices."""
+    g, t = np.asarray(good, dtype=np.int64), np.asarray(total, dtype=np.int64)
+    has = t > 0
+    ratios = [
+        Decimal(a) / Decimal(b) for a, b in zip(g[has].tolist(), t[has].tolist(), strict=True)
+    ]
+    num, den = sum(ratios, Decimal(0)), Decimal(len(ratios))
+    return _result(
+        objective, window, _ratio(num, den, True), num if den else None, den if den else None,
+        convention=how,
+        figures=(("slices", str(int(t.size))), ("slices with data", str(len(ratios)))),
     )  # fmt: skip
 
 
@@ -489,6 +520,16 @@ def _packets(
 def _counts(objective: Objective, window: Window, found: Series) -> ObjectiveResult:
     samples = _samples(window, found, by="start")
     figures: tuple[tuple[str, str], ...] = (("series", found.id),)
+    if objective.budgeting is Budgeting.RATIO_TIMESLICES and objective.timeslice is not None:
+        sliced_ratio = timeslices.ratio_timeslices(
+            *_count_times(samples), window.start, window.until, objective.timeslice
+        )
+        good, total = sliced_ratio.good_events, sliced_ratio.total_events
+        assert good is not None
+        assert total is not None
+        if objective.metric is Metric.PACKET_LOSS:
+            good = total - good  # the mean of the slices' loss ratios
+        return _mean_of_slices(objective, window, good, total, f"{RATIO_SLICES}; {found.id}")
     if objective.budgeting is Budgeting.TIMESLICES and objective.timeslice is not None:
         per_slice = (
             objective.timeslice_target

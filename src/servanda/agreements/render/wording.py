@@ -241,6 +241,14 @@ def budgeting_sentence(objective: Objective) -> str | None:
             "Counted over events: every event of the whole period weighs the same (not an "
             "average of averages, so a busy hour weighs more than a quiet one)."
         )
+    if o.budgeting is Budgeting.RATIO_TIMESLICES:
+        assert o.timeslice is not None
+        noun = METRICS[o.metric].noun
+        return (
+            f"Counted in slices of {duration_words(o.timeslice)}: the result is the average of "
+            f"the slices' own {noun} (a quiet slice weighs as much as a busy one), over the "
+            "slices where something was measured."
+        )
     if o.budgeting is Budgeting.TIMESLICES:
         assert o.timeslice is not None
         noun = METRICS[o.metric].noun

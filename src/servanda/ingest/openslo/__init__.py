@@ -23,8 +23,8 @@ other thresholdMetric                   ``good_ratio``; "good" = value op thresh
 budgetingMethod Occurrences             ``budgeting: events``
 Timeslices                              ``timeslices``, ``timeslice`` = timeSliceWindow,
                                         ``timeslice_target`` = timeSliceTarget in percent
-RatioTimeslices                         ``timeslices`` without timeslice_target (mean of ratios
-                                        ≠ good slices / all slices; warned)
+RatioTimeslices                         ``ratio_timeslices``, ``timeslice`` = timeSliceWindow
+                                        (the mean of the slices' own ratios)
 timeWindow rolling ``Nm|h|d|w``         ``period: rolling N…``; M/Q/Y as 30/90/365 days (warned)
 timeWindow calendar 1d/1w/1M/1Q/1Y      ``period: day|week|month|quarter|year``; other
                                         lengths become rolling windows (warned); startTime

@@ -15,7 +15,7 @@ from servanda.agreements.model import Budgeting, Comparator, PeriodKind
 BUDGETING: dict[str, Budgeting] = {
     "Occurrences": Budgeting.EVENTS,
     "Timeslices": Budgeting.TIMESLICES,
-    "RatioTimeslices": Budgeting.TIMESLICES,
+    "RatioTimeslices": Budgeting.RATIO_TIMESLICES,
 }
 """``budgetingMethod`` → budgeting. RatioTimeslices (a mean of per-slice ratios) has no exact
 equivalent; it becomes time-sliced budgeting with a warning."""

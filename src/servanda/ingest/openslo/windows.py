@@ -209,15 +209,6 @@ def read_budgeting(slo: OsloObject, found: Findings) -> tuple[Budgeting, str] | 
             return None
         found.warn(slo, path, f"budgetingMethod {raw!r} read as {match[0]!r}")
         method = match[0]
-    if method == "RatioTimeslices":
-        found.warn(
-            slo,
-            path,
-            "RatioTimeslices averages the per-slice ratios (a mean of "
-            "ratios: a quiet slice weighs as much as a busy one); Servanda has no such "
-            "budgeting and imports it as timeslices, which count good slices / all "
-            "slices. The two differ: review the objective and set timeslice_target",
-        )
     return BUDGETING[method], method
 
 
