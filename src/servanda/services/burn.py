@@ -5,9 +5,9 @@ management de-duplicates, correlates and runs through its lifecycle like any oth
 
 Time budgeting: the error ratio of a window is its downtime in agreed time over its agreed
 time, from one-minute buckets (the agreed time of a bucket is its service time minus
-maintenance windows; downtime is the time of full unplanned outages in it — partial outages
-count in availability but raise no burn-rate warning). The events come from source
-``servanda-slo`` and never take a node down themselves (see
+maintenance windows and, under the ``exclude`` convention, planned outages; downtime is
+counted exactly as availability counts it, partial outages by their fraction). The events
+come from source ``servanda-slo`` and never take a node down themselves (see
 :data:`servanda.events.correlate.OBSERVING_SOURCES`): they warn about downtime already
 counted, so they must not add to it.
 
@@ -25,9 +25,9 @@ from sqlalchemy import Engine
 
 from servanda.agreements.effective import AmbiguousAgreement, effective_agreement
 from servanda.agreements.metrics import Metric
-from servanda.agreements.model import DEFAULT_BURN_RATES, Budgeting
+from servanda.agreements.model import DEFAULT_BURN_RATES, Budgeting, ExcludedTime
 from servanda.core.access import Action, Principal
-from servanda.core.intervals import I64, IntervalSet, from_us, to_us
+from servanda.core.intervals import I64, from_us, to_us
 from servanda.events.model import Event
 from servanda.events.outages import Outage
 from servanda.measure import availability as av
@@ -99,7 +99,9 @@ def check_burn_rates(
                 name = eff.calendar_of(objective)
                 cal = bundle.calendar_by_id.get(name) if name else None
                 schedule = av.expand_schedule(cal or ALWAYS, start, end, svc.id)
-                starts, bad, total = _buckets(schedule, outages, start, end)
+                starts, bad, total = _buckets(
+                    schedule, outages, start, end, eff.excluded_time.value
+                )
                 warnings = burn_warnings(
                     starts,
                     bad,
@@ -144,21 +146,28 @@ def _whole_buckets(span: timedelta) -> timedelta:
 
 
 def _buckets(
-    schedule: av.Schedule, outages: list[Outage], start: datetime, end: datetime
+    schedule: av.Schedule,
+    outages: list[Outage],
+    start: datetime,
+    end: datetime,
+    convention: ExcludedTime = ExcludedTime.EXCLUDE,
 ) -> tuple[I64, I64, I64]:
-    """Per one-minute bucket of ``[start, end)``: its start, downtime µs in agreed time and
-    agreed µs."""
+    """Per one-minute bucket of ``[start, end)``: its start, its downtime and its agreed time
+    in microseconds, counted exactly as availability counts them under ``convention`` (each
+    bucket is a slice of :func:`~servanda.measure.availability.per_slice`: partial outages by
+    their fraction, planned ones as excluded time)."""
     step = int(BUCKET / timedelta(microseconds=1))
     lo, hi = to_us(start), to_us(end)
     edges = np.arange(lo, hi + 1, step, dtype=np.int64)
     if edges[-1] != hi:
         edges = np.append(edges, hi)
-    agreed = schedule.service - schedule.maintenance
-    total = np.diff(agreed.measure_before(edges))
-    full = [o for o in outages if not o.planned and o.fraction >= 1]
-    starts = [max(to_us(o.start), lo) for o in full]
-    ends = [hi if o.end is None else min(to_us(o.end), hi) for o in full]
-    kept = [(s, e) for s, e in zip(starts, ends, strict=True) if e > s]
-    down = IntervalSet.from_arrays([s for s, _ in kept], [e for _, e in kept])
-    bad = np.diff((down & agreed).measure_before(edges))
-    return edges[:-1], bad, total
+    columns = av.OutageColumns.from_arrays(
+        np.zeros(len(outages), dtype=np.int64),
+        [max(to_us(o.start), lo) for o in outages],
+        [max(max(to_us(o.start), lo), hi if o.end is None else min(to_us(o.end), hi))
+         for o in outages],
+        [o.fraction for o in outages],
+        [o.planned for o in outages],
+    )  # fmt: skip
+    up, due = av.per_slice(columns, schedule, edges[:-1], edges[1:], convention)
+    return edges[:-1], due - up, due
