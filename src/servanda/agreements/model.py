@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -106,6 +107,17 @@ class Period:
             raise ValueError(f"a {self.kind} period takes no length")
         return self
 
+    @property
+    def nominal_length(self) -> timedelta:
+        """The length burn-rate factors and scaled windows are derived from: a rolling
+        window's own, else 1, 7, 30, 90 or 365 days (Sloth's and Pyrra's SLO windows are
+        written in days; a calendar month counts as 30)."""
+        if self.kind is PeriodKind.ROLLING:
+            assert self.length is not None
+            return self.length
+        days = {"day": 1, "week": 7, "month": 30, "quarter": 90, "year": 365}[self.kind.value]
+        return timedelta(days=days)
+
     def describe(self) -> str:
         """``each calendar month`` or ``over any rolling 28 days``."""
         if self.kind is PeriodKind.ROLLING:
@@ -120,17 +132,42 @@ class Period:
 class BurnRateRule:
     """A multiwindow burn-rate warning: raised when the error ratio over the ``long`` window
     and over the ``short`` one both exceed ``factor`` times the ratio the target allows
-    (Google SRE workbook). ``factor`` b consumes X % of a period W's budget within ``long`` L
-    when b = X/100 × W / L."""
+    (Google SRE workbook), and have for ``hold`` (Prometheus' ``for:``).
+
+    The factor is written, or derived as Sloth does from ``budget_consumed``: the share X of
+    the period's budget the rule lets the long window consume, b = X / 100 × W / L for an
+    SLO period W (:meth:`factor_over`, with W the period's
+    :attr:`~Period.nominal_length`)."""
 
     long: Duration
     """The long window, e.g. 1h."""
     short: Duration
     """The short window (about long / 12), e.g. 5m: the warning stops soon after the burn."""
-    factor: Decimal = Field(gt=0)
-    """The burn rate that raises it, e.g. 14.4."""
+    factor: Decimal | None = Field(default=None, gt=0)
+    """The burn rate that raises it, e.g. 14.4; None: derived from ``budget_consumed``."""
+    budget_consumed: Decimal | None = None
+    """The share of the period's budget (percent) consumed within the long window that
+    raises it, e.g. 2 (%) in 1 h: 14.4 over 30 days, 13.44 over 28."""
     severity: str = "critical"
     """Severity of the event raised (``critical`` pages, ``warning`` makes a ticket)."""
+    hold: Duration | None = None
+    """``for:`` in YAML: raised only once the condition has held this long (on the one-minute
+    evaluation grid); None: at once."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _for(cls, raw: Any) -> Any:
+        data = input_fields(raw)
+        if data is None or "for" not in data:
+            return raw
+        data = dict(data)
+        data["hold"] = data.pop("for")
+        return data
+
+    @field_validator("budget_consumed", mode="before")
+    @classmethod
+    def _share(cls, value: Any) -> Any:
+        return None if value is None else parse_target(value, Unit.PERCENT)
 
     @model_validator(mode="after")
     def _windows(self) -> BurnRateRule:
@@ -138,18 +175,80 @@ class BurnRateRule:
             raise ValueError("burn-rate windows must be positive")
         if self.short >= self.long:
             raise ValueError(f"the short window {self.short} is not shorter than {self.long}")
+        if (self.factor is None) == (self.budget_consumed is None):
+            raise ValueError("a burn-rate rule gives a factor or a budget_consumed, not both")
+        if self.budget_consumed is not None and not 0 < self.budget_consumed <= 100:
+            raise ValueError(f"budget_consumed is a percentage above 0, not {self.budget_consumed}")
+        if self.hold is not None and self.hold < timedelta(0):
+            raise ValueError("'for' cannot be negative")
         return self
+
+    def factor_over(self, period: timedelta) -> Decimal:
+        """The factor for an SLO period of length ``period`` (exact decimals)."""
+        if self.factor is not None:
+            return self.factor
+        assert self.budget_consumed is not None
+        us = timedelta(microseconds=1)
+        return self.budget_consumed / 100 * Decimal(period // us) / Decimal(self.long // us)
+
+    def resolved(self, period: timedelta) -> BurnRateRule:
+        """This rule with its factor for ``period`` written in."""
+        if self.factor is not None:
+            return self
+        return replace(self, factor=self.factor_over(period), budget_consumed=None)
 
 
 DEFAULT_BURN_RATES: tuple[BurnRateRule, ...] = (
-    BurnRateRule(long=timedelta(hours=1), short=timedelta(minutes=5), factor=Decimal("14.4")),
-    BurnRateRule(long=timedelta(hours=6), short=timedelta(minutes=30), factor=Decimal(6)),
     BurnRateRule(
-        long=timedelta(days=3), short=timedelta(hours=6), factor=Decimal(1), severity="warning"
+        long=timedelta(hours=1), short=timedelta(minutes=5), budget_consumed=Decimal(2)
     ),
-)
-"""The SRE workbook's tiers: 2 % of a 30-day budget in 1 h, 5 % in 6 h (page), 10 % in 3 days
-(ticket)."""
+    BurnRateRule(
+        long=timedelta(hours=6), short=timedelta(minutes=30), budget_consumed=Decimal(5)
+    ),
+    BurnRateRule(
+        long=timedelta(days=3), short=timedelta(hours=6), budget_consumed=Decimal(10),
+        severity="warning",
+    ),
+)  # fmt: skip
+"""The SRE workbook's tiers as shares of the budget: 2 % of it in 1 h and 5 % in 6 h page, 10 %
+in 3 days makes a ticket; over 30 days the factors are the workbook's 14.4, 6 and 1."""
+
+
+def _round_minute(value: timedelta) -> timedelta:
+    """To the nearest minute, halves away from zero (Go's ``Duration.Round(time.Minute)``)."""
+    minute = timedelta(minutes=1)
+    whole, rest = divmod(value, minute)
+    return (whole + (1 if rest * 2 >= minute else 0)) * minute
+
+
+def scaled_burn_rates(window: timedelta) -> tuple[BurnRateRule, ...]:
+    """Pyrra's four rules, their windows and ``for`` scaled to the SLO ``window`` (a 28-day
+    window gives 1 h / 5 m for 2 m at 14, 6 h / 30 m for 15 m at 7 (critical), 1 d / 2 h for
+    1 h at 2 and 4 d / 6 h for 3 h at 1 (warning)); each length rounded to the minute."""
+
+    def part(n: int) -> timedelta:
+        return _round_minute(window / n)
+
+    day = 28 * 24
+    return (
+        BurnRateRule(long=part(day), short=part(day * 12), factor=Decimal(14),
+                     hold=part(day * 30)),
+        BurnRateRule(long=part(28 * 4), short=part(day * 2), factor=Decimal(7),
+                     hold=part(day * 4)),
+        BurnRateRule(long=part(28), short=part(28 * 12), factor=Decimal(2), hold=part(day),
+                     severity="warning"),
+        BurnRateRule(long=part(7), short=part(28 * 4), factor=Decimal(1), hold=part(28 * 8),
+                     severity="warning"),
+    )  # fmt: skip
+
+
+class BurnWindows(StrEnum):
+    """Which burn-rate rules an objective gets when it writes none."""
+
+    WORKBOOK = "workbook"
+    """:data:`DEFAULT_BURN_RATES`: fixed windows, factors from the shares of the budget."""
+    SCALED = "scaled"
+    """Pyrra's: four rules whose windows scale with the period (:func:`scaled_burn_rates`)."""
 
 
 @record
@@ -235,7 +334,9 @@ class Objective:
     override: bool = False
     """True when this objective deliberately loosens the one it inherits."""
     burn_rates: tuple[BurnRateRule, ...] | None = None
-    """Burn-rate warnings for this objective; None: :data:`DEFAULT_BURN_RATES`; ``[]``: none."""
+    """Burn-rate warnings for this objective; None: those of ``burn_windows``; ``[]``: none."""
+    burn_windows: BurnWindows = BurnWindows.WORKBOOK
+    """The rules when ``burn_rates`` gives none: the workbook's or Pyrra's scaled ones."""
     mef: MefParameters | None = None
     """Availability from a loss series (MEF 10.3): C, n and Δt; None: the defaults."""
     min_traffic: int | None = Field(default=None, ge=0)
@@ -331,6 +432,15 @@ class Objective:
         """The comparator, with its default filled in."""
         assert self.comparator is not None
         return self.comparator
+
+    def burn_rules(self) -> tuple[BurnRateRule, ...]:
+        """The objective's burn-rate rules with their factors for its period."""
+        length = self.period.nominal_length
+        if self.burn_rates is not None:
+            return tuple(r.resolved(length) for r in self.burn_rates)
+        if self.burn_windows is BurnWindows.SCALED:
+            return scaled_burn_rates(length)
+        return tuple(r.resolved(length) for r in DEFAULT_BURN_RATES)
 
     def is_tighter_or_equal(self, other: Objective) -> bool:
         """Whether this objective is at least as demanding as ``other`` (same metric)."""

@@ -64,6 +64,8 @@ from servanda.core.intervals import I64, from_us
 from servanda.core.records import record
 from servanda.events.model import Event, Status, fingerprint_of, labels_of, normalise_severity
 
+MONTHLY_DEFAULTS: Final = tuple(r.resolved(timedelta(days=30)) for r in DEFAULT_BURN_RATES)
+"""The default rules over a 30-day period: the SRE workbook's 14.4, 6 and 1."""
 SOURCE: Final = "servanda-slo"
 """The ``source`` of burn-rate events."""
 ALERTNAME: Final = "ErrorBudgetBurn"
@@ -193,13 +195,13 @@ def evaluate(
     cum_bad = np.concatenate(([0], np.cumsum(b))).astype(np.int64)
     cum_total = np.concatenate(([0], np.cumsum(t))).astype(np.int64)
     out = []
-    for rule in DEFAULT_BURN_RATES if rules is None else rules:
-        limit = threshold(target_percent, rule.factor)
+    for rule in MONTHLY_DEFAULTS if rules is None else rules:
+        limit = threshold(target_percent, factor_of(rule))
         least = guard(rule, budgeting, min_traffic)
         long_us, short_us = rule.long // _ONE_US, rule.short // _ONE_US
         lb, lt = window_sums(s, cum_bad, at, long_us), window_sums(s, cum_total, at, long_us)
         sb, st = window_sums(s, cum_bad, at, short_us), window_sums(s, cum_total, at, short_us)
-        firing = _exceeds(lb, lt, limit) & _exceeds(sb, st, limit) & (lt >= least)
+        firing = held(_exceeds(lb, lt, limit) & _exceeds(sb, st, limit) & (lt >= least), at, rule)
         out.append(RuleEvaluation(rule, limit, least, at, lb, lt, sb, st, firing))
     return tuple(out)
 
@@ -305,6 +307,27 @@ def burn_warnings(
     return tuple(w for _, _, w in found)
 
 
+def held(condition: Bools, instants: I64, rule: BurnRateRule) -> Bools:
+    """``condition`` where it has held for the rule's ``hold`` (Prometheus' ``for:``): true at
+    an instant whose run of true instants began at least ``hold`` before it (vectorised: the
+    start of each run is carried forward with a running maximum)."""
+    if rule.hold is None or not rule.hold or condition.size == 0:
+        return condition
+    index = np.arange(condition.size)
+    last_false = np.maximum.accumulate(np.where(condition, -1, index))
+    first_true = np.minimum(last_false + 1, condition.size - 1)
+    out: Bools = condition & (instants - instants[first_true] >= rule.hold // _ONE_US)
+    return out
+
+
+def factor_of(rule: BurnRateRule) -> Decimal:
+    """The rule's factor; a rule written as a share of the budget must be resolved for its
+    period first (:meth:`~servanda.agreements.model.Objective.burn_rules`)."""
+    if rule.factor is None:
+        raise ValueError("a burn-rate rule's factor depends on its period: resolve it first")
+    return rule.factor
+
+
 def _factor_text(factor: Decimal) -> str:
     return format(factor.normalize(), "f")
 
@@ -326,7 +349,7 @@ def burn_labels(
             "service": service,
             "long_window": format_duration(rule.long),
             "short_window": format_duration(rule.short),
-            "factor": _factor_text(rule.factor),
+            "factor": _factor_text(factor_of(rule)),
             "severity": normalise_severity(rule.severity).value,
         }
     )
@@ -346,7 +369,7 @@ def burn_summary(rule: BurnRateRule, *, objective: str, customer: str, service: 
     """E.g. ``availability of internet for globex burning its error budget 14.4× over 1 h``."""
     return (
         f"{objective} of {service} for {customer} burning its error budget "
-        f"{_factor_text(rule.factor)}× over {_window_words(rule.long)}"
+        f"{_factor_text(factor_of(rule))}× over {_window_words(rule.long)}"
     )
 
 

@@ -25,7 +25,7 @@ from sqlalchemy import Engine
 
 from servanda.agreements.effective import AmbiguousAgreement, effective_agreement
 from servanda.agreements.metrics import Metric
-from servanda.agreements.model import DEFAULT_BURN_RATES, Budgeting, ExcludedTime
+from servanda.agreements.model import Budgeting, ExcludedTime
 from servanda.core.access import Action, Principal
 from servanda.core.intervals import I64, from_us, to_us
 from servanda.events.model import Event
@@ -83,10 +83,7 @@ def check_burn_rates(
             ]
             if not objectives:
                 continue
-            rules_needed = [
-                r for o in objectives for r in (o.burn_rates if o.burn_rates is not None
-                                                 else DEFAULT_BURN_RATES)
-            ]  # fmt: skip
+            rules_needed = [r for o in objectives for r in o.burn_rules()]
             if not rules_needed:
                 continue
             end = _grid_floor(now)
@@ -108,7 +105,7 @@ def check_burn_rates(
                     total,
                     starts + int(BUCKET / timedelta(microseconds=1)),
                     objective.target,
-                    objective.burn_rates,
+                    objective.burn_rules(),
                     min_traffic=objective.min_traffic,
                 )
                 source = next(
