@@ -101,3 +101,13 @@ def test_for_holds_the_warning_back_until_the_condition_has_lasted() -> None:
     # 4 minutes, less than the hold.
     blip = np.where(starts == to_us(t0 + 10 * M), bad, 0)
     assert burn_warnings(starts, blip, total, instants, Decimal("99.9"), [held]) == ()
+
+
+def test_time_to_exhaustion() -> None:
+    from servanda.measure.burn import exhaustion
+
+    # 788 s left of a 99.9 % budget at 14.4×: 788 / 0.0144 = 54 722 s.
+    assert exhaustion(Decimal(788), Decimal("14.4"), Decimal("99.9")) == timedelta(seconds=54722)
+    assert exhaustion(Decimal(-5), Decimal(2), Decimal("99.9")) == timedelta(0)  # spent
+    assert exhaustion(Decimal(10), Decimal(0), Decimal("99.9")) is None
+    assert exhaustion(Decimal(10), Decimal(3), Decimal(100)) is None

@@ -164,3 +164,14 @@ def test_an_objective_without_rules_is_not_checked(engine: Engine) -> None:
     outage(events, timedelta(minutes=20))
     found = check_burn_rates(engine, events, OPERATOR, T0 + timedelta(minutes=21))
     assert (found.objectives, found.events) == (0, ())
+
+
+def test_a_warning_says_when_the_budget_left_is_spent(engine: Engine, events: EventEngine) -> None:
+    """April has 30 × 86 400 s; 99.9 % allows 2 592 s of downtime. After 20 minutes down
+    (1 200 s) 1 392 s are left. The fast rule fired at 10:01 with the long window holding 1 bad
+    minute of 60: a burn rate of (1/60) / 0.001 = 16.7×, which spends 1 392 s in
+    1 392 / (16.67 × 0.001) = 83 520 s of agreed time: 23 h 12 min."""
+    outage(events, timedelta(minutes=20))
+    found = check_burn_rates(engine, events, OPERATOR, T0 + timedelta(minutes=21))
+    fast = next(e for e in found.events if labels(e)["factor"] == "14.4")
+    assert fast.summary.endswith("; at 16.7× the budget left in the period is spent in 23h12m")

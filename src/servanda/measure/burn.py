@@ -373,6 +373,33 @@ def burn_summary(rule: BurnRateRule, *, objective: str, customer: str, service: 
     )
 
 
+def exhaustion(
+    remaining_seconds: Decimal, burn_rate: Decimal, target_percent: Decimal
+) -> timedelta | None:
+    """How long the budget left (``remaining_seconds`` of downtime) lasts at ``burn_rate``:
+    downtime accrues at burn rate × (1 − SLO) per second of agreed time, so the answer is in
+    agreed time (wall time for a service agreed around the clock). Zero once it is spent;
+    None when nothing burns (a rate of 0, or a 100 % target)."""
+    rate = burn_rate * (Decimal(100) - target_percent) / 100
+    if rate <= 0:
+        return None
+    if remaining_seconds <= 0:
+        return timedelta(0)
+    return timedelta(seconds=round(float(remaining_seconds / rate)))
+
+
+def _exhaustion_text(w: BurnWarning, remaining: Decimal | None, target: Decimal | None) -> str:
+    if remaining is None or target is None or w.burn_rate is None:
+        return ""
+    lasts = exhaustion(remaining, w.burn_rate, target)
+    if lasts is None:
+        return ""
+    rate = format(w.burn_rate.quantize(Decimal("0.1")).normalize(), "f")
+    if not lasts:
+        return f"; the period's error budget is spent (burning at {rate}×)"
+    return f"; at {rate}× the budget left in the period is spent in {format_duration(lasts)}"
+
+
 def burn_events(
     warnings: Sequence[BurnWarning],
     *,
@@ -380,12 +407,16 @@ def burn_events(
     objective: str,
     customer: str,
     service: str,
+    remaining: Decimal | None = None,
+    target_percent: Decimal | None = None,
 ) -> tuple[Event, ...]:
     """The events of ``warnings`` for one objective of one agreement, customer and service.
 
     Each warning gives a firing event (``starts_at`` = raised) and, once cleared, a resolved
     one (``ends_at`` = cleared), both with the rule's fingerprint; the event's node is
-    ``service``. Ordered by the time each event tells of, then fingerprint.
+    ``service``. Ordered by the time each event tells of, then fingerprint. Given the budget
+    ``remaining`` in the period (seconds of downtime) and the target, the summary says when
+    it is spent at the rate the warning fired at (:func:`exhaustion`).
     """
     out: list[tuple[datetime, str, Event]] = []
     for w in warnings:
@@ -393,7 +424,9 @@ def burn_events(
             w.rule, agreement=agreement, objective=objective, customer=customer, service=service
         )
         fingerprint = fingerprint_of(labels, IDENTITY_LABELS)
-        summary = burn_summary(w.rule, objective=objective, customer=customer, service=service)
+        summary = burn_summary(
+            w.rule, objective=objective, customer=customer, service=service
+        ) + _exhaustion_text(w, remaining, target_percent)
         steps: list[tuple[Status, datetime | None]] = [(Status.FIRING, None)]
         if w.cleared_at is not None:
             steps.append((Status.RESOLVED, w.cleared_at))

@@ -19,22 +19,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 import numpy as np
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
-from servanda.agreements.effective import AmbiguousAgreement, effective_agreement
+from servanda.agreements.effective import (
+    AmbiguousAgreement,
+    EffectiveAgreement,
+    effective_agreement,
+)
 from servanda.agreements.metrics import Metric
-from servanda.agreements.model import Budgeting, ExcludedTime
+from servanda.agreements.model import Budgeting, ExcludedTime, Objective
+from servanda.config.bundle import Bundle
 from servanda.core.access import Action, Principal
 from servanda.core.intervals import I64, from_us, to_us
 from servanda.events.model import Event
 from servanda.events.outages import Outage
 from servanda.measure import availability as av
 from servanda.measure.burn import burn_events, burn_warnings
-from servanda.measure.objectives import ALWAYS
+from servanda.measure.objectives import ALWAYS, Evidence, Window, measure_objective
+from servanda.measure.periods import periods_between
 from servanda.services.events import EventEngine, IngestResult
-from servanda.services.sla import stored_outages
+from servanda.services.sla import customer_timezone, stored_outages
 from servanda.storage.database import transaction
 from servanda.storage.repositories import BundleRepository
 
@@ -116,6 +124,11 @@ def check_burn_rates(
                     ),
                     eff.chain[-1].id if eff.chain else "",
                 )
+                left = (
+                    _budget_left(session, bundle, eff, sub.customer, svc.id, objective, now)
+                    if warnings
+                    else None
+                )
                 found.extend(
                     burn_events(
                         warnings,
@@ -123,10 +136,37 @@ def check_burn_rates(
                         objective=objective.id,
                         customer=sub.customer,
                         service=svc.id,
+                        remaining=left,
+                        target_percent=objective.target,
                     )
                 )
     ingested = events.ingest(principal, found, now) if found else None
     return BurnCheck(count, tuple(found), ingested)
+
+
+def _budget_left(
+    session: Session,
+    bundle: Bundle,
+    eff: EffectiveAgreement,
+    customer: str,
+    service: str,
+    objective: Objective,
+    now: datetime,
+) -> Decimal | None:
+    """The error budget left in the objective's current period (seconds of downtime), as its
+    evaluation says, for the time to exhaustion of a warning."""
+    zone = customer_timezone(bundle, customer, now.date())
+    (period,) = periods_between(
+        objective.period.kind, now, now + timedelta(microseconds=1), zone, objective.period.length
+    )
+    outages = tuple(
+        o for o in stored_outages(session, customer, period.start, period.end)
+        if o.service == service
+    )  # fmt: skip
+    window = Window(bundle, eff, customer, service, period.start, period.end, now, outages,
+                    Evidence(outages=outages))  # fmt: skip
+    budget = measure_objective(objective, window).budget
+    return None if budget is None else budget.remaining
 
 
 def _grid_floor(moment: datetime) -> datetime:
