@@ -51,6 +51,25 @@ $(VENV)/.alertmanager: | $(BIN)/python
 	if [ -x $(ALERTMANAGER) ]; then touch $@; \
 	else echo "note: the Alertmanager tests and benchmark need $(ALERTMANAGER) (Debian package prometheus-alertmanager, installed by make as root); they are skipped"; fi
 
+# The export of burn-rate rules is checked by Prometheus' own promtool: install Debian's
+# prometheus package (for promtool only; no service is started) when it is missing.
+PROMTOOL := /usr/bin/promtool
+$(VENV)/.promtool: | $(BIN)/python
+	@if [ ! -x $(PROMTOOL) ]; then \
+	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	    policy=; if [ ! -e /usr/sbin/policy-rc.d ]; then \
+	      printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && policy=1; fi; \
+	    install='apt-get install -y -qq --no-install-recommends prometheus'; \
+	    DEBIAN_FRONTEND=noninteractive $$install >/dev/null 2>&1 \
+	      || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$install >/dev/null; }; \
+	    [ -z "$$policy" ] || rm -f /usr/sbin/policy-rc.d; \
+	    if command -v systemctl >/dev/null && systemctl is-active --quiet prometheus 2>/dev/null; then \
+	      systemctl stop prometheus; systemctl disable --quiet prometheus; fi; \
+	  fi; \
+	fi; \
+	if [ -x $(PROMTOOL) ]; then touch $@; \
+	else echo "note: the rules export test needs $(PROMTOOL) (Debian package prometheus, installed by make as root); it is skipped"; fi
+
 $(VENV)/.installed: pyproject.toml | $(BIN)/python $(VENV)/.system-deps
 	$(BIN)/python -m pip install --quiet -e .
 	@touch $@
@@ -69,7 +88,7 @@ lint: $(VENV)/.installed-dev
 
 typecheck: lint
 
-pytest: $(VENV)/.installed-dev $(VENV)/.alertmanager
+pytest: $(VENV)/.installed-dev $(VENV)/.alertmanager $(VENV)/.promtool
 	$(BIN)/pytest
 
 test: lint pytest

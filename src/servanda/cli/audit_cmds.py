@@ -44,7 +44,7 @@ READS = frozenset(
         "import openslo", "events log", "events unmapped", "events stats",
         "incidents list", "incidents show", "report sla",
         "sla evaluate", "sla burn", "sla rollup", "sla adjustments", "sla versions",
-        "sla credits", "measure list", "attest list", "feedback list", "review list",
+        "sla credits", "sla rules", "measure list", "attest list", "feedback list", "review list",
         "audit list",
     }
 )  # fmt: skip

@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from servanda.agreements.render.prometheus import rules_yaml
 from servanda.cli.common import AsOfOption, as_of, engine, write_text
 from servanda.cli.output import USAGE, Format, FormatOption, fail, out, print_json
 from servanda.core.access import LOCAL_ADMIN
@@ -131,6 +132,21 @@ def sla_burn(ctx: typer.Context, fmt: Format = FormatOption, at: str | None = As
         state = "firing" if e.ends_at is None else f"cleared {e.ends_at:%Y-%m-%d %H:%M} UTC"
         out.print(f"  {e.severity.value}: {e.summary} (since {e.starts_at:%Y-%m-%d %H:%M} UTC, "
                   f"{state})", markup=False)  # fmt: skip
+
+
+@sla_app.command("rules")
+def sla_rules(
+    ctx: typer.Context,
+    agreement: str | None = typer.Option(None, "--agreement", help="Only this agreement."),
+    out_file: Path | None = typer.Option(None, "--out", "-o", help="Write the rule file here."),
+) -> None:
+    """Print the burn-rate rules of the objectives whose series live in Prometheus as a
+    Prometheus rule file (recording and alerting rules, as Sloth and Pyrra generate them)."""
+    text = rules_yaml(burn.prometheus_rules(engine(ctx), LOCAL_ADMIN, agreement))
+    if out_file is not None:
+        write_text(out_file, text)
+    else:
+        typer.echo(text, nl=False)
 
 
 @sla_app.command("rollup")

@@ -54,6 +54,28 @@ COUNT_KINDS = frozenset({SeriesKind.LOSS, SeriesKind.GOOD_TOTAL})
 """Kinds whose measurements carry ``good`` and ``total``."""
 
 
+WINDOW = "{{.window}}"
+"""The placeholder of a PromQL query's range, as Sloth writes it: ``rate(x[{{.window}}])``."""
+
+
+@record
+class PrometheusQueries:
+    """Where a good/total or loss series lives in Prometheus: the PromQL of its bad events and
+    of all its events, each a rate over ``{{.window}}`` (Sloth's SLI ``events`` spec)."""
+
+    error_query: str = Field(min_length=1, max_length=4000)
+    """E.g. ``sum(rate(http_requests_total{job="shop",code=~"5.."}[{{.window}}]))``."""
+    total_query: str = Field(min_length=1, max_length=4000)
+    """E.g. ``sum(rate(http_requests_total{job="shop"}[{{.window}}]))``."""
+
+    @model_validator(mode="after")
+    def _windowed(self) -> PrometheusQueries:
+        for name in ("error_query", "total_query"):
+            if WINDOW not in getattr(self, name):
+                raise ValueError(f"{name} must hold {WINDOW} where its range goes")
+        return self
+
+
 @record
 class Series:
     """A declared measurement series."""
@@ -71,6 +93,8 @@ class Series:
     """The nominal spacing of its measurements (MEF 10.3's Δt for a loss series)."""
     description: str | None = None
     """What it is, for people."""
+    prometheus: PrometheusQueries | None = None
+    """Where it lives in Prometheus, for the burn-rate rules export (good/total and loss)."""
 
 
 @record

@@ -17,6 +17,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 from fastapi.concurrency import run_in_threadpool
 
+from servanda.agreements.render.prometheus import rules_yaml
 from servanda.api.deps import ClockDep, EngineDep, PrincipalDep
 from servanda.api.errors import ERROR_RESPONSES
 from servanda.api.guard import Instant
@@ -214,6 +215,33 @@ def final_credits(
         )
         for f in closing.final_credits(engine, principal, customer)
     ]
+
+
+@router.get(
+    "/rules",
+    summary="Burn-rate rules for Prometheus",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {"application/yaml": {"schema": {"type": "string"}}},
+            "description": "A Prometheus rule file (recording and alerting rules).",
+        },
+        404: {"description": "No such agreement."},
+    },
+)
+def prometheus_rules(
+    principal: PrincipalDep,
+    engine: EngineDep,
+    agreement: Annotated[
+        str | None, Query(max_length=200, description="Only this agreement's objectives.")
+    ] = None,
+) -> Response:
+    """The recording and alerting rules Sloth and Pyrra would generate for every objective
+    whose series lives in Prometheus (`prometheus: {error_query, total_query}` on its
+    series): error ratios per window, and one multiwindow alert per burn-rate rule. Staff
+    only."""
+    groups = burn.prometheus_rules(engine, principal, agreement)
+    return Response(rules_yaml(groups), media_type="application/yaml")
 
 
 @router.post(
