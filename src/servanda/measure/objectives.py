@@ -599,10 +599,16 @@ def _reliability(objective: Objective, window: Window) -> ObjectiveResult:
         agreed=schedule.service - schedule.maintenance,
     )
     failures = Decimal(found.failures)
+    elapsed = window.until - window.start
     figures = (
         ("failures", str(found.failures)),
         ("downtime", reliability.spoken_duration(found.downtime)),
         ("uptime", reliability.spoken_duration(found.uptime)),
+        ("failures per year", str(reliability.annualised_count(found.failures, elapsed))),
+        (
+            "downtime per year",
+            reliability.spoken_duration(reliability.annualised_duration(found.downtime, elapsed)),
+        ),
     )
     metric = objective.metric
     if metric is Metric.INCIDENT_COUNT:

@@ -65,6 +65,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
 from enum import StrEnum
+from fractions import Fraction
 
 from servanda.agreements.model import SeverityTarget
 from servanda.core.intervals import IntervalSet
@@ -86,6 +87,32 @@ def _us(value: timedelta) -> int:
 def seconds_of(us: int) -> Decimal:
     """Whole microseconds as exact ``Decimal`` seconds."""
     return Decimal(us).scaleb(-6)
+
+
+YEAR = timedelta(days=365.25)
+"""A year for annualised figures: 365.25 days (8 766 h), as reliability figures are quoted."""
+
+
+def per_year(elapsed: timedelta) -> Fraction:
+    """How many of ``elapsed`` make a :data:`YEAR` (the factor annualised figures scale by):
+    a figure over 30 days × 12.175 is its rate per year. Calendar time, not agreed time: a
+    failure a month is twelve a year whatever the service hours."""
+    if elapsed <= timedelta(0):
+        raise ValueError("nothing elapsed: no rate per year")
+    us = timedelta(microseconds=1)
+    return Fraction(YEAR // us, elapsed // us)
+
+
+def annualised_count(count: int, elapsed: timedelta) -> Decimal:
+    """``count`` events over ``elapsed`` as a rate per year, to one decimal."""
+    rate = per_year(elapsed) * count
+    return (Decimal(rate.numerator) / Decimal(rate.denominator)).quantize(Decimal("0.1"))
+
+
+def annualised_duration(value: timedelta, elapsed: timedelta) -> timedelta:
+    """``value`` of downtime (or uptime) over ``elapsed`` as an amount per year."""
+    factor = per_year(elapsed)
+    return timedelta(microseconds=round(Fraction(value // timedelta(microseconds=1)) * factor))
 
 
 def spoken_duration(value: timedelta, *, round_up: bool = False) -> str:
