@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from enum import StrEnum
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -138,6 +139,17 @@ class CriticalWindow:
         return self.name or self.id
 
 
+class WeekStart(StrEnum):
+    """The first day of a calendar's weeks."""
+
+    MONDAY = "monday"
+    """ISO 8601 weeks (Europe): ``2024-W14`` is Monday 1 to Sunday 7 April 2024."""
+    SUNDAY = "sunday"
+    """Sunday weeks (North America): ``2024-W14`` is the ISO week shifted back one day,
+    Sunday 31 March to Saturday 6 April 2024 — the week holding that ISO week's Monday to
+    Saturday, numbered as it is."""
+
+
 @record
 class Calendar:
     """When a service is due: service hours, holidays, maintenance and critical windows."""
@@ -155,6 +167,8 @@ class Calendar:
     maintenance: tuple[MaintenanceWindow, ...] = ()
     """Planned maintenance, excluded from the agreed service time."""
     critical: tuple[CriticalWindow, ...] = ()
+    week_start: WeekStart = WeekStart.MONDAY
+    """The first day of weekly periods on this calendar (``monday``: ISO weeks; ``sunday``)."""
     """Critical business windows and their weights."""
 
     @field_validator("timezone")

@@ -37,6 +37,7 @@ from servanda.agreements.effective import (
     effective_agreement,
 )
 from servanda.agreements.model import ExcludedTime, Objective, PeriodKind
+from servanda.calendars.model import WeekStart
 from servanda.config.bundle import Bundle
 from servanda.core.intervals import IntervalSet
 from servanda.core.problems import NotFound
@@ -204,7 +205,9 @@ def _measure_part(
     results = []
     for sourced in eff.objectives:
         objective = sourced.value
-        w_start, w_end = _objective_window(objective, start, end, period)
+        probe = Window(bundle, eff, customer, service, start, end, now, outages, evidence)
+        weeks = probe.calendar(objective).week_start
+        w_start, w_end = _objective_window(objective, start, end, period, weeks)
         window = Window(bundle, eff, customer, service, w_start, w_end, now, outages, evidence)
         results.append(measure_objective(objective, window))
     credit = None
@@ -242,7 +245,11 @@ def _day_after(end: datetime, zone: ZoneInfo) -> date:
 
 
 def _objective_window(
-    objective: Objective, start: datetime, end: datetime, period: ReportingPeriod
+    objective: Objective,
+    start: datetime,
+    end: datetime,
+    period: ReportingPeriod,
+    week_start: WeekStart = WeekStart.MONDAY,
 ) -> tuple[datetime, datetime]:
     """The window an objective is measured over in this part (see the module documentation):
     a rolling objective its length back from the part's end; an objective whose own period
@@ -256,7 +263,7 @@ def _objective_window(
     if start != period.start:
         return start, end
     last = end - timedelta(microseconds=1)
-    own = periods_between(kind, last, end, period.timezone)
+    own = periods_between(kind, last, end, period.timezone, week_start=week_start)
     if own and own[-1].start < start:
         return own[-1].start, end
     return start, end

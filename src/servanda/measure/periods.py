@@ -29,6 +29,7 @@ from pydantic import field_validator, model_validator
 
 from servanda.agreements.model import PeriodKind
 from servanda.calendars.localtime import US_PER_DAY, day_number, local_date, wall_to_utc
+from servanda.calendars.model import WeekStart
 from servanda.core.durations import format_duration
 from servanda.core.intervals import from_us, to_us
 from servanda.core.records import record
@@ -36,6 +37,7 @@ from servanda.core.records import record
 __all__ = [
     "ACCEPTED_FORMS",
     "ReportingPeriod",
+    "WeekStart",
     "elapsed",
     "parse_period",
     "periods_between",
@@ -156,8 +158,12 @@ def _month(year: int, month: int, timezone: str) -> ReportingPeriod:
     )
 
 
-def _week(iso_year: int, week: int, timezone: str) -> ReportingPeriod:
+def _week(
+    iso_year: int, week: int, timezone: str, start: WeekStart = WeekStart.MONDAY
+) -> ReportingPeriod:
     first = date.fromisocalendar(iso_year, week, 1)
+    if start is WeekStart.SUNDAY:
+        first -= timedelta(days=1)
     return _days(f"{iso_year:04d}-W{week:02d}", first, first + timedelta(days=7), timezone)
 
 
@@ -165,14 +171,16 @@ def _day(day: date, timezone: str) -> ReportingPeriod:
     return _days(day.isoformat(), day, day + timedelta(days=1), timezone)
 
 
-def parse_period(text: str, timezone: str) -> ReportingPeriod:
+def parse_period(
+    text: str, timezone: str, week_start: WeekStart = WeekStart.MONDAY
+) -> ReportingPeriod:
     """The period ``text`` names, with boundaries at local midnight in ``timezone``.
 
     Accepted forms are listed in the module documentation (:data:`ACCEPTED_FORMS`); in a run of
     days ``2024-04-01..2024-04-15`` both dates are included. Raises :class:`ValueError` naming
     the accepted forms when the text is none of them or names no real date.
     """
-    period = _parse(text, _check_zone(timezone))
+    period = _parse(text, _check_zone(timezone), week_start)
     if not (period.start.year >= FIRST_YEAR and period.end.year <= LAST_YEAR):
         raise ValueError(
             f"not a period: {text!r} (periods lie in the years {FIRST_YEAR} to {LAST_YEAR})"
@@ -184,7 +192,7 @@ FIRST_YEAR, LAST_YEAR = 1900, 8999
 """The years periods may lie in (the windows measured around a period stay in the calendar)."""
 
 
-def _parse(text: str, zone: str) -> ReportingPeriod:
+def _parse(text: str, zone: str, week_start: WeekStart = WeekStart.MONDAY) -> ReportingPeriod:
     raw = text.strip()
     try:
         if m := _YEAR.fullmatch(raw):
@@ -194,7 +202,7 @@ def _parse(text: str, zone: str) -> ReportingPeriod:
         if m := _MONTH.fullmatch(raw):
             return _month(int(m[1]), int(m[2]), zone)
         if m := _WEEK.fullmatch(raw):
-            return _week(int(m[1]), int(m[2]), zone)
+            return _week(int(m[1]), int(m[2]), zone, week_start)
         if m := _DAY.fullmatch(raw):
             return _day(date(int(m[1]), int(m[2]), int(m[3])), zone)
         if m := _DAYS.fullmatch(raw):
@@ -207,13 +215,17 @@ def _parse(text: str, zone: str) -> ReportingPeriod:
     raise ValueError(f"not a period: {text!r}; write {ACCEPTED_FORMS}")
 
 
-def _containing(kind: PeriodKind, day: date, timezone: str) -> ReportingPeriod:
+def _containing(
+    kind: PeriodKind, day: date, timezone: str, week_start: WeekStart = WeekStart.MONDAY
+) -> ReportingPeriod:
     """The calendar period of ``kind`` holding the local ``day``."""
     if kind is PeriodKind.DAY:
         return _day(day, timezone)
     if kind is PeriodKind.WEEK:
-        iso = day.isocalendar()
-        return _week(iso.year, iso.week, timezone)
+        # A Sunday opens the week of the ISO week of the Monday after it.
+        shifted = day + timedelta(days=1) if week_start is WeekStart.SUNDAY else day
+        iso = shifted.isocalendar()
+        return _week(iso.year, iso.week, timezone, week_start)
     if kind is PeriodKind.MONTH:
         return _month(day.year, day.month, timezone)
     if kind is PeriodKind.QUARTER:
@@ -229,6 +241,7 @@ def periods_between(
     end: datetime,
     timezone: str,
     length: timedelta | None = None,
+    week_start: WeekStart = WeekStart.MONDAY,
 ) -> list[ReportingPeriod]:
     """The periods of ``kind`` that overlap ``[start, end)``, in order.
 
@@ -256,11 +269,11 @@ def periods_between(
     found: list[ReportingPeriod] = []
     if end <= start:
         return found
-    current = _containing(kind, local_date(start, zone), zone)
+    current = _containing(kind, local_date(start, zone), zone, week_start)
     while current.start < end:
         found.append(current)
         # The local date of the end is the first day of the next period.
-        current = _containing(kind, local_date(current.end, zone), zone)
+        current = _containing(kind, local_date(current.end, zone), zone, week_start)
     return found
 
 

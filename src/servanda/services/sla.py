@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from servanda.agreements.effective import AmbiguousAgreement, effective_agreement
 from servanda.agreements.model import PeriodKind
+from servanda.calendars.model import Calendar, WeekStart
 from servanda.config.bundle import Bundle
 from servanda.config.loader import load_config
 from servanda.core.access import Action, Principal
@@ -63,29 +64,45 @@ a year or a rolling window reaches back further: :func:`evidence_start`)."""
 
 def customer_timezone(bundle: Bundle, customer: str, on: date) -> str:
     """The timezone of the calendar of ``customer``'s agreements (UTC without one)."""
+    found = customer_calendar(bundle, customer, on)
+    return found.timezone if found is not None else "UTC"
+
+
+def customer_week_start(bundle: Bundle, customer: str, on: date) -> WeekStart:
+    """The first day of the week of the calendar of ``customer``'s agreements (Monday
+    without one)."""
+    found = customer_calendar(bundle, customer, on)
+    return found.week_start if found is not None else WeekStart.MONDAY
+
+
+def customer_calendar(bundle: Bundle, customer: str, on: date) -> Calendar | None:
+    """The calendar of ``customer``'s agreements in force on ``on``, when they name one."""
     provider = next((a.provider for a in bundle.agreements if a.customer == customer), None)
     if provider is None:
         subs = bundle.subscriptions_of(customer)
         svc = bundle.service_by_id.get(subs[0].service) if subs else None
         provider = svc.provider if svc is not None else None
     if provider is None:
-        return "UTC"
+        return None
     try:
         eff = effective_agreement(bundle.agreements, provider, customer, None, on)
     except AmbiguousAgreement:  # two agreements compete: the evaluation reports it
-        return "UTC"
+        return None
     name = eff.calendar.value if eff.calendar is not None else None
-    cal = bundle.calendar_by_id.get(name) if name else None
-    return cal.timezone if cal is not None else "UTC"
+    return bundle.calendar_by_id.get(name) if name else None
 
 
 def period_of(bundle: Bundle, customer: str, text: str, now: datetime) -> ReportingPeriod:
     """``text`` (``2024-04``, ``2024-Q2``, ``2024-W14`` …) in the customer's timezone; a bad
     period is :class:`InvalidInput` at ``period``."""
     zone = customer_timezone(bundle, customer, now.date())
+    weeks = customer_week_start(bundle, customer, now.date())
     try:
-        first = parse_period(text, zone)
-        return parse_period(text, customer_timezone(bundle, customer, first.start.date()))
+        first = parse_period(text, zone, weeks)
+        on = first.start.date()
+        return parse_period(
+            text, customer_timezone(bundle, customer, on), customer_week_start(bundle, customer, on)
+        )
     except ValueError as exc:
         raise InvalidInput([Problem(str(exc), path=("period",))]) from None
 
