@@ -31,7 +31,7 @@ SERIES_KINDS: dict[Metric, tuple[SeriesKind, ...]] = {
     Metric.ONE_WAY_DELAY: (SeriesKind.ONE_WAY_DELAY, SeriesKind.PACKETS),
     Metric.JITTER: (SeriesKind.JITTER, SeriesKind.PACKETS),
     Metric.THROUGHPUT: (SeriesKind.THROUGHPUT,),
-    Metric.PACKET_LOSS: (SeriesKind.LOSS,),
+    Metric.PACKET_LOSS: (SeriesKind.LOSS, SeriesKind.PACKETS),
     Metric.GOOD_RATIO: (SeriesKind.GOOD_TOTAL, SeriesKind.LOSS),
 }
 """The series kinds each measured metric can be computed from, preferred first."""

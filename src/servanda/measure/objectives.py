@@ -63,6 +63,7 @@ from servanda.measure.inputs import Attestation, Measurement, Series, SeriesKind
 from servanda.measure.jitter import interarrival_jitter, one_way_delays_ms, packet_columns
 from servanda.measure.mef import mef_availability_of
 from servanda.measure.results import Breach, Budget, ObjectiveResult, Verdict
+from servanda.measure.rtp_loss import rtp_loss
 
 ALWAYS = Calendar(id="always", timezone="UTC")
 """The calendar of an agreement that names none: every instant is agreed service time."""
@@ -461,6 +462,8 @@ def _from_series(objective: Objective, window: Window) -> ObjectiveResult:
     if found is None:
         return _result(objective, window, None, figures=(("series", "none declared"),))
     metric = objective.metric
+    if metric is Metric.PACKET_LOSS and found.kind is SeriesKind.PACKETS:
+        return _rtp_loss(objective, window, found)
     if metric in (Metric.PACKET_LOSS, Metric.GOOD_RATIO):
         return _counts(objective, window, found)
     samples = _samples(window, found)
@@ -515,6 +518,33 @@ def _packets(
         actual = None if value is None else Decimal(str(round(value, 6)))
         how = f"one-way delay, p{q} by nearest rank" if q is not None else "mean one-way delay"
     return _result(objective, window, actual, actual, Decimal(1), convention=how, figures=extra)
+
+
+def _rtp_loss(objective: Objective, window: Window, found: Series) -> ObjectiveResult:
+    """Packet loss of a packets series from its RTP sequence numbers, as an RFC 3550 receiver
+    counts it (:mod:`servanda.measure.rtp_loss`), the packets taken in arrival order."""
+    samples = sorted(
+        (m for m in _samples(window, found) if m.received_at is not None),
+        key=lambda m: (m.received_at, m.sequence),
+    )
+    figures: tuple[tuple[str, str], ...] = (("series", found.id), ("packets", str(len(samples))))
+    if not samples or any(m.sequence is None for m in samples):
+        return _result(objective, window, None, figures=(*figures, ("sequence", "missing")))
+    loss = rtp_loss([m.sequence % 65536 for m in samples if m.sequence is not None])
+    lost, expected = Decimal(max(loss.lost, 0)), Decimal(loss.expected)
+    spent = (
+        budget.event_budget(_HUNDRED - objective.target, loss.expected - max(loss.lost, 0),
+                            loss.expected)
+        if loss.expected > 0 else None
+    )  # fmt: skip
+    return _result(
+        objective, window, _ratio(lost, expected, True), lost if expected else None,
+        expected if expected else None,
+        convention="RFC 3550: lost = expected − received from the sequence numbers",
+        budget=spent,
+        figures=(*figures, ("expected", str(loss.expected)), ("received", str(loss.received)),
+                 ("restarts", str(loss.counts - 1))),
+    )  # fmt: skip
 
 
 def _counts(objective: Objective, window: Window, found: Series) -> ObjectiveResult:
