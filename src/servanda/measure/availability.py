@@ -53,7 +53,7 @@ down intervals of every group for a timeline.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -678,15 +678,12 @@ def per_slice(
     denominator of 0 means nothing was agreed in the slice (it has no data).
 
     One vectorised pass: every outage is cut at the slice boundaries it crosses (its rows
-    repeated, one per slice it touches) and :func:`measure` takes all slices at once.
+    repeated, one per slice it touches), :func:`measure` takes all slices at once, and each
+    slice's service and maintenance time is a difference of the schedule's prefix measures.
     """
     n = int(starts.size)
     if n == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    schedules = [
-        Schedule.build(int(a), int(b), schedule.service, schedule.maintenance, schedule.weights)
-        for a, b in zip(starts.tolist(), ends.tolist(), strict=True)
-    ]
     a, b = outages.start_us, outages.end_us
     first = np.searchsorted(ends, a, side="right")
     last = np.searchsorted(starts, b, side="left") - 1
@@ -703,7 +700,22 @@ def per_slice(
         outages.fraction[rows],
         outages.planned[rows],
     )
-    num, den = ratios(measure(cut, schedules, np.arange(n)), convention, weighted)
+    # Downtime per slice: every piece lies in its slice, so one schedule serves all groups;
+    # the slices' own service and maintenance time come from the schedule's prefix measures.
+    figures = measure(cut, [schedule], np.zeros(n, dtype=np.int64))
+    prefix = _Prefix.of([schedule], schedule.end_us - schedule.start_us + 2)
+    lo = prefix.at(np.clip(starts, schedule.start_us, schedule.end_us) - schedule.start_us + 1)
+    hi = prefix.at(np.clip(ends, schedule.start_us, schedule.end_us) - schedule.start_us + 1)
+    service, open_time = hi[0] - lo[0], hi[1] - lo[1]
+    service_w, open_w = hi[2] - lo[2], hi[3] - lo[3]
+    sliced = replace(
+        figures,
+        service_us=service,
+        maintenance_us=service - open_time,
+        service_w=service_w,
+        maintenance_w=service_w - open_w,
+    )
+    num, den = ratios(sliced, convention, weighted)
     return np.rint(num).astype(np.int64), np.rint(den).astype(np.int64)
 
 
