@@ -49,6 +49,26 @@ router = APIRouter(
 )
 
 
+RULE_FILE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["groups"],
+    "properties": {
+        "groups": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["name", "rules"],
+                "properties": {
+                    "name": {"type": "string"},
+                    "rules": {"type": "array", "items": {"type": "object"}},
+                },
+            },
+        }
+    },
+}
+"""A Prometheus rule file, as the YAML answer of ``GET /sla/rules`` reads."""
+
+
 class ReportFormat(StrEnum):
     """What ``GET /sla/{customer}/report`` returns."""
 
@@ -223,7 +243,7 @@ def final_credits(
     response_class=Response,
     responses={
         200: {
-            "content": {"application/yaml": {"schema": {"type": "string"}}},
+            "content": {"application/yaml": {"schema": RULE_FILE_SCHEMA}},
             "description": "A Prometheus rule file (recording and alerting rules).",
         },
         404: {"description": "No such agreement."},
