@@ -6,6 +6,7 @@ from __future__ import annotations
 from fractions import Fraction
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -103,6 +104,22 @@ def test_a_restart_and_a_stray_packet() -> None:
     assert (restart.counts, restart.expected, restart.received) == (2, 4 + 4, 3 + 3)
     stray = rtp_loss([1, 2, 3, 9_000, 4, 5])
     assert (stray.counts, stray.expected, stray.received, stray.uncounted) == (1, 4, 4, 2)
+
+
+@pytest.mark.parametrize(
+    ("seqs", "expected", "received"),
+    [
+        # A packet 98 behind the highest is late, not a jump, whatever came between.
+        ([0, 1, 3001, 6001, 9001, 25438, 45438, 65438], 1, 2),
+        # Its successor reads as late: counted as late, no restart.
+        ([0, 1, 65435, 65437, 65438], 1, 2),
+        # The restart is confirmed by the successor of the last jump, across a late packet.
+        ([0, 1, 65434, 65436, 65438, 65437], 2, 3),
+    ],
+)
+def test_what_random_streams_found(seqs: list[int], expected: int, received: int) -> None:
+    found = rtp_loss(seqs)
+    assert (found.expected, found.received) == (expected, received) == reference(seqs)
 
 
 def test_running_figures_give_the_loss_of_any_stretch() -> None:

@@ -2,17 +2,18 @@
 A.3), over the packets of one stream in arrival order.
 
 **Sequence numbers** are 16-bit and wrap at 65 536. Each packet's *extended* sequence number
-counts the wraps: it is the previous packet's plus the difference of the two read as a signed
-16-bit number, so a wrap (65 535 → 0) and a late packet (7 after 9) both read right.
+counts the wraps: it is the highest extended number so far plus the difference of the two read
+as a signed 16-bit number (as A.1 reads a packet against ``max_seq``), so a wrap (65 535 → 0)
+and a late packet (7 after 9) both read right.
 
 **A source is valid**, and a count starts, only after two packets in sequence (A.1's
 ``MIN_SEQUENTIAL = 2``): the first of them is not counted and the count's base is the second.
 Against the highest extended number so far, a packet ``delta`` ahead is in order (a gap is
 loss) when ``0 < delta < MAX_DROPOUT`` (3 000), a duplicate or late one when
 ``−MAX_MISORDER < delta ≤ 0`` (100; still counted as received, as A.1 does); anything further is
-a **jump**: a lone one is a stray packet, dropped and not counted, while one followed by its
-successor is a **restart** of the sender (A.1's re-synchronisation: the jumped packet is not
-counted, a new count starts at its successor).
+a **jump**: a stray packet, dropped and not counted — unless its number follows the previous
+jump's, when the sender restarted (A.1's re-synchronisation on ``bad_seq``): a new count starts
+at it, the earlier jump staying uncounted.
 
 **Loss** (A.3) of one count: expected = highest extended − base + 1; lost = expected −
 received, negative when duplicates outnumber losses. Over a stream, the counts between
@@ -126,24 +127,31 @@ def _count(
     """One count from ``start`` (its base): marks its counted packets and running expected
     (plus ``before``, what earlier counts expected); returns where it stops and where the next
     count starts (None: the stream ends within it)."""
-    ext = seq[start] + np.concatenate(([0], np.cumsum(_signed(np.diff(seq[start:])))))
+    tail = seq[start:]
+    ext = seq[start] + np.concatenate(([0], np.cumsum(_signed(np.diff(tail)))))
     jump = np.zeros(ext.size, dtype=bool)
-    for _ in range(16):  # a stray must not raise the highest number: settle the strays
-        kept = np.where(jump, np.iinfo(np.int64).min, ext)
+    floor = np.iinfo(np.int64).min
+    # Each packet is read against the highest number so far of the packets kept (as A.1 reads
+    # it against max_seq), and strays must not raise that number: settle both together.
+    for _ in range(32):
+        kept = np.where(jump, floor, ext)
         high_before = np.maximum.accumulate(np.concatenate(([ext[0] - 1], kept[:-1])))
-        delta = ext - high_before
+        delta = _signed(tail - high_before)
         found = (delta >= MAX_DROPOUT) | (delta <= -MAX_MISORDER)
-        if np.array_equal(found, jump):
+        moved = high_before + delta
+        if np.array_equal(found, jump) and np.array_equal(moved, ext):
             break
-        jump = found
+        jump, ext = found, moved
     jumps = np.flatnonzero(jump)
-    # A jump followed by its successor restarts the count there; lone jumps are strays.
+    # A jump whose number follows the previous jump's restarts the count (A.1's bad_seq: the
+    # sender restarted); other jumps are strays.
     restart_at = None
+    previous = None
     for j in jumps.tolist():
-        k = start + j
-        if k + 1 < seq.size and (seq[k + 1] - seq[k]) % SEQ_MOD == 1:
-            restart_at = k
+        if previous is not None and (tail[j] - tail[previous]) % SEQ_MOD == 1:
+            restart_at = start + j
             break
+        previous = j
     stop = seq.size if restart_at is None else restart_at
     size = stop - start
     keep = ~jump[:size]
@@ -152,4 +160,4 @@ def _count(
     high = np.maximum.accumulate(reached)
     counted[start:stop] = keep
     expected_so_far[start:stop] = before + (high - ext[0] + 1)
-    return stop, (None if restart_at is None else restart_at + 1)
+    return stop, restart_at
