@@ -136,3 +136,21 @@ def test_a_credit_below_the_minimum_amount_is_not_granted() -> None:
     assert no_charge.percent == Decimal(10)
     with pytest.raises(ValueError, match="greater than or equal to 0"):
         CreditSchedule(tiers=SCHEDULE.tiers, minimum_amount=Decimal(-1))
+
+
+def test_an_amount_is_rounded_to_its_currencys_minor_unit() -> None:
+    """12,345 JPY × 10 % = 1,234.5 yen → 1,235 (the yen has no minor unit); 1.2345 KWD × 10 %
+    = 0.12345 → 0.123 (three decimals)."""
+
+    def in_currency(charge: str, currency: str) -> Decimal | None:
+        found = credit_for(
+            SCHEDULE, [result("99.62")], customer="globex", service="internet",
+            period_start=START, period_end=END, monthly_charge=Decimal(charge),
+            currency=currency,
+        )  # fmt: skip
+        assert found is not None
+        return found.amount
+
+    assert in_currency("12345", "JPY") == Decimal(1235)
+    assert in_currency("1.2345", "KWD") == Decimal("0.123")
+    assert in_currency("1234.57", "EUR") == Decimal("123.46")

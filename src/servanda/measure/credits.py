@@ -6,8 +6,9 @@ A schedule names the objective it follows (``availability`` by default; an agree
 that tier's percentage, capped by the schedule's cap, of the period's charge for the service. A
 credit whose amount comes below the schedule's ``minimum_amount`` is not granted.
 
-Amounts are exact: ``charge × percent / 100`` rounded half-up to the cent (the rounding is done
-once, on the credit line, which is where invoices show it). A monthly charge is taken whole for a
+Amounts are exact: ``charge × percent / 100`` rounded half-up to the currency's minor unit (the
+cent; the yen for JPY; :mod:`servanda.core.money`), once, on the credit line, which is where
+invoices show it. A monthly charge is taken whole for a
 calendar month; for another period it is prorated by the share of the period's days in the
 month(s) it covers, computed on days so that a month of 30 or 31 days is one month.
 """
@@ -16,12 +17,14 @@ from __future__ import annotations
 
 import calendar
 from datetime import date, datetime, timedelta
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from servanda.agreements.model import ClaimMode, CreditSchedule
+from servanda.core.money import Rounding, RoundingMethod, RoundingPoint
 from servanda.measure.results import Credit, ObjectiveResult, Verdict
 
-CENT = Decimal("0.01")
+LINE_ROUNDING = Rounding(method=RoundingMethod.HALF_UP, point=RoundingPoint.LINE)
+"""Credits are rounded once, half-up, to the currency's minor unit, on the credit line."""
 
 
 def credit_for(
@@ -53,7 +56,7 @@ def credit_for(
     charge = None
     if monthly_charge is not None:
         charge = prorated_charge(monthly_charge, local_days)
-    amount = None if charge is None else (charge * percent / 100).quantize(CENT, ROUND_HALF_UP)
+    amount = None if charge is None else LINE_ROUNDING.apply(charge * percent / 100, currency or "")
     if amount is not None and amount < schedule.minimum_amount:
         return None
     claim_by = None
