@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "servanda"
-DOMAIN = ("core", "catalog", "calendars", "agreements", "events", "measure", "engagement")
+DOMAIN = (
+    "core", "catalog", "calendars", "agreements", "events", "measure", "engagement", "accounting",
+)  # fmt: skip
 
 
 def imports(package: str) -> list[tuple[str, str]]:
