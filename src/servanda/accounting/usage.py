@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AwareDatetime, Field, model_validator
 
 from servanda.catalog.model import Id, Identifier
 from servanda.core.limits import NAME_CHARS, Name, Text
@@ -46,7 +46,7 @@ class UsageRecord:
     account: Identifier
     """The account charged by default (the caller's, the subscriber's)."""
     category: Category
-    start: datetime
+    start: AwareDatetime
     """When the use began (timezone-aware)."""
     service: Identifier | None = None
     subject: Name | None = None
@@ -67,13 +67,6 @@ class UsageRecord:
     """The version of this record it replaces, when it is a correction."""
     attributes: tuple[Attribute, ...] = Field(default=(), max_length=64)
     """Anything else the source says, as (name, value) pairs, kept for rating rules."""
-
-    @field_validator("start")
-    @classmethod
-    def _aware(cls, value: datetime) -> datetime:
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise ValueError("a timestamp needs its timezone, e.g. 2024-04-02T10:00:00Z")
-        return value
 
     @model_validator(mode="after")
     def _sane(self) -> UsageRecord:
