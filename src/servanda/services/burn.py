@@ -44,7 +44,7 @@ from servanda.measure.burn import burn_events, burn_warnings
 from servanda.measure.objectives import ALWAYS, Evidence, Window, measure_objective
 from servanda.measure.periods import periods_between
 from servanda.services.events import EventEngine, IngestResult
-from servanda.services.sla import customer_timezone, stored_outages
+from servanda.services.sla import customer_timezone, customer_week_start, stored_outages
 from servanda.storage.database import transaction
 from servanda.storage.repositories import BundleRepository
 
@@ -159,8 +159,9 @@ def _budget_left(
     evaluation says, for the time to exhaustion of a warning."""
     zone = customer_timezone(bundle, customer, now.date())
     (period,) = periods_between(
-        objective.period.kind, now, now + timedelta(microseconds=1), zone, objective.period.length
-    )
+        objective.period.kind, now, now + timedelta(microseconds=1), zone, objective.period.length,
+        week_start=customer_week_start(bundle, customer, now.date()),
+    )  # fmt: skip
     outages = tuple(
         o for o in stored_outages(session, customer, period.start, period.end)
         if o.service == service
