@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
-from tests.agreements.test_prometheus_rules import CONFIG
+from tests.documents.test_prometheus_rules import CONFIG
 
 from .cli_support import ok, run
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from servanda.config.bundle import Bundle
 from servanda.config.loader import load_config
 from servanda.config.reader import SECTIONS
 from servanda.core.problems import Problem
 from servanda.core.records import from_jsonable
+from servanda.declared.bundle import Bundle
 from servanda.events.mapping import NodeMapper
 from servanda.events.model import NodeMapping
 

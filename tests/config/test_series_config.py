@@ -13,12 +13,17 @@ from hypothesis import strategies as st
 from servanda.agreements.effective import effective_agreement
 from servanda.agreements.metrics import Metric
 from servanda.agreements.model import Objective
-from servanda.config.bundle import Bundle
 from servanda.config.loader import load_config
 from servanda.config.reader import ReadResult
-from servanda.config.series import SERIES_KINDS, fitting_kinds, series_candidates, series_for
 from servanda.core.problems import Problem
+from servanda.declared.bundle import Bundle
 from servanda.measure.inputs import Series, SeriesKind
+from servanda.measure.series_choice import (
+    SERIES_KINDS,
+    fitting_kinds,
+    series_candidates,
+    series_for,
+)
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "metro-isp"
 

@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from servanda.config.bundle import Bundle
 from servanda.config.loader import load_config
+from servanda.declared.bundle import Bundle
 from servanda.events.mapping import NodeMapper
 from servanda.events.model import Event
 from servanda.events.watermark import event_time

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from servanda.catalog.graph import DependencyGraph
 from servanda.catalog.model import Component, Requirement, RequirementMode
-from servanda.config.bundle import Bundle
+from servanda.declared.bundle import Bundle
 from servanda.events.correlate import Changes, Correlator
 from servanda.events.incidents import Incident
 from servanda.events.model import Event, Severity, Status

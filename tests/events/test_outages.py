@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from servanda.calendars.model import Calendar
 from servanda.catalog.model import Component, Service, Subscription
-from servanda.config.bundle import Bundle
 from servanda.core.records import from_jsonable
+from servanda.declared.bundle import Bundle
 from servanda.events.correlate import Correlator
 from servanda.events.incidents import Incident
 from servanda.events.model import Event, Severity, Status

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from servanda.config.bundle import Bundle
 from servanda.config.loader import load_config
+from servanda.declared.bundle import Bundle
 from servanda.events.correlate import Correlator
 from servanda.events.incidents import Incident
 from servanda.events.model import Event, Severity, Status

@@ -51,8 +51,8 @@ from pydantic import TypeAdapter
 
 from servanda.agreements.metrics import Metric
 from servanda.api.schemas_measure import ReviewCreate
-from servanda.config.bundle import Bundle
 from servanda.config.loader import load_config
+from servanda.declared.bundle import Bundle
 from servanda.engagement.model import Feedback, Review, ReviewKind
 from servanda.events.incidents import Incident, incident_id
 from servanda.events.outages import outages

@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 
 from servanda.calendars.expand import maintenance_time
-from servanda.config.bundle import Bundle
 from servanda.config.loader import load_config
+from servanda.declared.bundle import Bundle
 from servanda.events.mapping import NodeMapper
 from servanda.events.model import Event, Status
 from servanda.ingest.alertmanager import label_set_fingerprint, parse_alertmanager

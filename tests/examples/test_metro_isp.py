@@ -19,10 +19,10 @@ from servanda.agreements.effective import (
 )
 from servanda.agreements.model import ClaimMode, ExcludedTime, Level
 from servanda.catalog.model import PartyRole
-from servanda.config.bundle import Bundle
 from servanda.config.loader import load_config
 from servanda.config.reader import ReadResult
 from servanda.core.records import from_jsonable, to_jsonable
+from servanda.declared.bundle import Bundle
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "metro-isp"
 PROVIDER = "metro-isp"

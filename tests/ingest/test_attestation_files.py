@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 from servanda.agreements.model import Agreement, Control, Level, PolicyClause
-from servanda.config.bundle import Bundle
+from servanda.declared.bundle import Bundle
 from servanda.ingest.attestations import (
     attestation_key,
     parse_attestations,

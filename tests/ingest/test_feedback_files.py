@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 from servanda.catalog.model import Party, PartyRole, Service, Subscription
-from servanda.config.bundle import Bundle
+from servanda.declared.bundle import Bundle
 from servanda.engagement.model import Channel, Feedback
 from servanda.ingest.feedback import (
     FEEDBACK_COLUMNS,

@@ -14,7 +14,6 @@ from servanda.agreements.metrics import Metric
 from servanda.agreements.model import Objective
 from servanda.config.checks import check_all
 from servanda.config.reader import read_documents
-from servanda.config.series import fitting_kinds
 from servanda.config.yaml_source import read_yaml
 from servanda.core.problems import Problem
 from servanda.ingest.openslo import OpenSloImport, import_openslo
@@ -23,6 +22,7 @@ from servanda.ingest.openslo.objects import Findings, read_objects
 from servanda.ingest.openslo.series import declare_series
 from servanda.ingest.openslo.slos import Imported, convert_slo
 from servanda.measure.inputs import Series, SeriesKind
+from servanda.measure.series_choice import fitting_kinds
 
 RATIO_SLI = """
 apiVersion: openslo/v1

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from servanda.catalog.model import Party, PartyRole, Service, Subscription
-from servanda.config.bundle import Bundle
+from servanda.declared.bundle import Bundle
 from servanda.events.outages import Outage
 from servanda.ingest.outage_files import (
     outage_incident_id,

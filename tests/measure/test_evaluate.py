@@ -18,8 +18,8 @@ import pytest
 from servanda.agreements.metrics import Metric
 from servanda.agreements.model import ClaimMode, Period, PeriodKind
 from servanda.catalog.model import Subscription
-from servanda.config.bundle import Bundle
 from servanda.core.problems import NotFound
+from servanda.declared.bundle import Bundle
 from servanda.measure.evaluate import CustomerEvaluation, PartResult, evaluate_customer
 from servanda.measure.objectives import Evidence
 from servanda.measure.periods import ReportingPeriod, parse_period

@@ -92,7 +92,7 @@ def test_the_configuration_takes_mef_only_on_a_loss_series(tmp_path: Path) -> No
 
 
 def test_the_document_says_how_mef_availability_is_measured() -> None:
-    from servanda.agreements.render.wording import mef_sentence
+    from servanda.documents.wording import mef_sentence
 
     mef = {"loss_threshold": "0.1%", "consecutive": 10, "interval": "1m"}
     goal = objective(metric="availability", target="99.9%", series="globex-loss", mef=mef)

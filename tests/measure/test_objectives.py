@@ -49,9 +49,9 @@ import pytest
 from servanda.agreements.effective import EffectiveAgreement, Sourced, effective_agreement
 from servanda.agreements.metrics import Metric
 from servanda.agreements.model import ExcludedTime, Objective
-from servanda.config.bundle import Bundle
 from servanda.config.loader import load_config
 from servanda.core.records import from_jsonable
+from servanda.declared.bundle import Bundle
 from servanda.engagement.model import Feedback
 from servanda.events.incidents import Incident, IncidentState
 from servanda.events.model import Severity

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from servanda.agreements.model import Agreement
 from servanda.catalog.model import Component, Party, Service, Subscription
-from servanda.config.bundle import Bundle
 from servanda.core.records import from_jsonable
+from servanda.declared.bundle import Bundle
 from servanda.events.model import Event, NodeMapping, Severity, Status
 
 T0 = datetime(2024, 4, 2, 10, 0, tzinfo=UTC)

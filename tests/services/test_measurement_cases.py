@@ -15,10 +15,10 @@ from sqlalchemy import Engine, delete
 
 from servanda.agreements.model import Agreement
 from servanda.calendars.model import Calendar
-from servanda.config.bundle import Bundle
 from servanda.core.access import LOCAL_ADMIN, Principal, Role
 from servanda.core.problems import Forbidden, InvalidInput, NotFound
 from servanda.core.records import from_jsonable
+from servanda.declared.bundle import Bundle
 from servanda.measure.inputs import Attestation, Measurement, Series, SeriesKind
 from servanda.services.measurements import (
     attestation_period,

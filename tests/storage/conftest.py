@@ -10,8 +10,8 @@ import pytest
 from servanda.agreements.model import Agreement
 from servanda.calendars.model import Calendar
 from servanda.catalog.model import Component, Party, Service, Subscription
-from servanda.config.bundle import Bundle
 from servanda.core.records import from_jsonable
+from servanda.declared.bundle import Bundle
 
 
 def sample_bundle(**extra: Any) -> Bundle:

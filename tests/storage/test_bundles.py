@@ -15,9 +15,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from servanda.agreements.model import Agreement
-from servanda.config.bundle import Bundle
 from servanda.core.problems import InvalidInput
 from servanda.core.records import from_jsonable
+from servanda.declared.bundle import Bundle
 from servanda.storage.database import make_sessionmaker
 from servanda.storage.repositories import BundleRepository
 from servanda.storage.tables import (
@@ -104,8 +104,8 @@ def test_saving_the_same_bundle_twice_changes_nothing(
     assert not again.changed
     assert again.run_id is None
     assert all(c.created == c.updated == 0 for c in again.kinds().values())
-    assert again.subscriptions.unchanged == 3
-    assert again.agreements.unchanged == 6
+    assert again.counts["subscriptions"].unchanged == 3
+    assert again.counts["agreements"].unchanged == 6
     assert str(again) == "nothing changed (24 records unchanged)"
     assert row_counts(session) == before
     assert session.execute(select(AgreementVersionRow.content_hash)).all() == hashes
@@ -136,10 +136,10 @@ def test_a_changed_record_is_updated_in_place(
     summary = repo.save(changed, now=LATER)
     session.commit()
 
-    assert summary.parties.as_dict() == {"created": 0, "updated": 1, "unchanged": 4}
-    assert summary.services.as_dict() == {"created": 0, "updated": 1, "unchanged": 2}
-    assert summary.subscriptions.as_dict() == {"created": 0, "updated": 1, "unchanged": 2}
-    assert summary.agreements.updated == 0
+    assert summary.counts["parties"].as_dict() == {"created": 0, "updated": 1, "unchanged": 4}
+    assert summary.counts["services"].as_dict() == {"created": 0, "updated": 1, "unchanged": 2}
+    assert summary.counts["subscriptions"].as_dict() == {"created": 0, "updated": 1, "unchanged": 2}
+    assert summary.counts["agreements"].updated == 0
     session.expunge_all()
     assert normalised(repo.load()) == normalised(changed)
     members = session.scalars(
@@ -169,7 +169,7 @@ def test_a_new_version_keeps_the_old_ones(session: Session, bundle: Bundle) -> N
     summary = repo.save(Bundle(agreements=(newest,)), ["2026.yaml"], now=LATER)
     session.commit()
 
-    assert summary.agreements.as_dict() == {"created": 1, "updated": 0, "unchanged": 0}
+    assert summary.counts["agreements"].as_dict() == {"created": 1, "updated": 0, "unchanged": 0}
     versions = repo.load().versions("globex-internet")
     assert [v.effective_from for v in versions] == [
         date(2024, 1, 1),
@@ -199,7 +199,7 @@ def test_an_edited_version_is_updated_with_its_objectives(
         now=LATER,
     )
     session.commit()
-    assert summary.agreements.as_dict() == {"created": 0, "updated": 1, "unchanged": 5}
+    assert summary.counts["agreements"].as_dict() == {"created": 0, "updated": 1, "unchanged": 5}
     row = session.get(AgreementVersionRow, ("globex-internet", date(2024, 1, 1)))
     assert row is not None
     assert row.title == "Internet SLA"

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from servanda.config.bundle import Bundle
+from servanda.declared.bundle import Bundle
 from servanda.events.model import NodeMapping
 from servanda.storage.repositories import BundleRepository
 from servanda.storage.tables import LoadRunRow, NodeMappingRow
@@ -29,7 +29,7 @@ RULES = (
 
 def test_rules_round_trip_in_order(session: Session, make_bundle: Callable[..., Bundle]) -> None:
     summary = BundleRepository(session).save(make_bundle(mappings=RULES), now=NOW)
-    assert summary.mappings.as_dict() == {"created": 3, "updated": 0, "unchanged": 0}
+    assert summary.counts["mappings"].as_dict() == {"created": 3, "updated": 0, "unchanged": 0}
     session.commit()
     session.expunge_all()
     assert BundleRepository(session).load().mappings == RULES
@@ -47,7 +47,7 @@ def test_saving_the_same_rules_twice_changes_nothing(
     session.commit()
 
     assert not again.changed
-    assert again.mappings.unchanged == 3
+    assert again.counts["mappings"].unchanged == 3
     assert session.execute(select(NodeMappingRow.position, NodeMappingRow.updated_at)).all() == (
         stamps
     )
@@ -66,7 +66,7 @@ def test_a_new_list_replaces_the_stored_one_and_keeps_its_order(
     session.commit()
 
     # Both positions changed their rule; the third rule is gone.
-    assert summary.mappings.as_dict() == {"created": 0, "updated": 3, "unchanged": 0}
+    assert summary.counts["mappings"].as_dict() == {"created": 0, "updated": 3, "unchanged": 0}
     assert repo.load().mappings == reordered
 
 
@@ -80,7 +80,7 @@ def test_a_bundle_without_rules_keeps_the_stored_ones(
     summary = repo.save(make_bundle(), now=LATER)
     session.commit()
 
-    assert summary.mappings.as_dict() == {"created": 0, "updated": 0, "unchanged": 0}
+    assert summary.counts["mappings"].as_dict() == {"created": 0, "updated": 0, "unchanged": 0}
     assert repo.load().mappings == RULES
 
 
@@ -95,7 +95,7 @@ def test_only_the_changed_position_is_rewritten(
     summary = repo.save(make_bundle(mappings=changed), now=LATER)
     session.commit()
 
-    assert summary.mappings.as_dict() == {"created": 0, "updated": 1, "unchanged": 2}
+    assert summary.counts["mappings"].as_dict() == {"created": 0, "updated": 1, "unchanged": 2}
     stamps = dict(session.execute(select(NodeMappingRow.position, NodeMappingRow.updated_at)).all())
     assert stamps == {0: NOW, 1: NOW, 2: LATER}
     assert repo.load().mappings == changed

@@ -16,9 +16,9 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from servanda.config.bundle import Bundle
 from servanda.core.intervals import to_us
 from servanda.core.problems import InvalidInput
+from servanda.declared.bundle import Bundle
 from servanda.measure.inputs import Attestation, Measurement, Series, SeriesKind
 from servanda.storage.database import transaction
 from servanda.storage.repositories import (
@@ -73,18 +73,18 @@ def test_series_are_saved_and_loaded_with_the_bundle(
     repo = BundleRepository(session)
     first = repo.save(make_bundle(series=(LATENCY, LOSS)), now=NOW)
     session.commit()
-    assert first.series.as_dict() == {"created": 2, "updated": 0, "unchanged": 0}
-    assert first.as_dict()["counts"]["series"] == first.series.as_dict()
+    assert first.counts["series"].as_dict() == {"created": 2, "updated": 0, "unchanged": 0}
+    assert first.as_dict()["counts"]["series"] == first.counts["series"].as_dict()
     assert BundleRepository(session).load().series == (LOSS, LATENCY)  # by id
 
     again = repo.save(make_bundle(series=(LATENCY, LOSS)), now=NOW + timedelta(days=1))
     assert not again.changed
-    assert again.series.unchanged == 2
+    assert again.counts["series"].unchanged == 2
 
     moved = replace(LOSS, node="core-2", interval=timedelta(seconds=10))
     third = repo.save(make_bundle(series=(moved,)), now=NOW + timedelta(days=2))
     session.commit()
-    assert third.series.as_dict() == {"created": 0, "updated": 1, "unchanged": 0}
+    assert third.counts["series"].as_dict() == {"created": 0, "updated": 1, "unchanged": 0}
     assert third.run_id is not None
     # A series left out of a bundle stays stored, like any declared record.
     assert BundleRepository(session).load().series == (moved, LATENCY)

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from servanda.config.bundle import Bundle
 from servanda.core.access import Role
 from servanda.core.tokens import parse_token
+from servanda.declared.bundle import Bundle
 from servanda.storage.repositories import BundleRepository
 from servanda.storage.tables import ApiTokenRow
 from servanda.storage.tokens import TokenRepository, hash_secret

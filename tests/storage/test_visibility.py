@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from servanda.catalog.model import PartyRole
-from servanda.config.bundle import Bundle
+from servanda.declared.bundle import Bundle
 from servanda.storage.repositories import (
     AgreementRepository,
     BundleRepository,

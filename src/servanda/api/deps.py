@@ -25,9 +25,9 @@ from sqlalchemy.orm import Session
 from servanda.api.guard import Day
 from servanda.api.settings import ApiSettings
 from servanda.api.throttle import AuthThrottle
-from servanda.config.bundle import Bundle
 from servanda.core.access import Action, Principal
 from servanda.core.tokens import parse_token
+from servanda.declared.bundle import Bundle
 from servanda.services import tokens
 from servanda.services.catalog import visible_bundle
 from servanda.storage.database import transaction

@@ -12,11 +12,11 @@ from servanda.agreements.effective import Sourced
 from servanda.agreements.metrics import format_target
 from servanda.cli.common import engine, parse_day, write_text
 from servanda.cli.output import Format, FormatOption, out, print_json, print_problems, table
-from servanda.config.bundle import Bundle
 from servanda.config.loader import load_config
 from servanda.core.access import LOCAL_ADMIN
 from servanda.core.problems import InvalidInput, errors
 from servanda.core.records import to_jsonable
+from servanda.declared.bundle import Bundle
 from servanda.services import agreements, catalog
 
 app = typer.Typer(help="Agreements: versions, effective terms, documents.", no_args_is_help=True)

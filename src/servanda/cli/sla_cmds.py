@@ -14,10 +14,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from servanda.agreements.render.prometheus import rules_yaml
 from servanda.cli.common import AsOfOption, as_of, engine, write_text
 from servanda.cli.output import USAGE, Format, FormatOption, fail, out, print_json
 from servanda.core.access import LOCAL_ADMIN
+from servanda.documents.prometheus import rules_yaml
 from servanda.measure.results import ObjectiveResult, Verdict
 from servanda.reports.sla_html import render_sla_html
 from servanda.reports.sla_json import report_to_json, report_to_json_text

@@ -15,9 +15,9 @@ import functools
 from collections.abc import Callable
 
 from servanda.catalog.model import Subscription
-from servanda.config.bundle import Bundle
 from servanda.config.reader import Origin, ReadResult
 from servanda.core.problems import Location, Problem
+from servanda.declared.bundle import Bundle
 
 
 def _problem(origin: Origin | None, message: str) -> Problem:

@@ -18,11 +18,12 @@ from servanda.agreements.model import Actor, Agreement
 from servanda.catalog.model import PartyRole
 from servanda.config.access import check_access
 from servanda.config.reader import Origin, ReadResult
-from servanda.config.series import SERIES_KINDS, fitting_kinds, series_candidates
 from servanda.core.durations import format_duration
 from servanda.core.problems import Location, Problem
+from servanda.declared.bundle import KINDS
 from servanda.events.mapping import rule_problems, template_parts
 from servanda.measure.inputs import SeriesKind
+from servanda.measure.series_choice import SERIES_KINDS, fitting_kinds, series_candidates
 
 
 def _origins(result: ReadResult, section: str, count: int) -> Iterator[tuple[int, Origin | None]]:
@@ -56,25 +57,22 @@ def _member_field(origin: Origin | None, r: int, m: int) -> tuple[str | int, ...
 
 
 def check_unique(result: ReadResult) -> list[Problem]:
-    """Ids are unique: parties; services and components together (one node namespace);
-    calendars; agreement versions by (id, effective_from); measurement series."""
+    """Every declared kind's keys are unique (:data:`~servanda.declared.bundle.KINDS`): ids of
+    parties, calendars, series …; services and components together (one node namespace);
+    agreement versions by (id, effective_from); subscriptions by customer, service and start."""
     b = result.bundle
     problems: list[Problem] = []
-    groups: list[tuple[str, list[tuple[str, Any]]]] = [
-        ("party", [("parties", p.id) for p in b.parties]),
-        (
-            "node",
-            [("services", s.id) for s in b.services] + [("components", c.id) for c in b.components],
-        ),
-        ("calendar", [("calendars", c.id) for c in b.calendars]),
-        ("agreement version", [("agreements", a.key) for a in b.agreements]),
-        (
-            "subscription",
-            [("subscriptions", (s.customer, s.service, s.start)) for s in b.subscriptions],
-        ),
-        ("series", [("series", s.id) for s in b.series]),
-    ]
-    for what, keyed in groups:
+    spaces: dict[str, list[tuple[str, Any]]] = {}
+    nouns: dict[str, str] = {}
+    for kind in KINDS:
+        if kind.key is None:
+            continue
+        space = kind.namespace or kind.section
+        nouns.setdefault(space, kind.namespace or kind.noun)
+        spaces.setdefault(space, []).extend(
+            (kind.section, kind.key(rec)) for rec in getattr(b, kind.section)
+        )
+    for space, keyed in spaces.items():
         first: dict[object, Origin | None] = {}
         counters: dict[str, int] = {}
         for section, key in keyed:
@@ -85,7 +83,7 @@ def check_unique(result: ReadResult) -> list[Problem]:
                 before = first[key]
                 where = f" (first declared at {before.location})" if before else ""
                 shown = key if not isinstance(key, tuple) else " ".join(str(k) for k in key if k)
-                problems.append(_at(origin, ("id",), f"duplicate {what} {shown}{where}"))
+                problems.append(_at(origin, ("id",), f"duplicate {nouns[space]} {shown}{where}"))
             else:
                 first[key] = origin
     return problems
@@ -346,7 +344,7 @@ def check_series(result: ReadResult) -> list[Problem]:
     known customer that takes that service (or a service depending on that component); every
     series an objective names is declared, of a kind that fits the metric, and about the
     agreement's customer and service; and no objective's default series is ambiguous (see
-    :mod:`servanda.config.series`)."""
+    :mod:`servanda.measure.series_choice`)."""
     b = result.bundle
     problems: list[Problem] = []
     nodes = b.service_by_id.keys() | b.component_by_id.keys()

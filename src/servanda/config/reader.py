@@ -1,10 +1,12 @@
 """Reading configuration files into a :class:`Bundle`, collecting every problem with its place.
 
-A configuration file is YAML with top-level sections, each a list: ``parties``, ``services``,
-``components``, ``subscriptions``, ``calendars``, ``agreements``, ``mappings`` (label-to-node
-rules for events), ``series`` (declared measurement series). A directory is read recursively
-(``*.yaml`` and ``*.yml``, in name order). Nothing is stored here: this stage turns text into
-records and problems; :mod:`servanda.config.checks` then checks what spans records.
+A configuration file is YAML with top-level sections, each a list, one per declared kind
+(:data:`~servanda.declared.bundle.KINDS`): ``parties``, ``calendars``, ``services``,
+``components``, ``subscriptions``, ``agreements``, ``mappings`` (label-to-node rules for
+events), ``series`` (declared measurement series) and the accounting kinds. A directory is
+read recursively (``*.yaml`` and ``*.yml``, in name order). Nothing is stored here: this stage
+turns text into records and problems; :mod:`servanda.config.checks` then checks what spans
+records.
 """
 
 from __future__ import annotations
@@ -16,27 +18,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from servanda.agreements.model import Agreement
-from servanda.calendars.model import Calendar
-from servanda.catalog.model import Component, Party, Service, Subscription
-from servanda.config.bundle import Bundle
 from servanda.config.yaml_source import Path, SourceDoc, read_yaml
 from servanda.core.problems import Location, Problem
 from servanda.core.records import adapter
-from servanda.events.model import NodeMapping
-from servanda.measure.inputs import Series
+from servanda.declared.bundle import KINDS, Bundle
 
-SECTIONS: dict[str, type[Any]] = {
-    "parties": Party,
-    "services": Service,
-    "components": Component,
-    "subscriptions": Subscription,
-    "calendars": Calendar,
-    "agreements": Agreement,
-    "mappings": NodeMapping,
-    "series": Series,
-}
-"""Top-level sections of a configuration file and the record each item becomes."""
+SECTIONS: dict[str, type[Any]] = {k.section: k.record for k in KINDS}
+"""Top-level sections of a configuration file (one per declared kind) and the record each
+item becomes."""
 
 CONFIG_SUFFIXES = (".yaml", ".yml")
 
@@ -145,16 +134,7 @@ def read_documents(docs: Iterable[SourceDoc], result: ReadResult | None = None) 
                     continue
                 result.origins[(section, len(collected[section]))] = Origin(doc, (section, i))
                 collected[section].append(rec)
-    result.bundle = Bundle(
-        parties=tuple(collected["parties"]),
-        services=tuple(collected["services"]),
-        components=tuple(collected["components"]),
-        subscriptions=tuple(collected["subscriptions"]),
-        calendars=tuple(collected["calendars"]),
-        agreements=tuple(collected["agreements"]),
-        mappings=tuple(collected["mappings"]),
-        series=tuple(collected["series"]),
-    )
+    result.bundle = Bundle.of(collected)
     return result
 
 

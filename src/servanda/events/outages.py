@@ -30,8 +30,8 @@ from zoneinfo import ZoneInfo
 from pydantic import Field
 
 from servanda.catalog.model import Subscription
-from servanda.config.bundle import Bundle
 from servanda.core.records import record
+from servanda.events.declarations import EventDeclarations
 from servanda.events.incidents import ImpactedNode, Incident
 
 
@@ -93,7 +93,7 @@ def united(spans: Iterable[Span]) -> list[Span]:
     return out
 
 
-def outages(incident: Incident, bundle: Bundle) -> list[Outage]:
+def outages(incident: Incident, bundle: EventDeclarations) -> list[Outage]:
     """Every customer outage of ``incident``, by service, customer, then start."""
     if incident.merged_into is not None:
         return []

@@ -28,8 +28,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from servanda.config.bundle import Bundle
 from servanda.core.problems import Problem
+from servanda.declared.bundle import Bundle
 from servanda.ingest.record_files import (
     MAX_PROBLEMS,
     RecordFormat,

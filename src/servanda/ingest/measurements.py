@@ -111,7 +111,7 @@ def read_measurement_file(
     """The measurements of a file, or none and every problem (see the module).
 
     ``fmt`` is ``csv``, ``jsonl`` or ``json``; by default the file name's ending decides.
-    ``series_by_id`` (a bundle's :attr:`~servanda.config.bundle.Bundle.series_by_id`) turns on
+    ``series_by_id`` (a bundle's :attr:`~servanda.declared.bundle.Bundle.series_by_id`) turns on
     the checks against the declared series.
     """
     reader = measurement_reader(series_by_id)

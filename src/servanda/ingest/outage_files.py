@@ -34,8 +34,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from servanda.catalog.model import PartyRole
-from servanda.config.bundle import Bundle
 from servanda.core.problems import Problem
+from servanda.declared.bundle import Bundle
 from servanda.events.outages import Outage
 from servanda.ingest.record_files import (
     MAX_PROBLEMS,

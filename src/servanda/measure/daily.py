@@ -17,10 +17,10 @@ import numpy as np
 
 from servanda.agreements.metrics import Metric
 from servanda.calendars.model import Calendar
-from servanda.config.bundle import Bundle
 from servanda.core.intervals import from_us, to_us
 from servanda.events.outages import Outage
 from servanda.measure import availability as av
+from servanda.measure.declarations import Declarations
 from servanda.measure.evaluate import PartResult
 from servanda.measure.objectives import ALWAYS
 from servanda.measure.results import ObjectiveResult
@@ -58,7 +58,7 @@ class Window:
     weight: float | None = None
 
 
-def part_calendar(bundle: Bundle, part: PartResult) -> Calendar:
+def part_calendar(bundle: Declarations, part: PartResult) -> Calendar:
     """The calendar a part is measured on: its latest agreement's, else its service's."""
     name = None
     svc = bundle.service_by_id.get(part.service) if part.service else None

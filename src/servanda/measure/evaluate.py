@@ -38,13 +38,13 @@ from servanda.agreements.effective import (
 )
 from servanda.agreements.model import ExcludedTime, Objective, PeriodKind
 from servanda.calendars.model import WeekStart
-from servanda.config.bundle import Bundle
 from servanda.core.intervals import IntervalSet
 from servanda.core.problems import NotFound
 from servanda.engagement.model import Review
 from servanda.events.outages import Outage
 from servanda.measure.compose import DownSegment, compose_downtime
 from servanda.measure.credits import credit_for
+from servanda.measure.declarations import Declarations
 from servanda.measure.objectives import Evidence, Window, measure_objective
 from servanda.measure.periods import ReportingPeriod, periods_between
 from servanda.measure.results import Credit, ObjectiveResult
@@ -88,7 +88,7 @@ class CustomerEvaluation:
 
 
 def evaluate_customer(
-    bundle: Bundle,
+    bundle: Declarations,
     customer: str,
     period: ReportingPeriod,
     evidence: Evidence,
@@ -126,7 +126,7 @@ def evaluate_customer(
 
 
 def _subscribed(
-    bundle: Bundle, customer: str, period: ReportingPeriod
+    bundle: Declarations, customer: str, period: ReportingPeriod
 ) -> dict[str, tuple[datetime, datetime]]:
     """For each service ``customer`` subscribes to in ``period``, the part of the period its
     subscriptions cover (their dates are local days in the period's timezone; several
@@ -144,7 +144,7 @@ def _subscribed(
 
 
 def _parts(
-    bundle: Bundle,
+    bundle: Declarations,
     customer: str,
     service: str | None,
     period: ReportingPeriod,
@@ -177,7 +177,7 @@ def _parts(
     return out
 
 
-def _provider(bundle: Bundle, customer: str, service: str | None) -> str:
+def _provider(bundle: Declarations, customer: str, service: str | None) -> str:
     if service is not None and service in bundle.service_by_id:
         return bundle.service_by_id[service].provider
     for a in bundle.agreements:
@@ -191,7 +191,7 @@ def _midnight(day: date, zone: ZoneInfo) -> datetime:
 
 
 def _measure_part(
-    bundle: Bundle,
+    bundle: Declarations,
     eff: EffectiveAgreement,
     customer: str,
     service: str | None,
@@ -269,7 +269,9 @@ def _objective_window(
     return start, end
 
 
-def _service_outages(bundle: Bundle, outages: Sequence[Outage], now: datetime) -> list[Outage]:
+def _service_outages(
+    bundle: Declarations, outages: Sequence[Outage], now: datetime
+) -> list[Outage]:
     """Outages of services as given; outages of components composed into the services that
     depend on them, for each customer of those services (an outage still open lasts until
     ``now``). A service is down while its requirements fail (redundancy reads as in
@@ -324,7 +326,7 @@ def _service_outages(bundle: Bundle, outages: Sequence[Outage], now: datetime) -
 class Evaluated:
     """An evaluation with what it was computed from, and the reviews its report shows."""
 
-    bundle: Bundle
+    bundle: Declarations
     evaluation: CustomerEvaluation
     evidence: Evidence
     reviews: tuple[Review, ...] = ()

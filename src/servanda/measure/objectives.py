@@ -49,8 +49,6 @@ from servanda.agreements.model import (
     SeverityTarget,
 )
 from servanda.calendars.model import Calendar
-from servanda.config.bundle import Bundle
-from servanda.config.series import series_for
 from servanda.core.durations import format_duration
 from servanda.core.intervals import to_us
 from servanda.engagement.model import Feedback
@@ -59,11 +57,13 @@ from servanda.events.model import Severity
 from servanda.events.outages import Outage
 from servanda.measure import availability as av
 from servanda.measure import budget, reliability, series, timeslices
+from servanda.measure.declarations import Declarations
 from servanda.measure.inputs import Attestation, Measurement, Series, SeriesKind
 from servanda.measure.jitter import interarrival_jitter, one_way_delays_ms, packet_columns
 from servanda.measure.mef import mef_availability_of
 from servanda.measure.results import Breach, Budget, ObjectiveResult, Verdict
 from servanda.measure.rtp_loss import rtp_loss
+from servanda.measure.series_choice import series_for
 
 ALWAYS = Calendar(id="always", timezone="UTC")
 """The calendar of an agreement that names none: every instant is agreed service time."""
@@ -91,7 +91,7 @@ class Window:
     """What one objective is measured over: a customer's service (or the customer as a whole)
     from ``start`` to ``end``, judged at ``now``."""
 
-    bundle: Bundle
+    bundle: Declarations
     agreement: EffectiveAgreement
     customer: str
     service: str | None

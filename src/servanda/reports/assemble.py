@@ -17,11 +17,11 @@ from zoneinfo import ZoneInfo
 
 from servanda.agreements.metrics import Metric
 from servanda.agreements.model import ExcludedTime
-from servanda.config.bundle import Bundle
 from servanda.engagement import score
 from servanda.engagement.model import Feedback
 from servanda.measure import availability as av
 from servanda.measure import daily
+from servanda.measure.declarations import Declarations
 from servanda.measure.evaluate import CustomerEvaluation, Evaluated, PartResult
 from servanda.measure.objectives import Evidence
 from servanda.measure.periods import ReportingPeriod
@@ -81,7 +81,7 @@ def _period_words(period: ReportingPeriod) -> str:
 
 
 def _section(
-    bundle: Bundle, ev: CustomerEvaluation, part: PartResult, evidence: Evidence
+    bundle: Declarations, ev: CustomerEvaluation, part: PartResult, evidence: Evidence
 ) -> rm.ServiceSection:
     svc = bundle.service_by_id.get(part.service) if part.service else None
     name = svc.name if svc is not None else "All services"

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import jinja2
 
-from servanda.agreements.render.wording import capitalize
+from servanda.documents.wording import capitalize
 from servanda.reports.sla_model import SlaReport
 from servanda.reports.sla_view import ReportView, build_view
 

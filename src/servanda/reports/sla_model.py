@@ -22,8 +22,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AwareDatetime, Field, field_validator, model_validator
 
 from servanda.agreements.model import ExcludedTime
-from servanda.agreements.render import wording
 from servanda.core.records import record
+from servanda.documents import wording
 from servanda.engagement.model import Review
 from servanda.measure.results import Credit, ObjectiveResult
 

@@ -3,7 +3,7 @@ customer reads.
 
 Templates only lay out what is built here; every number is formatted and every sentence worded
 in this module, with the agreements' notation (``99.9 %``, ``4 h``, ``EUR 45.00``; see
-:mod:`~servanda.agreements.render.wording`). Measured figures are rounded towards the worse
+:mod:`~servanda.documents.wording`). Measured figures are rounded towards the worse
 side (availability down, a restore time up), so a figure that missed its target never reads as
 if it met it. Times are shown in the period's timezone.
 """
@@ -19,12 +19,12 @@ from zoneinfo import ZoneInfo
 
 from servanda.agreements.metrics import METRICS, Metric, Unit, format_target
 from servanda.agreements.model import ClaimMode
-from servanda.agreements.render.wording import (
+from servanda.calendars.describe import MONTHS, format_date, join_words
+from servanda.documents.wording import (
     capitalize,
     comparator_words,
     format_money,
 )
-from servanda.calendars.describe import MONTHS, format_date, join_words
 from servanda.engagement.model import Review, ReviewKind
 from servanda.measure.results import Budget, Credit, ObjectiveResult, Verdict
 from servanda.reports import charts

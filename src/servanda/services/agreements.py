@@ -12,10 +12,10 @@ from servanda.agreements.effective import (
     Sourced,
     effective_agreement,
 )
-from servanda.agreements.render import render_agreement
-from servanda.config.bundle import Bundle
 from servanda.core.problems import NotFound, ServandaError
 from servanda.core.records import to_jsonable
+from servanda.declared.bundle import Bundle
+from servanda.documents import render_agreement
 
 
 def effective_for(

@@ -32,11 +32,11 @@ from servanda.agreements.effective import (
 )
 from servanda.agreements.metrics import Metric
 from servanda.agreements.model import Budgeting, ExcludedTime, Objective
-from servanda.agreements.render.prometheus import RuleGroup, rule_groups
-from servanda.config.bundle import Bundle
 from servanda.core.access import Action, Principal
 from servanda.core.intervals import I64, from_us, to_us
 from servanda.core.problems import Forbidden, NotFound
+from servanda.declared.bundle import Bundle
+from servanda.documents.prometheus import RuleGroup, rule_groups
 from servanda.events.model import Event
 from servanda.events.outages import Outage
 from servanda.measure import availability as av
@@ -217,7 +217,7 @@ def prometheus_rules(
     engine: Engine, principal: Principal, agreement: str | None = None
 ) -> tuple[RuleGroup, ...]:
     """The burn-rate rules of the objectives whose series live in Prometheus, as recording and
-    alerting rule groups (:mod:`servanda.agreements.render.prometheus`). The provider's staff
+    alerting rule groups (:mod:`servanda.documents.prometheus`). The provider's staff
     only: the queries name its own metrics. :class:`NotFound` for an unknown agreement."""
     principal.require(Action.READ)
     if principal.scope is not None:

@@ -7,9 +7,9 @@ from sqlalchemy.orm import Session
 
 from servanda.agreements.model import Agreement, Level
 from servanda.catalog.model import Component, Party, PartyRole, Service
-from servanda.config.bundle import Bundle
 from servanda.core.access import Action, Principal
 from servanda.core.problems import NotFound
+from servanda.declared.bundle import Bundle
 from servanda.storage.database import transaction
 from servanda.storage.repositories import AgreementRepository, BundleRepository, CatalogRepository
 

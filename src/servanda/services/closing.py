@@ -24,9 +24,9 @@ from decimal import Decimal
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from servanda.config.bundle import Bundle
 from servanda.core.access import Action, Principal
 from servanda.core.problems import InvalidInput, NotFound, Problem, ServandaError
+from servanda.declared.bundle import Bundle
 from servanda.events.lifecycle import actor_name
 from servanda.measure.closure import Closure
 from servanda.measure.periods import ReportingPeriod

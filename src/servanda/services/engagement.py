@@ -26,9 +26,9 @@ from sqlalchemy import Engine, exists, select
 from sqlalchemy.orm import Session
 
 from servanda.catalog.model import PartyRole
-from servanda.config.bundle import Bundle
 from servanda.core.access import Action, Principal
 from servanda.core.problems import InvalidInput, Location, NotFound, Problem
+from servanda.declared.bundle import Bundle
 from servanda.engagement.model import Feedback, Review, StoredFeedback, StoredReview
 from servanda.ingest.feedback import feedback_key, feedback_reader
 from servanda.ingest.record_files import RecordReader, Row

@@ -50,11 +50,11 @@ from typing import Any, Literal, cast
 from sqlalchemy import Engine, Table, bindparam, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from servanda.config.bundle import Bundle
 from servanda.core.access import LOCAL_ADMIN, Action, Principal, Role
 from servanda.core.limits import NAME_CHARS, TEXT_CHARS
 from servanda.core.problems import Forbidden, InvalidInput, NotFound, Problem, ServandaError
 from servanda.core.records import trusted
+from servanda.declared.bundle import Bundle
 from servanda.events import lifecycle, snapshot
 from servanda.events.correlate import Changes, CorrelationSettings, Correlator, CorrelatorState
 from servanda.events.incidents import Alert, Incident, Symptom, Transition

@@ -35,10 +35,10 @@ import numpy as np
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from servanda.config.bundle import Bundle
 from servanda.core.access import Action, Principal
 from servanda.core.intervals import from_us
 from servanda.core.problems import InvalidInput, Location, NotFound, Problem
+from servanda.declared.bundle import Bundle
 from servanda.ingest.attestations import attestation_key, policy_controls
 from servanda.ingest.measurements import measurement_key
 from servanda.ingest.record_files import MAX_PROBLEMS

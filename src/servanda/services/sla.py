@@ -26,10 +26,10 @@ from sqlalchemy.orm import Session
 from servanda.agreements.effective import AmbiguousAgreement, effective_agreement
 from servanda.agreements.model import PeriodKind
 from servanda.calendars.model import Calendar, WeekStart
-from servanda.config.bundle import Bundle
 from servanda.config.loader import load_config
 from servanda.core.access import Action, Principal
 from servanda.core.problems import InvalidInput, NotFound, Problem, Severity
+from servanda.declared.bundle import Bundle
 from servanda.engagement.model import Feedback
 from servanda.events.incidents import Incident
 from servanda.events.outages import Outage

@@ -574,6 +574,19 @@ class SeriesRow(Declared, Base):
     """The one customer it concerns; NULL: every customer of ``node``."""
 
 
+class DeclaredDocumentRow(Declared, Base):
+    """A declared record of a kind stored as a document (:attr:`Storage.DOCUMENT
+    <servanda.declared.kinds.Storage.DOCUMENT>`: tariffs, billing accounts, charging rules …):
+    its kind, its key and the record, with no table of its own."""
+
+    __tablename__ = "declared_documents"
+
+    kind: Mapped[str] = mapped_column(String(64), primary_key=True)
+    """The kind's section (``tariffs``)."""
+    key: Mapped[str] = mapped_column(Text, primary_key=True)
+    """The record's key as canonical JSON (``["pstn", "2024-01-01T00:00:00+00:00"]``)."""
+
+
 class MeasurementRow(Base):
     """One measurement of a declared series, stored once: ``key`` is its idempotency key (64 hex
     characters, computed by the sender or the adapter that read it)."""

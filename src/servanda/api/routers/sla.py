@@ -17,7 +17,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 from fastapi.concurrency import run_in_threadpool
 
-from servanda.agreements.render.prometheus import rules_yaml
 from servanda.api.deps import ClockDep, EngineDep, PrincipalDep
 from servanda.api.errors import ERROR_RESPONSES
 from servanda.api.guard import Instant
@@ -33,6 +32,7 @@ from servanda.api.schemas_sla import (
     VersionPublic,
 )
 from servanda.core.access import Principal
+from servanda.documents.prometheus import rules_yaml
 from servanda.reports.sla_html import render_sla_html
 from servanda.reports.sla_json import report_to_json
 from servanda.reports.sla_pdf import render_sla_pdf

@@ -29,10 +29,10 @@ from itertools import groupby
 from servanda.calendars.model import Calendar
 from servanda.catalog.graph import DependencyGraph
 from servanda.catalog.model import Component, Service
-from servanda.config.bundle import Bundle
 from servanda.events.correlate.clock import _FORGET_EVERY, _Clock
 from servanda.events.correlate.core import _BELOW, _DOWN, _EPOCH, _Batch
 from servanda.events.correlate.settings import Changes, CorrelationSettings, CorrelatorState
+from servanda.events.declarations import EventDeclarations
 from servanda.events.incidents import Alert, Incident
 from servanda.events.model import Event, Status
 from servanda.events.working import AlertState, IncidentWork
@@ -56,7 +56,9 @@ class Correlator(_Clock):
     """
 
     @classmethod
-    def of(cls, bundle: Bundle, settings: CorrelationSettings | None = None) -> Correlator:
+    def of(
+        cls, bundle: EventDeclarations, settings: CorrelationSettings | None = None
+    ) -> Correlator:
         """A correlator over a bundle's graph, nodes and calendars."""
         return cls(
             bundle.graph,

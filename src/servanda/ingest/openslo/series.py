@@ -1,13 +1,14 @@
 """The measurement series the imported objectives read, declared from their OpenSLO SLIs.
 
 Every imported objective names a series: the name of its SLI. So that the configuration it
-goes into checks, the import declares each of them (see :mod:`servanda.config.series`):
+goes into checks, the import declares each of them (see :mod:`servanda.measure.series_choice`):
 
 * ``id`` — the name the objective uses;
 * ``kind`` — the first kind that fits the objective's metric
-  (:func:`servanda.config.series.fitting_kinds`): ``good_total`` for a ratio of good to total
-  events (``good_ratio``, or ``availability`` counted over events) and for a threshold metric
-  imported as ``good_ratio``; ``latency`` for a threshold metric imported as latency;
+  (:func:`servanda.measure.series_choice.fitting_kinds`): ``good_total`` for a ratio of good
+  to total events (``good_ratio``, or ``availability`` counted over events) and for a
+  threshold metric imported as ``good_ratio``; ``latency`` for a threshold metric imported
+  as latency;
 * ``node`` — the objective's service; ``customer`` — the agreement's customer (none in the
   objectives-only shape: the series is then shared by every customer of the service);
 * ``description`` — the OpenSLO SLI it came from.
@@ -27,11 +28,11 @@ import itertools
 import re
 
 from servanda.catalog.model import ID_PATTERN
-from servanda.config.series import fitting_kinds
 from servanda.ingest.openslo.objects import Findings
 from servanda.ingest.openslo.slos import Imported
 from servanda.ingest.openslo.tables import slug
 from servanda.measure.inputs import Series, SeriesKind
+from servanda.measure.series_choice import fitting_kinds
 
 MAX_ID = 200
 """The longest id the configuration accepts."""

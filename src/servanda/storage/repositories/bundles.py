@@ -19,9 +19,9 @@ nothing at all, not even a load run: saving the same bundle twice leaves the dat
 
 from __future__ import annotations
 
-from collections import Counter
+import json
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from os import PathLike
 from typing import Any, TypeVar
@@ -32,8 +32,10 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from servanda.agreements.model import Agreement
 from servanda.calendars.model import Calendar
 from servanda.catalog.model import Component, Party, Service, Subscription
-from servanda.config.bundle import Bundle
 from servanda.core.problems import InvalidInput, Location, Problem
+from servanda.core.records import to_jsonable
+from servanda.declared.bundle import KIND_BY_SECTION, KINDS, Bundle
+from servanda.declared.kinds import DeclaredKind, Storage
 from servanda.events.model import NodeMapping
 from servanda.measure.inputs import Series
 from servanda.storage.repositories import mapping
@@ -42,6 +44,7 @@ from servanda.storage.tables import (
     AgreementVersionRow,
     CalendarRow,
     Declared,
+    DeclaredDocumentRow,
     LoadRunRow,
     NodeMappingRow,
     NodeRow,
@@ -54,6 +57,7 @@ R = TypeVar("R", bound=Declared)
 K = TypeVar("K")
 
 _DATABASE = Location(file="<database>")
+_DOCUMENT_KINDS = [k for k in KINDS if k.storage is Storage.DOCUMENT]
 
 
 @dataclass(slots=True)
@@ -74,27 +78,23 @@ class KindCounts:
         return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged}
 
 
+def _no_counts() -> dict[str, KindCounts]:
+    return {k.section: KindCounts() for k in KINDS}
+
+
 @dataclass(slots=True)
 class LoadSummary:
-    """What :meth:`BundleRepository.save` did, per kind of record."""
+    """What :meth:`BundleRepository.save` did, per declared kind (mapping rules are counted
+    by position)."""
 
-    parties: KindCounts = field(default_factory=KindCounts)
-    calendars: KindCounts = field(default_factory=KindCounts)
-    services: KindCounts = field(default_factory=KindCounts)
-    components: KindCounts = field(default_factory=KindCounts)
-    subscriptions: KindCounts = field(default_factory=KindCounts)
-    agreements: KindCounts = field(default_factory=KindCounts)
-    """Agreement versions."""
-    mappings: KindCounts = field(default_factory=KindCounts)
-    """Label-to-node rules, by position."""
-    series: KindCounts = field(default_factory=KindCounts)
-    """Declared measurement series."""
+    counts: dict[str, KindCounts] = field(default_factory=_no_counts)
+    """Counts by the kind's section, in saving order."""
     run_id: int | None = None
     """The ``load_runs`` row of this save; None when nothing changed (no row is written)."""
 
     def kinds(self) -> dict[str, KindCounts]:
         """The counts by kind, in saving order."""
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "run_id"}
+        return self.counts
 
     @property
     def changed(self) -> bool:
@@ -142,18 +142,18 @@ class BundleRepository:
         self._check(bundle)
         summary = LoadSummary()
         sync = self._sync
-        summary.calendars = sync(
+        summary.counts["calendars"] = sync(
             CalendarRow, CalendarRow.id, bundle.calendars, _id, mapping.fill_calendar, now=now
         )
-        summary.parties = sync(
+        summary.counts["parties"] = sync(
             PartyRow, PartyRow.id, bundle.parties, _id, mapping.fill_party, _clear_roles, now=now
         )
         nodes: list[tuple[NodeRow, Any]] = []
-        summary.services = sync(
+        summary.counts["services"] = sync(
             NodeRow, NodeRow.id, bundle.services, _id, mapping.fill_node, _clear_requirements,
             now=now, changed=nodes,
         )  # fmt: skip
-        summary.components = sync(
+        summary.counts["components"] = sync(
             NodeRow, NodeRow.id, bundle.components, _id, mapping.fill_node, _clear_requirements,
             now=now, changed=nodes,
         )  # fmt: skip
@@ -161,13 +161,18 @@ class BundleRepository:
         for row, node in nodes:
             mapping.fill_requirements(row, node)
         self.session.flush()
-        summary.subscriptions = sync(
+        summary.counts["subscriptions"] = sync(
             SubscriptionRow, SubscriptionRow.key, bundle.subscriptions,
             mapping.subscription_key, mapping.fill_subscription, now=now,
         )  # fmt: skip
-        summary.agreements = self._sync_agreements(bundle.agreements, now)
-        summary.mappings = self._sync_mappings(bundle.mappings, now)
-        summary.series = sync(SeriesRow, SeriesRow.id, bundle.series, _id, _fill_series, now=now)
+        summary.counts["agreements"] = self._sync_agreements(bundle.agreements, now)
+        summary.counts["mappings"] = self._sync_mappings(bundle.mappings, now)
+        summary.counts["series"] = sync(
+            SeriesRow, SeriesRow.id, bundle.series, _id, _fill_series, now=now
+        )
+        for kind in KINDS:
+            if kind.storage is Storage.DOCUMENT:
+                summary.counts[kind.section] = self._sync_documents(kind, bundle, now)
         if summary.changed:
             run = LoadRunRow(
                 loaded_at=now,
@@ -196,7 +201,17 @@ class BundleRepository:
     def load(self) -> Bundle:
         """Every stored record, as a bundle (sorted by id; agreement versions oldest first)."""
         s = self.session
+        documents: dict[str, list[Any]] = {}
+        for section, data in s.execute(
+            select(DeclaredDocumentRow.kind, DeclaredDocumentRow.record)
+            .where(DeclaredDocumentRow.kind.in_([k.section for k in _DOCUMENT_KINDS]))
+            .order_by(DeclaredDocumentRow.kind, DeclaredDocumentRow.key)
+        ):
+            documents.setdefault(section, []).append(
+                mapping.read(KIND_BY_SECTION[section].record, data)
+            )
         return Bundle(
+            **{section: tuple(records) for section, records in documents.items()},
             parties=tuple(
                 mapping.read(Party, r)
                 for r in s.scalars(select(PartyRow.record).order_by(PartyRow.id))
@@ -308,6 +323,40 @@ class BundleRepository:
         self.session.flush()
         return counts
 
+    def _sync_documents(self, kind: DeclaredKind, bundle: Bundle, now: datetime) -> KindCounts:
+        """Upsert the records of a kind stored as documents, keyed by their key's JSON."""
+        assert kind.key is not None
+        stored: dict[str, str] = dict(
+            self.session.execute(
+                select(DeclaredDocumentRow.key, DeclaredDocumentRow.content_hash).where(
+                    DeclaredDocumentRow.kind == kind.section
+                )
+            ).all()
+        )
+        counts = KindCounts()
+        for rec in getattr(bundle, kind.section):
+            data = mapping.document(rec)
+            digest = mapping.content_hash(data)
+            key = document_key(kind.key(rec))
+            old = stored.get(key)
+            if old == digest:
+                counts.unchanged += 1
+                continue
+            row = (
+                DeclaredDocumentRow(kind=kind.section, key=key)
+                if old is None
+                else self.session.get(DeclaredDocumentRow, (kind.section, key))
+            )
+            assert row is not None
+            _stamp(row, data, digest, now)
+            if old is None:
+                self.session.add(row)
+                counts.created += 1
+            else:
+                counts.updated += 1
+        self.session.flush()
+        return counts
+
     def _sync_agreements(self, versions: Sequence[Agreement], now: datetime) -> KindCounts:
         heads = {
             row.id: row
@@ -397,30 +446,11 @@ class BundleRepository:
 
     def _check(self, bundle: Bundle) -> None:
         problems: list[Problem] = []
-        kinds: list[tuple[str, Iterable[Any]]] = [
-            ("parties", (p.id for p in bundle.parties)),
-            ("calendars", (c.id for c in bundle.calendars)),
-            (
-                "services and components",
-                [*(s.id for s in bundle.services), *(c.id for c in bundle.components)],
-            ),
-            (
-                "subscriptions",
-                (
-                    f"{s.customer}/{s.service} from {s.start or 'the start'}"
-                    + (f" ({s.reference})" if s.reference else "")
-                    for s in bundle.subscriptions
-                ),
-            ),
-            ("agreements", (f"{a.id} from {a.effective_from}" for a in bundle.agreements)),
-            ("series", (s.id for s in bundle.series)),
-        ]
-        for kind, keys in kinds:
-            for key, n in Counter(keys).items():
-                if n > 1:
-                    problems.append(
-                        Problem(f"{kind}: {key} declared {n} times", _DATABASE, (kind,))
-                    )
+        for kind in KINDS:
+            for key, n in kind.duplicates(getattr(bundle, kind.section)):
+                problems.append(
+                    Problem(f"{kind.section}: {key} declared {n} times", _DATABASE, (kind.section,))
+                )
         scopes: dict[str, set[tuple[str, str, str | None, str | None]]] = {}
         for a in bundle.agreements:
             scopes.setdefault(a.id, set()).add(
@@ -490,6 +520,12 @@ def _record_version(
     row.record = data
     row.content_hash = digest
     row.recorded_at = now
+
+
+def document_key(key: Any) -> str:
+    """A declared record's key as the canonical JSON text it is stored under (dates and times
+    in ISO 8601)."""
+    return json.dumps(to_jsonable(key), sort_keys=True, separators=(",", ":"))
 
 
 def _id(record: Any) -> str:

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from servanda.agreements.render.prometheus import rule_groups, rules_yaml
 from servanda.config.loader import load_config
+from servanda.documents.prometheus import rule_groups, rules_yaml
 
 CONFIG = """\
 parties:

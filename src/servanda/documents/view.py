@@ -1,6 +1,6 @@
 """The records of an agreement document's view-model: sentences, notes and table rows.
 
-Built by :mod:`~servanda.agreements.render.context`, laid out by the templates. Every field is
+Built by :mod:`~servanda.documents.context`, laid out by the templates. Every field is
 final text (or a tuple of them); templates never compute wording.
 """
 

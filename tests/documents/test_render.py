@@ -9,11 +9,11 @@ import pytest
 
 from servanda.agreements.effective import effective_agreement
 from servanda.agreements.model import Agreement
-from servanda.agreements.render import build_document, md_cell, render_agreement
 from servanda.calendars.model import Calendar
 from servanda.catalog.model import Party, Service, Subscription
-from servanda.config.bundle import Bundle
 from servanda.core.records import from_jsonable
+from servanda.declared.bundle import Bundle
+from servanda.documents import build_document, md_cell, render_agreement
 
 ON = date(2025, 6, 1)
 

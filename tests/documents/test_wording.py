@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from servanda.agreements.model import ExcludedTime, Objective, PeriodKind
-from servanda.agreements.render import wording as w
 from servanda.calendars.model import Calendar
 from servanda.core.records import from_jsonable
+from servanda.documents import wording as w
 
 
 def objective(**fields: Any) -> Objective:

@@ -26,8 +26,8 @@ from typing import Any
 import yaml
 
 from servanda.agreements.model import Agreement, BurnRateRule, Objective
-from servanda.config.bundle import Bundle
 from servanda.core.durations import format_duration
+from servanda.declared.bundle import Bundle
 from servanda.measure.inputs import WINDOW, Series
 
 RECORD = "slo:sli_error:ratio_rate{window}"

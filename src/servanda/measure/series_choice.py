@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from servanda.agreements.metrics import Metric
 from servanda.agreements.model import Objective
-from servanda.config.bundle import Bundle
+from servanda.measure.declarations import Declarations
 from servanda.measure.inputs import Series, SeriesKind
 
 SERIES_KINDS: dict[Metric, tuple[SeriesKind, ...]] = {
@@ -50,7 +50,7 @@ def fitting_kinds(metric: Metric) -> tuple[SeriesKind, ...]:
 
 
 def series_candidates(
-    bundle: Bundle, objective: Objective, customer: str | None, service: str | None
+    bundle: Declarations, objective: Objective, customer: str | None, service: str | None
 ) -> list[Series]:
     """The series the default rule (see the module) settles on for ``objective`` of
     ``customer`` on ``service``: one series, none, or several when the choice is ambiguous.
@@ -76,7 +76,7 @@ def series_candidates(
 
 
 def series_for(
-    bundle: Bundle, objective: Objective, customer: str | None, service: str | None
+    bundle: Declarations, objective: Objective, customer: str | None, service: str | None
 ) -> Series | None:
     """The series ``objective`` reads for ``customer`` on ``service``: the one it names, or its
     default (see the module); None when it names an undeclared series, reads none, or the

@@ -1,8 +1,12 @@
-"""Agreement documents: the effective agreement in plain language, as Markdown or HTML.
+"""Documents rendered from the declaration: the effective agreement in plain language, as
+Markdown or HTML, and its burn-rate rules as a Prometheus rule file (:mod:`.prometheus`).
 
-The document is generated from the same records the engine evaluates, never from separate
+This package sits above every declared kind (it reads the whole
+:class:`~servanda.declared.bundle.Bundle`), so the record packages below it never import it.
+
+The agreement document is generated from the same records the engine evaluates, never from separate
 text: :func:`build_document` turns an :class:`~servanda.agreements.effective.EffectiveAgreement`
-and its :class:`~servanda.config.bundle.Bundle` into a view-model of sentences and tables
+and its :class:`~servanda.declared.bundle.Bundle` into a view-model of sentences and tables
 (:mod:`.context`, wording in :mod:`.wording`), and the templates in ``templates/`` lay it out.
 Output is deterministic: the only date in it is the agreement's ``on`` day.
 """
@@ -16,9 +20,9 @@ from typing import Literal, get_args
 import jinja2
 
 from servanda.agreements.effective import EffectiveAgreement
-from servanda.agreements.render.context import build_document
-from servanda.agreements.render.view import AgreementDocument
-from servanda.config.bundle import Bundle
+from servanda.declared.bundle import Bundle
+from servanda.documents.context import build_document
+from servanda.documents.view import AgreementDocument
 
 Format = Literal["md", "html"]
 """Document formats: Markdown or standalone HTML."""
@@ -55,7 +59,7 @@ def paragraphs(value: object) -> list[str]:
 def environment() -> jinja2.Environment:
     """The template environment (HTML templates are autoescaped)."""
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("servanda.agreements.render", "templates"),
+        loader=jinja2.PackageLoader("servanda.documents", "templates"),
         autoescape=_autoescape,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

@@ -1,7 +1,7 @@
 """The document's view-model: an effective agreement and its bundle turned into plain text parts.
 
 Templates only lay out what is built here; every sentence and every number is decided in this
-module and :mod:`~servanda.agreements.render.wording`, from the same records the engine
+module and :mod:`~servanda.documents.wording`, from the same records the engine
 evaluates. Each term carries a :class:`Note` saying where it came from when that is not the
 level of the document itself, and what inherited term it tightens, restates or overrides.
 """
@@ -31,8 +31,17 @@ from servanda.agreements.model import (
     PolicyClause,
     SeverityTarget,
 )
-from servanda.agreements.render import wording as w
-from servanda.agreements.render.view import (
+from servanda.calendars.describe import (
+    describe_service_hours,
+    describe_window,
+    format_date,
+    join_words,
+)
+from servanda.calendars.model import Calendar
+from servanda.catalog.model import Service, Subscription
+from servanda.declared.bundle import Bundle
+from servanda.documents import wording as w
+from servanda.documents.view import (
     AgreementDocument,
     ControlView,
     CreditsView,
@@ -50,15 +59,6 @@ from servanda.agreements.render.view import (
     TermsView,
     TierRow,
 )
-from servanda.calendars.describe import (
-    describe_service_hours,
-    describe_window,
-    format_date,
-    join_words,
-)
-from servanda.calendars.model import Calendar
-from servanda.catalog.model import Service, Subscription
-from servanda.config.bundle import Bundle
 
 T = TypeVar("T")
 

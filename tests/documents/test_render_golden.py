@@ -3,7 +3,7 @@
 The fixtures under ``tests/golden/agreements/input`` are read through the real configuration
 reader. After a deliberate change of wording or layout, regenerate the expected files with
 
-    SERVANDA_UPDATE_GOLDEN=1 .venv/bin/pytest tests/agreements/test_render_golden.py
+    SERVANDA_UPDATE_GOLDEN=1 .venv/bin/pytest tests/documents/test_render_golden.py
 
 and read the diff: the documents are what customers sign.
 """
@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 
 from servanda.agreements.effective import effective_agreement
-from servanda.agreements.render import Format, render_agreement
-from servanda.config.bundle import Bundle
 from servanda.config.loader import load_config
+from servanda.declared.bundle import Bundle
+from servanda.documents import Format, render_agreement
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "agreements"
 UPDATE = os.environ.get("SERVANDA_UPDATE_GOLDEN") == "1"

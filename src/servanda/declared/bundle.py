@@ -1,0 +1,169 @@
+"""The bundle: everything a provider declares, as domain records, one tuple per declared kind.
+
+The bundle's fields are the registry of declared kinds (:data:`KINDS`): the configuration
+reader, the duplicate check and the storage of declarations iterate over it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from functools import cached_property
+from typing import Any
+
+from servanda.agreements.model import Agreement
+from servanda.calendars.model import Calendar
+from servanda.catalog.graph import DependencyGraph
+from servanda.catalog.model import Component, Party, Service, Subscription
+from servanda.declared.kinds import DeclaredKind, Storage, declared, kinds_of
+from servanda.events.model import NodeMapping
+from servanda.measure.inputs import Series
+
+
+def _id(rec: Any) -> str:
+    return str(rec.id)
+
+
+def _subscription_key(s: Subscription) -> tuple[str, str, date | None]:
+    return (s.customer, s.service, s.start)
+
+
+def _describe_subscription(s: Subscription) -> str:
+    reference = f" ({s.reference})" if s.reference else ""
+    return f"{s.customer}/{s.service} from {s.start or 'the start'}{reference}"
+
+
+def _version_key(a: Agreement) -> tuple[str, date]:
+    return a.key
+
+
+def _describe_version(a: Agreement) -> str:
+    return f"{a.id} from {a.effective_from}"
+
+
+OWN_TABLE = Storage.OWN_TABLE
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """Everything a provider declares, one tuple per declared kind. The fields are the
+    registry of declared kinds (:data:`KINDS`, see :mod:`servanda.declared.kinds`)."""
+
+    parties: tuple[Party, ...] = declared(
+        DeclaredKind(Party, "party", _id, storage=OWN_TABLE,
+                     summary="the provider, its customers, suppliers and other parties")
+    )  # fmt: skip
+    calendars: tuple[Calendar, ...] = declared(
+        DeclaredKind(Calendar, "calendar", _id, storage=OWN_TABLE,
+                     summary="service hours, holidays, maintenance and critical windows")
+    )  # fmt: skip
+    services: tuple[Service, ...] = declared(
+        DeclaredKind(Service, "service", _id, storage=OWN_TABLE, namespace="node",
+                     summary="services offered, with what they require")
+    )  # fmt: skip
+    components: tuple[Component, ...] = declared(
+        DeclaredKind(Component, "component", _id, storage=OWN_TABLE, namespace="node",
+                     summary="the components services depend on")
+    )  # fmt: skip
+    subscriptions: tuple[Subscription, ...] = declared(
+        DeclaredKind(Subscription, "subscription", _subscription_key,
+                     describe_key=_describe_subscription, storage=OWN_TABLE,
+                     summary="which customer takes which service, from when, through what access")
+    )  # fmt: skip
+    agreements: tuple[Agreement, ...] = declared(
+        DeclaredKind(Agreement, "agreement version", _version_key,
+                     describe_key=_describe_version, storage=OWN_TABLE,
+                     summary="service level agreements, every version by effective date")
+    )  # fmt: skip
+    """Every version of every agreement."""
+    mappings: tuple[NodeMapping, ...] = declared(
+        DeclaredKind(NodeMapping, "mapping rule", None, storage=OWN_TABLE,
+                     summary="label-to-node rules for events, in the order they are tried")
+    )  # fmt: skip
+    """Label-to-node rules for events, in the order they are tried."""
+    series: tuple[Series, ...] = declared(
+        DeclaredKind(Series, "series", _id, storage=OWN_TABLE,
+                     summary="declared measurement series")
+    )  # fmt: skip
+    """Declared measurement series."""
+
+    def merged(self, other: Bundle) -> Bundle:
+        """This bundle with ``other``'s records added (for reading several files)."""
+        return Bundle(
+            **{k.section: getattr(self, k.section) + getattr(other, k.section) for k in KINDS}
+        )
+
+    @classmethod
+    def of(cls, records: Mapping[str, Iterable[Any]]) -> Bundle:
+        """A bundle of the records of each section named in ``records``."""
+        return cls(**{section: tuple(items) for section, items in records.items()})
+
+    @cached_property
+    def series_by_id(self) -> dict[str, Series]:
+        """Declared measurement series by id."""
+        return {s.id: s for s in self.series}
+
+    @cached_property
+    def party_by_id(self) -> dict[str, Party]:
+        """Parties by id."""
+        return {p.id: p for p in self.parties}
+
+    @cached_property
+    def service_by_id(self) -> dict[str, Service]:
+        """Services by id."""
+        return {s.id: s for s in self.services}
+
+    @cached_property
+    def component_by_id(self) -> dict[str, Component]:
+        """Components by id."""
+        return {c.id: c for c in self.components}
+
+    @cached_property
+    def calendar_by_id(self) -> dict[str, Calendar]:
+        """Calendars by id."""
+        return {c.id: c for c in self.calendars}
+
+    @cached_property
+    def graph(self) -> DependencyGraph:
+        """The dependency graph of services and components."""
+        return DependencyGraph.of([*self.services, *self.components])
+
+    def node_label(self, node: str) -> str:
+        """Display name of a service or component."""
+        if node in self.service_by_id:
+            return self.service_by_id[node].label
+        if node in self.component_by_id:
+            return self.component_by_id[node].label
+        return node
+
+    @cached_property
+    def _subscriptions_by_node(self) -> dict[str, tuple[Subscription, ...]]:
+        found: dict[str, list[Subscription]] = {}
+        for s in self.subscriptions:
+            found.setdefault(s.service, []).append(s)
+            if s.access is not None and s.access != s.service:
+                found.setdefault(s.access, []).append(s)
+        return {node: tuple(subs) for node, subs in found.items()}
+
+    def subscriptions_down_with(self, node: str) -> tuple[Subscription, ...]:
+        """The subscriptions whose customers lose their service when ``node`` is down: those
+        to the service ``node``, and those attached at the access node ``node``."""
+        return self._subscriptions_by_node.get(node, ())
+
+    def subscriptions_of(self, customer: str) -> list[Subscription]:
+        """The subscriptions of one customer."""
+        return [s for s in self.subscriptions if s.customer == customer]
+
+    def versions(self, agreement_id: str) -> list[Agreement]:
+        """Every version of one agreement, oldest first."""
+        return sorted(
+            (a for a in self.agreements if a.id == agreement_id), key=lambda a: a.effective_from
+        )
+
+
+KINDS: tuple[DeclaredKind, ...] = kinds_of(Bundle)
+"""Every declared kind, in the order records are read, checked and stored."""
+
+KIND_BY_SECTION: dict[str, DeclaredKind] = {k.section: k for k in KINDS}
+"""Declared kinds by their configuration section."""
