@@ -60,9 +60,9 @@ from servanda.catalog.model import (
     Service,
     Subscription,
 )
-from servanda.config.bundle import Bundle
 from servanda.core.access import Principal, Role
 from servanda.core.records import from_jsonable
+from servanda.declared.bundle import Bundle
 from servanda.events.model import Event, NodeMapping
 from servanda.ingest.alertmanager import parse_alertmanager
 from servanda.services.events import EventEngine

@@ -57,8 +57,8 @@ from servanda.catalog.model import (
     Service,
     Subscription,
 )
-from servanda.config.bundle import Bundle
 from servanda.core.access import LOCAL_ADMIN, Role
+from servanda.declared.bundle import Bundle
 from servanda.ingest.alertmanager import label_set_fingerprint, parse_alertmanager
 from servanda.services.events import EventEngine
 from servanda.storage.database import make_engine, transaction
