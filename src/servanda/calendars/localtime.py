@@ -109,3 +109,35 @@ def local_naive(instant: datetime, key: str) -> datetime:
 def day_number(day: date) -> int:
     """Days since 1970-01-01."""
     return (day - _NAIVE_EPOCH.date()).days
+
+
+@lru_cache(maxsize=1024)
+def _utc_table(key: str, first_year: int, last_year: int) -> tuple[I64, I64]:
+    """The zone's offset changes as UTC instants (µs) and the offset (µs) in force from each
+    (the first offset holds before the first change)."""
+    changes = [c for y in range(first_year, last_year + 1) for c in _year_changes(key, y)]
+    start = int(datetime(first_year, 1, 1, tzinfo=UTC).timestamp())
+    offsets = [_offset_s(ZoneInfo(key), start)] + [after for _, _, after in changes]
+    at = np.array([t for t, _, _ in changes], dtype=np.int64) * US_PER_SECOND
+    off = np.array(offsets, dtype=np.int64) * US_PER_SECOND
+    at.setflags(write=False)
+    off.setflags(write=False)
+    return at, off
+
+
+def utc_to_wall(key: str, utc_us: Any) -> tuple[I64, I64]:
+    """UTC microseconds read on the clock of zone ``key``: the wall-clock microseconds, and the
+    microseconds until the zone's offset next changes (the end of the range searched when it
+    does not: a year past the latest instant)."""
+    utc = np.asarray(utc_us, dtype=np.int64)
+    if utc.size == 0:
+        return utc.copy(), utc.copy()
+    first = _year_of(int(utc.min())) - 1
+    last = _year_of(int(utc.max())) + 1
+    at, off = _utc_table(key, first, last)
+    index = np.searchsorted(at, utc, side="right")
+    wall: I64 = utc + off[index]
+    horizon = int(datetime(last + 1, 1, 1, tzinfo=UTC).timestamp()) * US_PER_SECOND
+    ends = np.append(at, horizon)
+    until: I64 = ends[index] - utc
+    return wall, until

@@ -1,0 +1,496 @@
+"""Rating usage as Arrow tables: which tariff version rates each record, and its price.
+
+:class:`Rater` holds every tariff version, the rating profiles and the calendars. It rates an
+Arrow table of usage (the columns of :data:`USAGE_COLUMNS`) into the same table with the
+columns of :data:`RATED_FIELDS` added, one batch at a time: ``servanda rate`` streams files
+through it, and the stored path turns usage records into a table and back
+(:mod:`.records`), so both price alike.
+
+Choosing the tariff: the most specific rating profile matching the record's category, account
+and service (account before service before category, a profile's ``None`` matching anything)
+and active at its start; then the version of that tariff active at the record's start. No
+profile, no version, no prefix and no ``*`` rate: the record is not rated, with its reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from servanda.accounting.rating import kernel
+from servanda.accounting.rating.compiled import I32, I64, CompiledTariff
+from servanda.accounting.rating.prefixes import longest_prefix
+from servanda.accounting.tariffs import RatingProfile, Tariff
+from servanda.calendars.model import Calendar
+
+USAGE_COLUMNS: Final = (
+    "source", "record_id", "account", "category", "service", "destination", "start",
+    "duration", "volume_up", "volume_down", "units",
+)  # fmt: skip
+"""The columns rating reads (``duration`` in seconds, with decimals; ``start`` a timestamp
+with its zone)."""
+
+PART_KINDS: Final = ("connect_fee", "usage", "minimum", "maximum", "rounding")
+"""What a part of a rated record's cost is: the connect fee, a band and slot's increments,
+what the minimum cost adds, what the maximum cost removes, and the rounding of the record's
+cost (the parts add up to the cost exactly)."""
+
+PART_EXTRA: Final = 3
+"""Decimals the parts show beyond the tariffs' prices (a second at 0.02 a minute is
+0.00033…: the parts show 0.00033, and the rounding part what makes them add up)."""
+
+_NO_PROFILE = "no rating profile matches its category, account and service"
+
+
+@dataclass
+class Rater:
+    """Every tariff version, the rating profiles and the calendars, compiled once."""
+
+    tariffs: Sequence[Tariff]
+    profiles: Sequence[RatingProfile] = ()
+    calendars: Sequence[Calendar] = ()
+    _compiled: dict[tuple[str, datetime], CompiledTariff] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        calendars = {c.id: c for c in self.calendars}
+        for t in self.tariffs:
+            self._compiled[t.key] = CompiledTariff.of(
+                t, calendars.get(t.calendar) if t.calendar else None
+            )
+        self._versions: dict[str, list[datetime]] = {}
+        for tid, active in sorted(self._compiled):
+            self._versions.setdefault(tid, []).append(active)
+        if not self.profiles and len(self._versions) == 1:
+            # One tariff and no profiles: it rates everything.
+            self.profiles = (RatingProfile(tariff=next(iter(self._versions))),)
+
+    def compiled(self, tariff: str, version: datetime) -> CompiledTariff:
+        """A compiled tariff version."""
+        return self._compiled[(tariff, version)]
+
+    # -- choosing -------------------------------------------------------------------------
+
+    def _profile_for(
+        self, category: str | None, account: str | None, service: str | None
+    ) -> list[RatingProfile]:
+        """The profiles of the most specific match, oldest first."""
+        best: tuple[int, ...] | None = None
+        found: list[RatingProfile] = []
+        for p in self.profiles:
+            if p.category is not None and p.category.value != category:
+                continue
+            if p.account is not None and p.account != account:
+                continue
+            if p.service is not None and p.service != service:
+                continue
+            rank = (p.account is not None, p.service is not None, p.category is not None)
+            score = tuple(int(x) for x in rank)
+            if best is None or score > best:
+                best, found = score, [p]
+            elif score == best:
+                found.append(p)
+        epoch = datetime.min.replace(tzinfo=UTC)
+        return sorted(found, key=lambda p: p.active_from or epoch)
+
+    def _choose(self, table: pa.Table, start_us: I64) -> tuple[I32, list[tuple[str, datetime]]]:
+        """Per record, an index into the returned list of tariff versions (−1: none) and the
+        reason of each record not matched."""
+        n = table.num_rows
+        chosen = np.full(n, -1, dtype=np.int32)
+        versions: list[tuple[str, datetime]] = []
+        if n == 0:
+            return chosen, versions
+        # Only the columns some profile distinguishes by are read.
+        used = [
+            c
+            for c in ("category", "account", "service")
+            if any(getattr(p, c) is not None for p in self.profiles)
+        ]
+        if used:
+            keys = pc.binary_join_element_wise(
+                *(pc.fill_null(table.column(c).cast(pa.string()), "\x00") for c in used),
+                "\x1f",
+            )
+            encoded = keys.combine_chunks().dictionary_encode()
+            codes = np.asarray(encoded.indices, dtype=np.int64)
+            names = encoded.dictionary.to_pylist()
+            order = np.argsort(codes, kind="stable")
+            bounds = np.searchsorted(codes[order], np.arange(len(names) + 1))
+        else:
+            names, order, bounds = [""], np.arange(n), np.array([0, n])
+        for code, key in enumerate(names):
+            rows = order[bounds[code] : bounds[code + 1]]
+            found = dict(zip(used, key.split("\x1f"), strict=True)) if used else {}
+            category, account, service = (
+                None if found.get(c, "\x00") == "\x00" else found[c]
+                for c in ("category", "account", "service")
+            )
+            profiles = self._profile_for(category, account, service)
+            if not profiles:
+                continue
+            epoch_us = np.iinfo(np.int64).min
+            starts = np.array([_us(p.active_from) if p.active_from else epoch_us for p in profiles])
+            which = np.searchsorted(starts, start_us[rows], side="right") - 1
+            for w in np.unique(which):
+                if w < 0:
+                    continue
+                tariff = profiles[w].tariff
+                sel = rows[which == w]
+                actives = self._versions.get(tariff, [])
+                act_us = np.array([_us(a) for a in actives], dtype=np.int64)
+                v = np.searchsorted(act_us, start_us[sel], side="right") - 1
+                for vi in np.unique(v):
+                    if vi < 0:
+                        continue
+                    versions.append((tariff, actives[vi]))
+                    chosen[sel[v == vi]] = len(versions) - 1
+        return chosen, versions
+
+    # -- rating ---------------------------------------------------------------------------
+
+    @property
+    def cost_scale(self) -> int:
+        """Decimals of the ``cost`` column: the most any tariff's record rounding keeps."""
+        return max((c.decimals for c in self._compiled.values()), default=2)
+
+    @property
+    def part_scale(self) -> int:
+        """Decimals of the parts' prices and amounts: the most any tariff's prices use, and
+        :data:`PART_EXTRA` more."""
+        return min(max((c.scale for c in self._compiled.values()), default=2) + PART_EXTRA, 18)
+
+    def part_type(self) -> pa.DataType:
+        """One part of a rated record's cost (:data:`PART_KINDS`); quantities in kernel units
+        (milliseconds, octets, units)."""
+        money = pa.decimal128(38, self.part_scale)
+        return pa.struct(
+            [
+                ("kind", pa.dictionary(pa.int8(), pa.string())),
+                ("band", pa.dictionary(pa.int32(), pa.string())),
+                ("slot", pa.int8()),
+                ("quantity", pa.int64()),
+                ("increments", pa.int64()),
+                ("increment", pa.int64()),
+                ("price", money),
+                ("unit", pa.int64()),
+                ("amount", money),
+            ]
+        )
+
+    def rated_fields(self) -> list[pa.Field]:
+        """What rating adds to each record."""
+        text = pa.dictionary(pa.int32(), pa.string())
+        return [
+            pa.field("tariff", text),
+            pa.field("tariff_version", pa.timestamp("us", tz="UTC")),
+            pa.field("destination_group", text),
+            pa.field("prefix", text),
+            pa.field("band", text),
+            pa.field("cost", pa.decimal128(38, self.cost_scale)),
+            pa.field("currency", text),
+            pa.field("disconnected", pa.bool_()),
+            pa.field("not_rated", text),
+            pa.field("parts", pa.list_(self.part_type())),
+        ]
+
+    def rate_table(self, table: pa.Table) -> pa.Table:
+        """``table`` with the rating columns (:meth:`rated_fields`) added."""
+        n = table.num_rows
+        start = table.column("start").cast(pa.timestamp("us", tz="UTC"))
+        start_us = np.asarray(start.cast(pa.int64()).fill_null(0), dtype=np.int64)
+        quantities = _quantities(table)
+        chosen, versions = self._choose(table, start_us)
+        out = _Output(self, n)
+        destinations = table.column("destination")
+        for v, (tid, active) in enumerate(versions):
+            rows = np.flatnonzero(chosen == v)
+            compiled = self._compiled[(tid, active)]
+            group, matched = longest_prefix(
+                destinations.take(pa.array(rows)), compiled.prefixes, len(compiled.groups) - 1
+            )
+            d, vol, up, down, units = quantities
+            rated = kernel.rate(
+                compiled,
+                start_us[rows],
+                group,
+                (d[rows], vol[rows], up[rows], down[rows], units[rows]),
+            )
+            out.add(rows, compiled, rated, group, matched)
+        result = table
+        for f, array in zip(self.rated_fields(), out.arrays(), strict=True):
+            result = result.append_column(f, array)
+        return result
+
+    def rate_batches(self, batches: Iterable[pa.RecordBatch]) -> Iterable[pa.RecordBatch]:
+        """Rate a stream of batches, one at a time (memory does not grow with the stream)."""
+        for batch in batches:
+            yield from self.rate_table(pa.Table.from_batches([batch])).to_batches()
+
+
+def _us(moment: datetime) -> int:
+    delta = moment - datetime(1970, 1, 1, tzinfo=UTC)
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def _quantities(table: pa.Table) -> tuple[I64, I64, I64, I64, I64]:
+    n = table.num_rows
+
+    def ints(name: str) -> I64:
+        if name not in table.column_names:
+            return np.zeros(n, dtype=np.int64)
+        return np.asarray(table.column(name).cast(pa.int64()).fill_null(0), dtype=np.int64)
+
+    if "duration" in table.column_names:
+        seconds = table.column("duration")
+        if pa.types.is_integer(seconds.type):
+            duration = np.asarray(seconds.fill_null(0), dtype=np.int64) * 1000
+        else:
+            exact = seconds.cast(pa.decimal128(18, 3)).fill_null(0)
+            duration = np.asarray(pc.multiply(exact, 1000).cast(pa.int64()), dtype=np.int64)
+    else:
+        duration = np.zeros(n, dtype=np.int64)
+    up, down = ints("volume_up"), ints("volume_down")
+    return duration, up + down, up, down, ints("units")
+
+
+def decimals(values: I64, scale: int, valid: npt.NDArray[np.bool_] | None = None) -> pa.Array:
+    """int64 values counted in 10^−scale as an Arrow decimal128 column, without a copy per
+    value (nulls where ``valid`` is False)."""
+    n = values.shape[0]
+    words = np.empty((n, 2), dtype="<i8")
+    words[:, 0] = values
+    words[:, 1] = np.where(values < 0, -1, 0)
+    validity = None
+    nulls = 0
+    if valid is not None and not valid.all():
+        validity = pa.py_buffer(np.packbits(valid, bitorder="little"))
+        nulls = int(n - valid.sum())
+    return pa.Array.from_buffers(
+        pa.decimal128(38, scale), n, [validity, pa.py_buffer(words)], null_count=nulls
+    )
+
+
+def _text(codes: I32, values: list[str]) -> pa.DictionaryArray:
+    """Dictionary-encoded text: ``codes`` into ``values``, null where −1."""
+    indices = pa.array(codes, pa.int32(), mask=codes < 0)
+    return pa.DictionaryArray.from_arrays(indices, pa.array(values, pa.string()))
+
+
+class _Dictionary:
+    """Strings seen so far, each with a code."""
+
+    def __init__(self) -> None:
+        self.values: list[str] = []
+        self._codes: dict[str, int] = {}
+
+    def code(self, value: str) -> int:
+        if value not in self._codes:
+            self._codes[value] = len(self.values)
+            self.values.append(value)
+        return self._codes[value]
+
+    def codes(self, values: Sequence[str]) -> I32:
+        return np.array([self.code(v) for v in values], dtype=np.int32)
+
+
+class _Output:
+    """The rating columns of a table, filled version by version, vectorised."""
+
+    def __init__(self, rater: Rater, n: int) -> None:
+        self.rater = rater
+        self.n = n
+        self.names = _Dictionary()
+        minus = np.full(n, -1, dtype=np.int32)
+        self.tariff, self.group, self.prefix, self.band = (minus.copy() for _ in range(4))
+        self.currency = minus.copy()
+        self.reason = minus.copy()
+        self.reason[:] = self.names.code(_NO_PROFILE)
+        self.version = np.zeros(n, dtype=np.int64)
+        self.has_version = np.zeros(n, dtype=np.bool_)
+        self.cost = np.zeros(n, dtype=np.int64)
+        self.rated = np.zeros(n, dtype=np.bool_)
+        self.disconnected = np.zeros(n, dtype=np.bool_)
+        self.parts: list[dict[str, npt.NDArray[np.int64]]] = []
+
+    def add(self, rows: I64, t: CompiledTariff, r: kernel.Rated, group: I32, matched: I32) -> None:
+        names = self.names
+        ok = r.not_rated == 0
+        self.tariff[rows] = names.code(t.tariff.id)
+        self.version[rows] = _us(t.tariff.active_from)
+        self.has_version[rows] = True
+        self.currency[rows] = names.code(t.tariff.currency)
+        band_codes = names.codes([b.id for b in t.tariff.bands])
+        group_codes = names.codes(list(t.groups))
+        prefix_codes = names.codes(list(t.prefixes))
+        self.band[rows] = np.where(r.band >= 0, band_codes[np.maximum(r.band, 0)], -1)
+        self.group[rows] = np.where(ok, group_codes[group], -1)
+        self.prefix[rows] = np.where(ok & (matched >= 0), prefix_codes[np.maximum(matched, 0)], -1)
+        self.reason[rows] = -1
+        if not ok.all():
+            bad = np.flatnonzero(~ok)
+            key = r.not_rated[bad].astype(np.int64) * 1_000_000 + group[bad] * 1000 + r.band[bad]
+            for k in np.unique(key).tolist():
+                first = int(bad[np.flatnonzero(key == k)[0]])
+                reason = _reason(t, int(r.not_rated[first]), int(group[first]), r, first)
+                self.reason[rows[bad[key == k]]] = names.code(reason)
+        up = 10 ** (self.rater.cost_scale - t.decimals)
+        self.cost[rows] = r.cost * up
+        self.rated[rows] = ok
+        self.disconnected[rows] = r.disconnected
+        self.parts.append(self._parts(rows, t, r, band_codes, ok))
+
+    def _parts(
+        self,
+        rows: I64,
+        t: CompiledTariff,
+        r: kernel.Rated,
+        band_codes: I32,
+        ok: npt.NDArray[np.bool_],
+    ) -> dict[str, npt.NDArray[np.int64]]:
+        """Every part of the rated records of one version, as columns (amounts at the part
+        scale); they add up to each record's cost exactly."""
+        up = 10 ** (self.rater.part_scale - t.scale)
+        p = r.parts
+        usage_amount = kernel.round_ratio(p.cost * up, t.lcm)
+        fee_rows = np.flatnonzero(r.connect_fee != 0)
+        adj_rows = np.flatnonzero(r.adjustment != 0)
+        fee = r.connect_fee[fee_rows] // t.lcm * up
+        adj = kernel.round_ratio(r.adjustment[adj_rows] * up, t.lcm)
+        summed = np.zeros(rows.size, dtype=np.int64)
+        np.add.at(summed, p.record, usage_amount)
+        summed[fee_rows] += fee
+        summed[adj_rows] += adj
+        cost = r.cost * 10 ** (self.rater.part_scale - t.decimals)
+        rounding = np.where(ok, cost - summed, 0)
+        round_rows = np.flatnonzero(rounding != 0)
+        kinds = PART_KINDS
+        record = np.concatenate([fee_rows, p.record, adj_rows, round_rows])
+        kind = np.concatenate([
+            np.full(fee_rows.size, kinds.index("connect_fee")),
+            np.full(p.record.size, kinds.index("usage")),
+            np.where(r.adjustment[adj_rows] > 0, kinds.index("minimum"), kinds.index("maximum")),
+            np.full(round_rows.size, kinds.index("rounding")),
+        ])  # fmt: skip
+        # Within a record: the connect fee, the usage parts in cutting order (the sort by
+        # record and rank below is stable), the minimum or maximum, the rounding.
+        rank = np.concatenate([
+            np.zeros(fee_rows.size), np.ones(p.record.size),
+            np.full(adj_rows.size, 2), np.full(round_rows.size, 3),
+        ]).astype(np.int64)  # fmt: skip
+        none = np.full(fee_rows.size + adj_rows.size + round_rows.size, -1, dtype=np.int64)
+        head, tail = fee_rows.size, adj_rows.size + round_rows.size
+        zeros = np.zeros_like(none)
+
+        def usage(values: npt.NDArray[Any], fill: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+            return np.concatenate([fill[:head], values.astype(np.int64), fill[head : head + tail]])
+
+        slot_inc = t.slot_increment[p.rate, p.slot]
+        return {
+            "row": rows[record],
+            "order": rank,
+            "kind": kind.astype(np.int64),
+            "band": usage(np.where(p.band >= 0, band_codes[np.maximum(p.band, 0)], -1), none),
+            "slot": usage(p.slot, none),
+            "quantity": usage(p.quantity, zeros),
+            "increments": usage(p.increments, zeros),
+            "increment": usage(slot_inc, zeros),
+            "price": usage(t.slot_price[p.rate, p.slot] * up, zeros),
+            "unit": usage(t.slot_unit[p.rate, p.slot], zeros),
+            "amount": np.concatenate([fee, usage_amount, adj, rounding[round_rows]]),
+        }
+
+    def arrays(self) -> list[pa.Array]:
+        names = self.names.values
+        rater = self.rater
+        return [
+            _text(self.tariff, names),
+            pa.array(self.version, pa.int64(), mask=~self.has_version).cast(
+                pa.timestamp("us", tz="UTC")
+            ),
+            _text(self.group, names),
+            _text(self.prefix, names),
+            _text(self.band, names),
+            decimals(self.cost, rater.cost_scale, self.rated),
+            _text(self.currency, names),
+            pa.array(self.disconnected, pa.bool_()),
+            _text(self.reason, names),
+            self._parts_column(),
+        ]
+
+    def _parts_column(self) -> pa.Array:
+        part_type = self.rater.part_type()
+        keys = ("row", "order", "kind", "band", "slot", "quantity", "increments", "increment",
+                "price", "unit", "amount")  # fmt: skip
+        if self.parts:
+            cols = {k: np.concatenate([p[k] for p in self.parts]) for k in keys}
+        else:
+            cols = {k: np.zeros(0, dtype=np.int64) for k in keys}
+        offsets, where = _positions(cols["row"], cols["order"], self.n)
+        placed = {}
+        for k, v in cols.items():
+            placed[k] = np.empty_like(v)
+            placed[k][where] = v
+        cols = placed
+        scale = self.rater.part_scale
+        usage = cols["kind"] == PART_KINDS.index("usage")
+        struct = pa.StructArray.from_arrays(
+            [
+                pa.DictionaryArray.from_arrays(
+                    pa.array(cols["kind"], pa.int8()), pa.array(PART_KINDS, pa.string())
+                ),
+                _text(cols["band"].astype(np.int32), self.names.values),
+                pa.array(cols["slot"], pa.int8(), mask=~usage),
+                pa.array(cols["quantity"], pa.int64(), mask=~usage),
+                pa.array(cols["increments"], pa.int64(), mask=~usage),
+                pa.array(cols["increment"], pa.int64(), mask=~usage),
+                decimals(cols["price"], scale, usage),
+                pa.array(cols["unit"], pa.int64(), mask=~usage),
+                decimals(cols["amount"], scale),
+            ],
+            fields=list(part_type),
+        )
+        valid = self.rated
+        return pa.ListArray.from_arrays(
+            pa.array(offsets, pa.int32()), struct, type=pa.list_(part_type),
+            mask=pa.array(~valid),
+        )  # fmt: skip
+
+
+def _positions(row: I64, rank: I64, n: int) -> tuple[npt.NDArray[np.int32], I64]:
+    """Where each part goes in the list column, without sorting: records in order, and within
+    one the parts by rank (0 connect fee, 1 usage, 2 minimum or maximum, 3 rounding), the usage
+    parts of a record in the order given (each record's usage parts come together)."""
+    counts = np.bincount(row, minlength=n)
+    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
+    before = np.zeros(row.size, dtype=np.int64)
+    for r in range(1, 4):
+        lower = np.bincount(row[rank == r - 1], minlength=n)
+        before += np.where(rank >= r, lower[row], 0)
+    within = np.zeros(row.size, dtype=np.int64)
+    usage = np.flatnonzero(rank == 1)
+    if usage.size:
+        rows_u = row[usage]
+        heads = np.r_[True, rows_u[1:] != rows_u[:-1]]
+        index = np.arange(usage.size)
+        within[usage] = index - np.maximum.accumulate(np.where(heads, index, 0))
+    where: I64 = offsets[row] + before + within
+    return offsets, where
+
+
+def _reason(t: CompiledTariff, code: int, group: int, r: kernel.Rated, k: int) -> str:
+    if code == kernel.NOT_RATED_TOO_LARGE:
+        return f"its quantity is beyond what tariff {t.tariff.id} rates exactly"
+    band = t.tariff.bands[r.band[k]].id if r.band[k] >= 0 else "none"
+    what = (
+        f"destination group {t.groups[group]!r}"
+        if group < len(t.groups) - 1
+        else "its destination (no prefix matches)"
+    )
+    return f"tariff {t.tariff.id} has no rate for {what} in band {band!r}"
