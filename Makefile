@@ -70,6 +70,25 @@ $(VENV)/.promtool: | $(BIN)/python
 	if [ -x $(PROMTOOL) ]; then touch $@; \
 	else echo "note: the rules export test needs $(PROMTOOL) (Debian package prometheus, installed by make as root); it is skipped"; fi
 
+# The RADIUS accounting tests send packets with FreeRADIUS' own client: install Debian's
+# freeradius-utils when radclient is missing (the client tools only; no server is installed or
+# started, and policy-rc.d answers 101 during the install). Without root or apt-get those tests
+# are skipped, with a note here.
+RADCLIENT := /usr/bin/radclient
+$(VENV)/.radclient: | $(BIN)/python
+	@if [ ! -x $(RADCLIENT) ]; then \
+	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	    policy=; if [ ! -e /usr/sbin/policy-rc.d ]; then \
+	      printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && policy=1; fi; \
+	    install='apt-get install -y -qq --no-install-recommends freeradius-utils'; \
+	    DEBIAN_FRONTEND=noninteractive $$install >/dev/null 2>&1 \
+	      || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$install >/dev/null; }; \
+	    [ -z "$$policy" ] || rm -f /usr/sbin/policy-rc.d; \
+	  fi; \
+	fi; \
+	if [ -x $(RADCLIENT) ]; then touch $@; \
+	else echo "note: the RADIUS accounting tests need $(RADCLIENT) (Debian package freeradius-utils, installed by make as root); they are skipped"; fi
+
 $(VENV)/.installed: pyproject.toml | $(BIN)/python $(VENV)/.system-deps
 	$(BIN)/python -m pip install --quiet -e .
 	@touch $@
@@ -88,7 +107,7 @@ lint: $(VENV)/.installed-dev
 
 typecheck: lint
 
-pytest: $(VENV)/.installed-dev $(VENV)/.alertmanager $(VENV)/.promtool
+pytest: $(VENV)/.installed-dev $(VENV)/.alertmanager $(VENV)/.promtool $(VENV)/.radclient
 	$(BIN)/pytest
 
 test: lint pytest
