@@ -9,7 +9,8 @@ vectorised kernel must give the same cost for every record, with parts that add 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from decimal import ROUND_CEILING, Decimal
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import pyarrow as pa
@@ -133,20 +134,32 @@ def reference(t: Tariff, start: datetime, seconds: int, destination: str) -> Dec
         else:
             parts.append([r, slot, 1])
     rate = t.rates[first]
-    total = rate.connect_fee
-    if seconds == 0:
-        parts = []
+    total = Fraction(rate.connect_fee)
     for r, slot, length in parts:
         _, unit, increment, price = t.rates[r].steps()[slot]
-        n = (Decimal(length * 1000) / increment).to_integral_value(ROUND_CEILING)
-        per = Decimal(increment) * price / unit
+        n = -(-length * 1000 // increment)  # increments begun
+        per = Fraction(increment) * Fraction(price) / unit
         if t.increment_rounding is not None:
-            per = t.increment_rounding.apply(per, t.currency)
+            per = Fraction(round_exact(per, t.increment_rounding))
         total += n * per
-    total = max(total, rate.min_cost)
+    total = max(total, Fraction(rate.min_cost))
     if rate.max_cost is not None:
-        total = min(total, rate.max_cost.amount)
-    return t.rounding.apply(total, t.currency)
+        total = min(total, Fraction(rate.max_cost.amount))
+    return round_exact(total, t.rounding)
+
+
+def round_exact(value: Fraction, rule: Rounding) -> Decimal:
+    """A non-negative exact fraction rounded by ``rule`` (to the cent by default)."""
+    places = rule.decimals if rule.decimals is not None else 2
+    q, r = divmod(value.numerator * 10**places, value.denominator)
+    twice, den = 2 * r, value.denominator
+    up = {
+        RoundingMethod.DOWN: False,
+        RoundingMethod.UP: r > 0,
+        RoundingMethod.HALF_UP: twice >= den,
+        RoundingMethod.HALF_EVEN: twice > den or (twice == den and q % 2 == 1),
+    }[rule.method]
+    return Decimal(q + up).scaleb(-places)
 
 
 # -- helpers --------------------------------------------------------------------------------
