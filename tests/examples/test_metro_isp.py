@@ -71,6 +71,7 @@ def test_it_is_split_by_concern(result: ReadResult) -> None:
         "parties.yaml",
         "series.yaml",
         "subscriptions.yaml",
+        "tariffs.yaml",
     ]
 
 

@@ -82,6 +82,8 @@ def test_first_save_counts_everything_created(session: Session, bundle: Bundle) 
         "agreements": {"created": 6, "updated": 0, "unchanged": 0},
         "mappings": {"created": 0, "updated": 0, "unchanged": 0},
         "series": {"created": 0, "updated": 0, "unchanged": 0},
+        "tariffs": {"created": 0, "updated": 0, "unchanged": 0},
+        "rating_profiles": {"created": 0, "updated": 0, "unchanged": 0},
     }
     assert summary.changed
     assert summary.run_id is not None

@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from itertools import pairwise
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, Field, field_validator, model_validator
 
@@ -96,8 +96,18 @@ class Slot:
     increment: int | str = 1
     """Usage is counted in whole increments (``1s``, ``60s``, ``1KB``), each begun is
     charged."""
-    start: int | str = Field(default=0, alias="from")
-    """The elapsed quantity of the record where this slot begins (``0``, ``60s``)."""
+    start: int | str = 0
+    """The elapsed quantity of the record where this slot begins (``0``, ``60s``); written
+    ``from`` (or ``start``)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "from" in data:
+            if "start" in data:
+                raise ValueError("write a slot's start once, as from")
+            data = {("start" if k == "from" else k): v for k, v in data.items()}
+        return data
 
 
 @record
@@ -121,7 +131,7 @@ class MaxCost:
 class Rate:
     """The price of the usage to some destinations in some bands."""
 
-    destinations: tuple[Id, ...] = Field(min_length=1)
+    destinations: tuple[Id | Literal["*"], ...] = Field(min_length=1)
     """Destination groups of the tariff (or ``"*"``: any destination, even none)."""
     slots: tuple[Slot, ...] = Field(min_length=1, max_length=16)
     """By elapsed quantity; the first starts at 0."""

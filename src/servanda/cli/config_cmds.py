@@ -9,6 +9,7 @@ import typer
 from servanda.cli.common import engine, now
 from servanda.cli.output import OK, PROBLEMS, Format, FormatOption, out, print_json, print_problems
 from servanda.core.problems import InvalidInput, errors
+from servanda.declared.bundle import KINDS
 from servanda.services import configuration
 
 PathsArg = typer.Argument(..., help="Configuration files or directories (read recursively).")
@@ -35,11 +36,9 @@ def check(paths: list[Path] = PathsArg, fmt: Format = FormatOption) -> None:
     else:
         print_problems(result.problems)
         b = result.bundle
-        summary = (
-            f"{len(result.files)} files: {len(b.parties)} parties, {len(b.services)} "
-            f"services, {len(b.components)} components, {len(b.subscriptions)} "
-            f"subscriptions, {len(b.calendars)} calendars, {len(b.agreements)} agreement "
-            "versions"
+        counted = [k.counted(len(getattr(b, k.section))) for k in KINDS]
+        summary = f"{len(result.files)} files: " + ", ".join(
+            c for c in counted if not c.startswith("0 ")
         )
         if bad:
             out.print(f"{len(bad)} problem(s) in {summary}", markup=False)

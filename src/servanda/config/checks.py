@@ -547,6 +547,37 @@ def check_budgeting(result: ReadResult) -> list[Problem]:
     return problems
 
 
+def check_accounting(result: ReadResult) -> list[Problem]:
+    """A tariff's calendar is declared; a rating profile names a declared tariff, a declared
+    service, and a tariff version active when the profile begins."""
+    b = result.bundle
+    problems: list[Problem] = []
+    calendars = b.calendar_by_id
+    for i, origin in _origins(result, "tariffs", len(b.tariffs)):
+        t = b.tariffs[i]
+        if t.calendar is not None and t.calendar not in calendars:
+            problems.append(_at(origin, ("calendar",), f"unknown calendar {t.calendar!r}"))
+    tariffs = {t.id for t in b.tariffs}
+    for i, origin in _origins(result, "rating_profiles", len(b.rating_profiles)):
+        p = b.rating_profiles[i]
+        if p.tariff not in tariffs:
+            known = ", ".join(sorted(tariffs)) or "none declared (section 'tariffs')"
+            problems.append(_at(origin, ("tariff",), f"unknown tariff {p.tariff!r}; {known}"))
+            continue
+        if p.service is not None and p.service not in b.service_by_id:
+            problems.append(_at(origin, ("service",), f"unknown service {p.service!r}"))
+        first = b.tariff_versions(p.tariff)[0].active_from
+        if p.active_from is not None and p.active_from < first:
+            problems.append(
+                _at(
+                    origin,
+                    ("active_from",),
+                    f"tariff {p.tariff!r} has no version before {first.isoformat()}",
+                )
+            )
+    return problems
+
+
 def check_all(result: ReadResult) -> list[Problem]:
     """Run every cross-record check. The inheritance check runs even when others found
     problems: it only needs the agreements that were read, and a silent loosening must not
@@ -558,4 +589,5 @@ def check_all(result: ReadResult) -> list[Problem]:
     problems += check_series(result)
     problems += check_budgeting(result)
     problems += check_access(result)
+    problems += check_accounting(result)
     return problems

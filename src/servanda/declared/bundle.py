@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import cached_property
 from typing import Any
 
+from servanda.accounting.tariffs import RatingProfile, Tariff
 from servanda.agreements.model import Agreement
 from servanda.calendars.model import Calendar
 from servanda.catalog.graph import DependencyGraph
@@ -34,12 +35,29 @@ def _describe_subscription(s: Subscription) -> str:
     return f"{s.customer}/{s.service} from {s.start or 'the start'}{reference}"
 
 
-def _version_key(a: Agreement) -> tuple[str, date]:
+def _version_key(a: Agreement | Tariff) -> tuple[str, date | datetime]:
     return a.key
 
 
-def _describe_version(a: Agreement) -> str:
-    return f"{a.id} from {a.effective_from}"
+def _describe_version(a: Agreement | Tariff) -> str:
+    since = a.effective_from if isinstance(a, Agreement) else a.active_from.isoformat()
+    return f"{a.id} from {since}"
+
+
+def _profile_key(p: RatingProfile) -> tuple[str | None, str | None, str | None, datetime | None]:
+    return p.key
+
+
+def _describe_profile(p: RatingProfile) -> str:
+    what = ", ".join(
+        f"{name} {value}"
+        for name, value in (
+            ("category", p.category), ("account", p.account), ("service", p.service)
+        )
+        if value is not None
+    )  # fmt: skip
+    since = f" from {p.active_from.isoformat()}" if p.active_from else ""
+    return f"{what or 'any usage'}{since}"
 
 
 OWN_TABLE = Storage.OWN_TABLE
@@ -74,11 +92,12 @@ class Bundle:
     agreements: tuple[Agreement, ...] = declared(
         DeclaredKind(Agreement, "agreement version", _version_key,
                      describe_key=_describe_version, storage=OWN_TABLE,
+                     plural="agreement versions",
                      summary="service level agreements, every version by effective date")
     )  # fmt: skip
     """Every version of every agreement."""
     mappings: tuple[NodeMapping, ...] = declared(
-        DeclaredKind(NodeMapping, "mapping rule", None, storage=OWN_TABLE,
+        DeclaredKind(NodeMapping, "mapping rule", None, storage=OWN_TABLE, plural="mapping rules",
                      summary="label-to-node rules for events, in the order they are tried")
     )  # fmt: skip
     """Label-to-node rules for events, in the order they are tried."""
@@ -87,6 +106,18 @@ class Bundle:
                      summary="declared measurement series")
     )  # fmt: skip
     """Declared measurement series."""
+    tariffs: tuple[Tariff, ...] = declared(
+        DeclaredKind(Tariff, "tariff version", _version_key, describe_key=_describe_version,
+                     plural="tariff versions",
+                     summary="prices of usage, every version by activation time")
+    )  # fmt: skip
+    """Every version of every tariff."""
+    rating_profiles: tuple[RatingProfile, ...] = declared(
+        DeclaredKind(RatingProfile, "rating profile", _profile_key,
+                     describe_key=_describe_profile,
+                     summary="which tariff rates which category, account and service, from when")
+    )  # fmt: skip
+    """Which tariff rates which usage."""
 
     def merged(self, other: Bundle) -> Bundle:
         """This bundle with ``other``'s records added (for reading several files)."""
@@ -98,6 +129,10 @@ class Bundle:
     def of(cls, records: Mapping[str, Iterable[Any]]) -> Bundle:
         """A bundle of the records of each section named in ``records``."""
         return cls(**{section: tuple(items) for section, items in records.items()})
+
+    def tariff_versions(self, tariff_id: str) -> list[Tariff]:
+        """Every version of one tariff, oldest first."""
+        return sorted((t for t in self.tariffs if t.id == tariff_id), key=lambda t: t.active_from)
 
     @cached_property
     def series_by_id(self) -> dict[str, Series]:

@@ -52,9 +52,15 @@ class DeclaredKind:
     ``node``s: one id names one of them); None: its own."""
     summary: str = ""
     """One line saying what the kind declares."""
+    plural: str = ""
+    """What several records are called in a summary; by default the section's words."""
     section: str = ""
     """Its section in a configuration file and its field on the bundle (``tariffs``), set
     from the bundle's field name."""
+
+    def counted(self, n: int) -> str:
+        """``16 agreement versions``."""
+        return f"{n} {self.plural or self.section.replace('_', ' ')}"
 
     def described(self, rec: Any) -> str:
         """The key of ``rec`` as a reader sees it."""
