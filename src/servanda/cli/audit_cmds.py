@@ -39,7 +39,7 @@ WRITES = frozenset(
 """Commands that change the database: each run is an entry of the audit log."""
 READS = frozenset(
     {
-        "check", "serve", "db current", "token list", "parties list", "services list",
+        "check", "serve", "rate", "db current", "token list", "parties list", "services list",
         "services components", "agreement list", "agreement show", "agreement render",
         "import openslo", "events log", "events unmapped", "events stats",
         "incidents list", "incidents show", "report sla",

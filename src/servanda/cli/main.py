@@ -22,6 +22,7 @@ from servanda.cli import (
     incident_cmds,
     measure_cmds,
     period_cmds,
+    rate_cmds,
     serve_cmds,
     sla_cmds,
     token_cmds,
@@ -142,6 +143,7 @@ app.add_typer(measure_cmds.attest_app, name="attest")
 app.add_typer(engagement_cmds.feedback_app, name="feedback")
 app.add_typer(engagement_cmds.review_app, name="review")
 app.add_typer(audit_cmds.app, name="audit")
+rate_cmds.register(app)
 serve_cmds.register(app)
 
 

@@ -46,6 +46,10 @@ PART_EXTRA: Final = 3
 """Decimals the parts show beyond the tariffs' prices (a second at 0.02 a minute is
 0.00033…: the parts show 0.00033, and the rounding part what makes them add up)."""
 
+INPUT_PROBLEM: Final = "input_problem"
+"""A column of located reasons why a row could not be read (null on good rows): such rows
+are not rated, with that reason."""
+
 _NO_PROFILE = "no rating profile matches its category, account and service"
 
 
@@ -201,13 +205,24 @@ class Rater:
         ]
 
     def rate_table(self, table: pa.Table) -> pa.Table:
-        """``table`` with the rating columns (:meth:`rated_fields`) added."""
+        """``table`` with the rating columns (:meth:`rated_fields`) added (replacing them when
+        the table was rated before)."""
+        stale = [f.name for f in self.rated_fields() if f.name in table.column_names]
+        if stale:
+            table = table.drop_columns(stale)
         n = table.num_rows
         start = table.column("start").cast(pa.timestamp("us", tz="UTC"))
         start_us = np.asarray(start.cast(pa.int64()).fill_null(0), dtype=np.int64)
         quantities = _quantities(table)
         chosen, versions = self._choose(table, start_us)
         out = _Output(self, n)
+        if INPUT_PROBLEM in table.column_names:
+            problem = table.column(INPUT_PROBLEM)
+            bad = np.flatnonzero(np.asarray(problem.is_valid()))
+            if bad.size:
+                chosen[bad] = -1
+                texts = problem.take(pa.array(bad)).to_pylist()
+                out.reason[bad] = out.names.codes(texts)
         destinations = table.column("destination")
         for v, (tid, active) in enumerate(versions):
             rows = np.flatnonzero(chosen == v)
