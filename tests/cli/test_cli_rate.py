@@ -64,8 +64,9 @@ def test_rate_writes_every_format(usage: Path, tmp_path: Path, suffix: str) -> N
         costs = {r["record_id"]: Decimal(r["cost"]) if r["cost"] else None for r in rows}
         for r in rows:
             if r["parts"]:
-                parts = json.loads(r["parts"])
-                assert sum(Decimal(p["amount"]) for p in parts) == Decimal(r["cost"])
+                parts = sum(Decimal(p["amount"]) for p in json.loads(r["parts"]))
+                extras = sum(Decimal(r[k]) for k in ("connect_fee", "adjustment", "rounding"))
+                assert parts + extras == Decimal(r["cost"])
     assert costs == EXPECTED
 
 

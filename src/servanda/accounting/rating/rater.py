@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import Final
 
 import numpy as np
 import numpy.typing as npt
@@ -36,11 +36,6 @@ USAGE_COLUMNS: Final = (
 )  # fmt: skip
 """The columns rating reads (``duration`` in seconds, with decimals; ``start`` a timestamp
 with its zone)."""
-
-PART_KINDS: Final = ("connect_fee", "usage", "minimum", "maximum", "rounding")
-"""What a part of a rated record's cost is: the connect fee, a band and slot's increments,
-what the minimum cost adds, what the maximum cost removes, and the rounding of the record's
-cost (the parts add up to the cost exactly)."""
 
 PART_EXTRA: Final = 3
 """Decimals the parts show beyond the tariffs' prices (a second at 0.02 a minute is
@@ -171,12 +166,11 @@ class Rater:
         return min(max((c.scale for c in self._compiled.values()), default=2) + PART_EXTRA, 18)
 
     def part_type(self) -> pa.DataType:
-        """One part of a rated record's cost (:data:`PART_KINDS`); quantities in kernel units
-        (milliseconds, octets, units)."""
+        """One part of a rated record's usage: the increments of one band and slot
+        (quantities in kernel units: milliseconds, octets, units)."""
         money = pa.decimal128(38, self.part_scale)
         return pa.struct(
             [
-                ("kind", pa.dictionary(pa.int8(), pa.string())),
                 ("band", pa.dictionary(pa.int32(), pa.string())),
                 ("slot", pa.int8()),
                 ("quantity", pa.int64()),
@@ -189,8 +183,11 @@ class Rater:
         )
 
     def rated_fields(self) -> list[pa.Field]:
-        """What rating adds to each record."""
+        """What rating adds to each record. ``connect_fee + sum(parts.amount) + adjustment +
+        rounding == cost`` exactly: ``adjustment`` is what the minimum cost adds (positive) or
+        the maximum removes (negative), ``rounding`` what the record rounding changes."""
         text = pa.dictionary(pa.int32(), pa.string())
+        money = pa.decimal128(38, self.part_scale)
         return [
             pa.field("tariff", text),
             pa.field("tariff_version", pa.timestamp("us", tz="UTC")),
@@ -201,7 +198,10 @@ class Rater:
             pa.field("currency", text),
             pa.field("disconnected", pa.bool_()),
             pa.field("not_rated", text),
+            pa.field("connect_fee", money),
             pa.field("parts", pa.list_(self.part_type())),
+            pa.field("adjustment", money),
+            pa.field("rounding", money),
         ]
 
     def rate_table(self, table: pa.Table) -> pa.Table:
@@ -332,6 +332,9 @@ class _Output:
         self.cost = np.zeros(n, dtype=np.int64)
         self.rated = np.zeros(n, dtype=np.bool_)
         self.disconnected = np.zeros(n, dtype=np.bool_)
+        self.fee = np.zeros(n, dtype=np.int64)
+        self.adjustment = np.zeros(n, dtype=np.int64)
+        self.rounding = np.zeros(n, dtype=np.int64)
         self.parts: list[dict[str, npt.NDArray[np.int64]]] = []
 
     def add(self, rows: I64, t: CompiledTariff, r: kernel.Rated, group: I32, matched: I32) -> None:
@@ -369,61 +372,39 @@ class _Output:
         band_codes: I32,
         ok: npt.NDArray[np.bool_],
     ) -> dict[str, npt.NDArray[np.int64]]:
-        """Every part of the rated records of one version, as columns (amounts at the part
-        scale); they add up to each record's cost exactly."""
+        """The usage parts of one version's records as columns (amounts at the part scale),
+        and each record's connect fee, adjustment and rounding, which with the parts add up
+        to its cost exactly."""
         up = 10 ** (self.rater.part_scale - t.scale)
         p = r.parts
-        usage_amount = kernel.round_ratio(p.cost * up, t.lcm)
-        fee_rows = np.flatnonzero(r.connect_fee != 0)
-        adj_rows = np.flatnonzero(r.adjustment != 0)
-        fee = r.connect_fee[fee_rows] // t.lcm * up
-        adj = kernel.round_ratio(r.adjustment[adj_rows] * up, t.lcm)
-        summed = np.zeros(rows.size, dtype=np.int64)
-        np.add.at(summed, p.record, usage_amount)
-        summed[fee_rows] += fee
-        summed[adj_rows] += adj
+        amount = kernel.round_ratio(p.cost * up, t.lcm)
+        fee = r.connect_fee // t.lcm * up
+        adjustment = kernel.round_ratio(r.adjustment * up, t.lcm)
+        summed = fee + adjustment
+        if p.record.size:
+            heads = np.flatnonzero(np.r_[True, p.record[1:] != p.record[:-1]])
+            summed[p.record[heads]] += np.add.reduceat(amount, heads)
         cost = r.cost * 10 ** (self.rater.part_scale - t.decimals)
-        rounding = np.where(ok, cost - summed, 0)
-        round_rows = np.flatnonzero(rounding != 0)
-        kinds = PART_KINDS
-        record = np.concatenate([fee_rows, p.record, adj_rows, round_rows])
-        kind = np.concatenate([
-            np.full(fee_rows.size, kinds.index("connect_fee")),
-            np.full(p.record.size, kinds.index("usage")),
-            np.where(r.adjustment[adj_rows] > 0, kinds.index("minimum"), kinds.index("maximum")),
-            np.full(round_rows.size, kinds.index("rounding")),
-        ])  # fmt: skip
-        # Within a record: the connect fee, the usage parts in cutting order (the sort by
-        # record and rank below is stable), the minimum or maximum, the rounding.
-        rank = np.concatenate([
-            np.zeros(fee_rows.size), np.ones(p.record.size),
-            np.full(adj_rows.size, 2), np.full(round_rows.size, 3),
-        ]).astype(np.int64)  # fmt: skip
-        none = np.full(fee_rows.size + adj_rows.size + round_rows.size, -1, dtype=np.int64)
-        head, tail = fee_rows.size, adj_rows.size + round_rows.size
-        zeros = np.zeros_like(none)
-
-        def usage(values: npt.NDArray[Any], fill: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-            return np.concatenate([fill[:head], values.astype(np.int64), fill[head : head + tail]])
-
-        slot_inc = t.slot_increment[p.rate, p.slot]
+        self.fee[rows] = fee
+        self.adjustment[rows] = adjustment
+        self.rounding[rows] = np.where(ok, cost - summed, 0)
         return {
-            "row": rows[record],
-            "order": rank,
-            "kind": kind.astype(np.int64),
-            "band": usage(np.where(p.band >= 0, band_codes[np.maximum(p.band, 0)], -1), none),
-            "slot": usage(p.slot, none),
-            "quantity": usage(p.quantity, zeros),
-            "increments": usage(p.increments, zeros),
-            "increment": usage(slot_inc, zeros),
-            "price": usage(t.slot_price[p.rate, p.slot] * up, zeros),
-            "unit": usage(t.slot_unit[p.rate, p.slot], zeros),
-            "amount": np.concatenate([fee, usage_amount, adj, rounding[round_rows]]),
+            "row": rows[p.record],
+            "band": np.where(p.band >= 0, band_codes[np.maximum(p.band, 0)], -1).astype(np.int64),
+            "slot": p.slot.astype(np.int64),
+            "quantity": p.quantity,
+            "increments": p.increments,
+            "increment": t.slot_increment[p.rate, p.slot],
+            "price": t.slot_price[p.rate, p.slot] * up,
+            "unit": t.slot_unit[p.rate, p.slot],
+            "amount": amount,
         }
 
     def arrays(self) -> list[pa.Array]:
         names = self.names.values
         rater = self.rater
+        scale = rater.part_scale
+        rated = self.rated
         return [
             _text(self.tariff, names),
             pa.array(self.version, pa.int64(), mask=~self.has_version).cast(
@@ -432,71 +413,51 @@ class _Output:
             _text(self.group, names),
             _text(self.prefix, names),
             _text(self.band, names),
-            decimals(self.cost, rater.cost_scale, self.rated),
+            decimals(self.cost, rater.cost_scale, rated),
             _text(self.currency, names),
             pa.array(self.disconnected, pa.bool_()),
             _text(self.reason, names),
+            decimals(self.fee, scale, rated),
             self._parts_column(),
+            decimals(self.adjustment, scale, rated),
+            decimals(self.rounding, scale, rated),
         ]
 
     def _parts_column(self) -> pa.Array:
         part_type = self.rater.part_type()
-        keys = ("row", "order", "kind", "band", "slot", "quantity", "increments", "increment",
-                "price", "unit", "amount")  # fmt: skip
-        if self.parts:
-            cols = {k: np.concatenate([p[k] for p in self.parts]) for k in keys}
+        keys = ("row", "band", "slot", "quantity", "increments", "increment", "price", "unit",
+                "amount")  # fmt: skip
+        if len(self.parts) == 1:
+            cols = self.parts[0]  # one version: the kernel's parts are in record order
         else:
-            cols = {k: np.zeros(0, dtype=np.int64) for k in keys}
-        offsets, where = _positions(cols["row"], cols["order"], self.n)
-        placed = {}
-        for k, v in cols.items():
-            placed[k] = np.empty_like(v)
-            placed[k][where] = v
-        cols = placed
+            cols = {
+                k: np.concatenate([p[k] for p in self.parts])
+                if self.parts
+                else np.zeros(0, np.int64)
+                for k in keys
+            }
+            order = np.argsort(cols["row"], kind="stable")
+            cols = {k: v[order] for k, v in cols.items()}
+        counts = np.bincount(cols["row"], minlength=self.n)
+        offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
         scale = self.rater.part_scale
-        usage = cols["kind"] == PART_KINDS.index("usage")
         struct = pa.StructArray.from_arrays(
             [
-                pa.DictionaryArray.from_arrays(
-                    pa.array(cols["kind"], pa.int8()), pa.array(PART_KINDS, pa.string())
-                ),
                 _text(cols["band"].astype(np.int32), self.names.values),
-                pa.array(cols["slot"], pa.int8(), mask=~usage),
-                pa.array(cols["quantity"], pa.int64(), mask=~usage),
-                pa.array(cols["increments"], pa.int64(), mask=~usage),
-                pa.array(cols["increment"], pa.int64(), mask=~usage),
-                decimals(cols["price"], scale, usage),
-                pa.array(cols["unit"], pa.int64(), mask=~usage),
+                pa.array(cols["slot"].astype(np.int8), pa.int8()),
+                pa.array(cols["quantity"], pa.int64()),
+                pa.array(cols["increments"], pa.int64()),
+                pa.array(cols["increment"], pa.int64()),
+                decimals(cols["price"], scale),
+                pa.array(cols["unit"], pa.int64()),
                 decimals(cols["amount"], scale),
             ],
             fields=list(part_type),
         )
-        valid = self.rated
         return pa.ListArray.from_arrays(
             pa.array(offsets, pa.int32()), struct, type=pa.list_(part_type),
-            mask=pa.array(~valid),
+            mask=pa.array(~self.rated),
         )  # fmt: skip
-
-
-def _positions(row: I64, rank: I64, n: int) -> tuple[npt.NDArray[np.int32], I64]:
-    """Where each part goes in the list column, without sorting: records in order, and within
-    one the parts by rank (0 connect fee, 1 usage, 2 minimum or maximum, 3 rounding), the usage
-    parts of a record in the order given (each record's usage parts come together)."""
-    counts = np.bincount(row, minlength=n)
-    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
-    before = np.zeros(row.size, dtype=np.int64)
-    for r in range(1, 4):
-        lower = np.bincount(row[rank == r - 1], minlength=n)
-        before += np.where(rank >= r, lower[row], 0)
-    within = np.zeros(row.size, dtype=np.int64)
-    usage = np.flatnonzero(rank == 1)
-    if usage.size:
-        rows_u = row[usage]
-        heads = np.r_[True, rows_u[1:] != rows_u[:-1]]
-        index = np.arange(usage.size)
-        within[usage] = index - np.maximum.accumulate(np.where(heads, index, 0))
-    where: I64 = offsets[row] + before + within
-    return offsets, where
 
 
 def _reason(t: CompiledTariff, code: int, group: int, r: kernel.Rated, k: int) -> str:
