@@ -31,11 +31,12 @@ def rate(
     usage: Path = typer.Option(..., "--usage", help="Usage file: .csv, .jsonl or .parquet."),
     output: Path = typer.Option(..., "--out", help="Rated file: .csv, .jsonl or .parquet."),
     batch: int = typer.Option(rating.BATCH_ROWS, "--batch", min=1, help="Rows per batch."),
+    workers: int = typer.Option(2, "--workers", min=1, help="Batches rated at once."),
     fmt: Format = FormatOption,
 ) -> None:
     """Rate a usage file with tariffs (stateless: nothing is stored)."""
     rater = rating.load_rater(tariffs)
-    summary = rating.rate_file(rater, usage, output, rows=batch)
+    summary = rating.rate_file(rater, usage, output, rows=batch, workers=workers)
     if fmt is Format.JSON:
         print_json(summary.as_dict())
         return

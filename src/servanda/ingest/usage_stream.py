@@ -49,7 +49,7 @@ USAGE_SCHEMA: Final = pa.schema(
 
 REQUIRED: Final = ("source", "record_id", "account", "category", "start")
 FORMATS: Final = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
-BATCH_ROWS: Final = 262_144
+BATCH_ROWS: Final = 131_072
 
 
 def format_of(path: Path) -> str:
@@ -107,6 +107,10 @@ def _conform(batch: pa.RecordBatch, path: Path, first: int, kind: str) -> pa.Rec
                 f.name == "duration" and pa.types.is_floating(column.type)
             ):
                 column = column.cast(pa.string())  # floats: the shortest exact text
+            if f.name == "duration" and pa.types.is_integer(column.type):
+                arrays.append(column.cast(pa.int64()))  # whole seconds, exact as they are
+                fields.append(pa.field("duration", pa.int64()))
+                continue
             arrays.append(_cast(column, f.type, f.name, where))
         else:
             arrays.append(pa.nulls(batch.num_rows, f.type))
@@ -123,7 +127,7 @@ def _conform(batch: pa.RecordBatch, path: Path, first: int, kind: str) -> pa.Rec
             empty = pc.or_(empty, pc.fill_null(pc.equal(pc.utf8_trim_whitespace(array), ""), False))
         for i in np.flatnonzero(np.asarray(empty)).tolist():
             where[i] = where[i] or f"{f.name}: missing"
-    duration = arrays[USAGE_SCHEMA.names.index("duration")]
+    duration = arrays[[f.name for f in fields].index("duration")]
     negative = np.asarray(pc.fill_null(pc.less(duration, 0), False))
     for i in np.flatnonzero(negative).tolist():
         where[i] = where[i] or "duration: cannot be negative"
@@ -146,14 +150,17 @@ def read_batches(path: Path, rows: int = BATCH_ROWS) -> Iterator[pa.RecordBatch]
     first = 0
     try:
         if kind == "parquet":
-            for batch in pq.ParquetFile(path).iter_batches(batch_size=rows):
+            # Without pre-buffering: it would keep what was read, and memory would grow with
+            # the file.
+            parquet = pq.ParquetFile(path, pre_buffer=False, buffer_size=1 << 22)
+            for batch in parquet.iter_batches(batch_size=rows):
                 yield _conform(batch, path, first, kind)
                 first += batch.num_rows
         elif kind == "csv":
             text_columns = {f.name: pa.string() for f in USAGE_SCHEMA if pa.types.is_string(f.type)}
             reader = pacsv.open_csv(
                 path,
-                read_options=pacsv.ReadOptions(block_size=1 << 24),
+                read_options=pacsv.ReadOptions(block_size=1 << 23),
                 convert_options=pacsv.ConvertOptions(
                     column_types={**text_columns, "start": pa.string()}
                 ),
@@ -215,7 +222,17 @@ class RatedWriter:
         """Append one rated batch."""
         if self.kind == "parquet":
             if self._parquet is None:
-                self._parquet = pq.ParquetWriter(self.path, batch.schema, compression="zstd")
+                self._parquet = pq.ParquetWriter(
+                    self.path,
+                    batch.schema,
+                    compression="lz4",
+                    # Dictionaries and statistics only where they pay: the columns of few
+                    # values, and those a reader filters on.
+                    use_dictionary=[f.name for f in batch.schema if pa.types.is_dictionary(f.type)]
+                    + ["source", "category", "currency", "service", "parts.list.element.band"],
+                    write_statistics=["source", "record_id", "account", "start", "cost"],
+                    store_decimal_as_integer=True,
+                )
             self._parquet.write_batch(batch)
             return
         if self.kind == "csv":
@@ -243,6 +260,40 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
+def _decimal_text(values: pa.Array) -> pa.Array:
+    """Decimals as plain text with all their places (Arrow writes a zero as ``0E-7``)."""
+    scale = values.type.scale
+    zero = "0." + "0" * scale if scale else "0"
+    return pc.if_else(pc.equal(values, pa.scalar(0, values.type)), zero, values.cast(pa.string()))
+
+
+def _json_lists(column: pa.Array) -> pa.Array:
+    """A list of flat structs (the parts of rated records) as JSON text, built column-wise:
+    ``[{"band":"peak","slot":0,…},…]``. Text fields are ids (no character to escape); numbers
+    and decimals are written as JSON numbers and strings as the record's JSON does."""
+    structs = column.flatten()
+    pieces: list[pa.Array | str] = []
+    for i, field in enumerate(structs.type):
+        values = structs.field(i)
+        if pa.types.is_dictionary(field.type):
+            values = values.cast(field.type.value_type)
+        text = values.cast(pa.string())
+        if (
+            pa.types.is_string(field.type)
+            or pa.types.is_dictionary(field.type)
+            or pa.types.is_decimal(field.type)
+        ):
+            text = pc.binary_join_element_wise('"', text, '"', "")
+        text = pc.fill_null(text, "null")
+        pieces += [("{" if i == 0 else ",") + f'"{field.name}":', text]
+    pieces.append("}")
+    objects = pc.binary_join_element_wise(*pieces, "")
+    offsets = column.offsets
+    lists = pa.ListArray.from_arrays(offsets, objects, mask=column.is_null())
+    joined = pc.binary_join(lists, ",")
+    return pc.binary_join_element_wise("[", joined, "]", "")
+
+
 def _flat(batch: pa.RecordBatch) -> pa.RecordBatch:
     """A batch CSV can hold: dictionary text decoded, the parts as JSON text."""
     arrays: list[pa.Array] = []
@@ -250,6 +301,10 @@ def _flat(batch: pa.RecordBatch) -> pa.RecordBatch:
     for f, column in zip(batch.schema, batch.columns, strict=True):
         if pa.types.is_dictionary(f.type):
             column = column.cast(f.type.value_type)
+        elif pa.types.is_decimal(f.type):
+            column = _decimal_text(column)
+        elif pa.types.is_list(f.type) and pa.types.is_struct(f.type.value_type):
+            column = _json_lists(column)
         elif pa.types.is_list(f.type) or pa.types.is_struct(f.type):
             column = pa.array(
                 [

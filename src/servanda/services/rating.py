@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -88,14 +89,23 @@ def rate_file(
     out: Path,
     *,
     rows: int = BATCH_ROWS,
+    workers: int = 2,
     progress: Callable[[int], None] | None = None,
 ) -> RatingSummary:
-    """Rate ``usage`` into ``out`` (formats by suffix), batch by batch."""
+    """Rate ``usage`` into ``out`` (formats by suffix), batch by batch, ``workers`` batches
+    at once."""
     summary = RatingSummary()
-    with RatedWriter(out) as writer:
-        for batch in rater.rate_batches(read_batches(usage, rows)):
-            writer.write(batch)
+    # Writing runs on a thread of its own, one batch behind rating, so encoding the output
+    # overlaps rating the next batches.
+    with RatedWriter(out) as writer, ThreadPoolExecutor(max_workers=1) as output:
+        pending: Future[None] | None = None
+        for batch in rater.rate_batches(read_batches(usage, rows), workers):
+            if pending is not None:
+                pending.result()
+            pending = output.submit(writer.write, batch)
             summary.add(batch)
             if progress is not None:
                 progress(summary.records)
+        if pending is not None:
+            pending.result()
     return summary

@@ -161,8 +161,11 @@ def rate(
     rate0 = np.where(band0 >= 0, tariff.rate_for[group, np.maximum(band0, 0)], -1).astype(np.int32)
     not_rated = np.where(rate0 < 0, NOT_RATED_NO_RATE, 0).astype(np.int8)
     kind = tariff.quantity[np.maximum(rate0, 0)]
-    stacked = np.stack(quantities)
-    amount = stacked[kind, np.arange(n)]
+    kinds = np.unique(tariff.quantity)
+    if kinds.size == 1:  # every rate counts the same quantity
+        amount = quantities[int(kinds[0])]
+    else:
+        amount = np.stack(quantities)[kind, np.arange(n)]
     too_large = amount > headroom(tariff)
     not_rated[(not_rated == 0) & too_large] = NOT_RATED_TOO_LARGE
     timed = kind == 0
@@ -175,18 +178,20 @@ def rate(
     while active.size:
         idx = active
         r_first = rate0[idx]
-        if step == 0:
-            b = band0[idx]
+        if step == 0:  # every record starts in its first band, rate and slot
+            b, r = band0[idx], r_first
             left = left0[idx]
+            s = np.zeros(idx.size, dtype=np.int32)
+            to_slot = tariff.slot_start[r, 1]
         else:
             b, left, _ = band_at(start_us[idx] + pos[idx] * US_PER_MS)
+            r = tariff.rate_for[group[idx], np.maximum(b, 0)]
+            # A later part in a band no rate prices keeps the first part's rate.
+            r = np.where((b >= 0) & (r >= 0), r, r_first).astype(np.int32)
+            starts = tariff.slot_start[r]
+            s = (np.sum(starts <= pos[idx, None], axis=1) - 1).astype(np.int32)
+            to_slot = starts[np.arange(idx.size), s + 1] - pos[idx]
         to_band = left // US_PER_MS + (left % US_PER_MS > 0)
-        r = tariff.rate_for[group[idx], np.maximum(b, 0)]
-        # A later part in a band no rate prices keeps the first part's rate.
-        r = np.where((b >= 0) & (r >= 0), r, r_first).astype(np.int32)
-        starts = tariff.slot_start[r]
-        s = (np.sum(starts <= pos[idx, None], axis=1) - 1).astype(np.int32)
-        to_slot = starts[np.arange(idx.size), s + 1] - pos[idx]
         remaining = amount[idx] - pos[idx]
         length = np.minimum(remaining, np.minimum(to_band, to_slot))
         length = np.where(timed[idx], length, np.minimum(remaining, to_slot))

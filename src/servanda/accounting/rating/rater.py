@@ -14,7 +14,9 @@ profile, no version, no prefix and no ``*`` rate: the record is not rated, with 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Final
@@ -36,6 +38,9 @@ USAGE_COLUMNS: Final = (
 )  # fmt: skip
 """The columns rating reads (``duration`` in seconds, with decimals; ``start`` a timestamp
 with its zone)."""
+
+MONEY_DIGITS: Final = 18
+"""Digits of the amount columns: 18 fit in 64 bits, so files store them as integers."""
 
 PART_EXTRA: Final = 3
 """Decimals the parts show beyond the tariffs' prices (a second at 0.02 a minute is
@@ -166,19 +171,16 @@ class Rater:
         return min(max((c.scale for c in self._compiled.values()), default=2) + PART_EXTRA, 18)
 
     def part_type(self) -> pa.DataType:
-        """One part of a rated record's usage: the increments of one band and slot
-        (quantities in kernel units: milliseconds, octets, units)."""
-        money = pa.decimal128(38, self.part_scale)
+        """One part of a rated record's usage: the increments of one band and slot of the
+        record's rate (quantities in kernel units: milliseconds, octets, units); the slot's
+        price, unit and increment are the tariff version's."""
         return pa.struct(
             [
                 ("band", pa.dictionary(pa.int32(), pa.string())),
                 ("slot", pa.int8()),
                 ("quantity", pa.int64()),
                 ("increments", pa.int64()),
-                ("increment", pa.int64()),
-                ("price", money),
-                ("unit", pa.int64()),
-                ("amount", money),
+                ("amount", pa.decimal128(MONEY_DIGITS, self.part_scale)),
             ]
         )
 
@@ -187,14 +189,14 @@ class Rater:
         rounding == cost`` exactly: ``adjustment`` is what the minimum cost adds (positive) or
         the maximum removes (negative), ``rounding`` what the record rounding changes."""
         text = pa.dictionary(pa.int32(), pa.string())
-        money = pa.decimal128(38, self.part_scale)
+        money = pa.decimal128(MONEY_DIGITS, self.part_scale)
         return [
             pa.field("tariff", text),
             pa.field("tariff_version", pa.timestamp("us", tz="UTC")),
             pa.field("destination_group", text),
             pa.field("prefix", text),
             pa.field("band", text),
-            pa.field("cost", pa.decimal128(38, self.cost_scale)),
+            pa.field("cost", pa.decimal128(MONEY_DIGITS, self.cost_scale)),
             pa.field("currency", text),
             pa.field("disconnected", pa.bool_()),
             pa.field("not_rated", text),
@@ -243,10 +245,30 @@ class Rater:
             result = result.append_column(f, array)
         return result
 
-    def rate_batches(self, batches: Iterable[pa.RecordBatch]) -> Iterable[pa.RecordBatch]:
-        """Rate a stream of batches, one at a time (memory does not grow with the stream)."""
-        for batch in batches:
-            yield from self.rate_table(pa.Table.from_batches([batch])).to_batches()
+    def rate_batches(
+        self, batches: Iterable[pa.RecordBatch], workers: int = 1
+    ) -> Iterator[pa.RecordBatch]:
+        """Rate a stream of batches in order. With ``workers`` > 1, that many batches are rated
+        at once on threads (NumPy and Arrow release the interpreter's lock for the work on
+        whole columns), and one more is held at a time: memory does not grow with the
+        stream either way."""
+
+        def one(batch: pa.RecordBatch) -> list[pa.RecordBatch]:
+            out: list[pa.RecordBatch] = self.rate_table(pa.Table.from_batches([batch])).to_batches()
+            return out
+
+        if workers <= 1:
+            for batch in batches:
+                yield from one(batch)
+            return
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            pending: deque[Future[list[pa.RecordBatch]]] = deque()
+            for batch in batches:
+                pending.append(pool.submit(one, batch))
+                if len(pending) > workers:
+                    yield from pending.popleft().result()
+            while pending:
+                yield from pending.popleft().result()
 
 
 def _us(moment: datetime) -> int:
@@ -288,7 +310,7 @@ def decimals(values: I64, scale: int, valid: npt.NDArray[np.bool_] | None = None
         validity = pa.py_buffer(np.packbits(valid, bitorder="little"))
         nulls = int(n - valid.sum())
     return pa.Array.from_buffers(
-        pa.decimal128(38, scale), n, [validity, pa.py_buffer(words)], null_count=nulls
+        pa.decimal128(MONEY_DIGITS, scale), n, [validity, pa.py_buffer(words)], null_count=nulls
     )
 
 
@@ -394,9 +416,6 @@ class _Output:
             "slot": p.slot.astype(np.int64),
             "quantity": p.quantity,
             "increments": p.increments,
-            "increment": t.slot_increment[p.rate, p.slot],
-            "price": t.slot_price[p.rate, p.slot] * up,
-            "unit": t.slot_unit[p.rate, p.slot],
             "amount": amount,
         }
 
@@ -425,8 +444,7 @@ class _Output:
 
     def _parts_column(self) -> pa.Array:
         part_type = self.rater.part_type()
-        keys = ("row", "band", "slot", "quantity", "increments", "increment", "price", "unit",
-                "amount")  # fmt: skip
+        keys = ("row", "band", "slot", "quantity", "increments", "amount")
         if len(self.parts) == 1:
             cols = self.parts[0]  # one version: the kernel's parts are in record order
         else:
@@ -447,9 +465,6 @@ class _Output:
                 pa.array(cols["slot"].astype(np.int8), pa.int8()),
                 pa.array(cols["quantity"], pa.int64()),
                 pa.array(cols["increments"], pa.int64()),
-                pa.array(cols["increment"], pa.int64()),
-                decimals(cols["price"], scale),
-                pa.array(cols["unit"], pa.int64()),
                 decimals(cols["amount"], scale),
             ],
             fields=list(part_type),
