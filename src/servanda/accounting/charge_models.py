@@ -57,6 +57,12 @@ _EXACT: Final = Context(
     traps=[InvalidOperation, DivisionByZero, Overflow, Inexact],
 )  # fmt: skip
 
+_ROUNDING: Final = Context(
+    prec=EXACT_DIGITS, rounding=ROUND_HALF_EVEN, Emax=999_999, Emin=-999_999,
+    traps=[InvalidOperation, DivisionByZero, Overflow],
+)  # fmt: skip
+"""The same digits for rounding, where discarding digits is the point."""
+
 NonNegative = Annotated[Decimal, Field(ge=0, allow_inf_nan=False)]
 """A finite decimal of zero or more."""
 Positive = Annotated[Decimal, Field(gt=0, allow_inf_nan=False)]
@@ -314,11 +320,12 @@ class Charge:
         ``record`` and ``line`` the exact total is rounded once.
         """
         rule = rounding if rounding is not None else Rounding()
-        if rule.point is RoundingPoint.INCREMENT:
-            with _exact():
+        with localcontext(_ROUNDING):
+            if rule.point is RoundingPoint.INCREMENT:
                 total = sum((rule.apply(p.amount, self.currency) for p in self.parts), Decimal(0))
-            return Money(total, self.currency)
-        return Money(rule.apply(self.total, self.currency), self.currency)
+            else:
+                total = rule.apply(self.total, self.currency)
+        return Money(total, self.currency)
 
 
 def _decimal(value: Decimal | int, what: str) -> Decimal:
