@@ -49,7 +49,13 @@ PRECISION: Final = 34
 """Significant digits of every result (decimal128's)."""
 GUARD_DIGITS: Final = 10
 """Extra digits the intermediate steps carry before results are rounded to
-:data:`PRECISION`: ``E − 1`` and ``a = α − m·b`` lose leading digits when ``s·h·t`` is small."""
+:data:`PRECISION`. ``E − 1`` loses leading digits when ``s·h·t`` is small, and ``ln(1 + (m/h)(E
+− 1))`` and ``a = α − m·b`` when ``(m/h)(E − 1)`` is: the working precision also gains as many
+digits as those lose."""
+
+MOST_DIGITS_LOST: Final = 1000
+"""The most digits the working precision gains for a small ``s·h·t`` or ``(m/h)(E − 1)``:
+below 1e-1000, results keep :data:`PRECISION` digits only in absolute terms."""
 
 _TRAPS: Final = [InvalidOperation, DivisionByZero, Overflow]
 _WORK: Final = Context(prec=PRECISION + GUARD_DIGITS, rounding=ROUND_HALF_EVEN, traps=_TRAPS)
@@ -142,6 +148,12 @@ def _number(value: Decimal | int, what: str) -> Decimal:
     return number
 
 
+def _lost(small: Decimal) -> int:
+    """Leading digits lost when ``1 + small`` is formed (``exp(small) − 1``, ``ln(1 + small)``):
+    the working precision gains them, up to :data:`MOST_DIGITS_LOST`."""
+    return min(max(0, -small.adjusted()), MOST_DIGITS_LOST)
+
+
 def coefficients(tariff: EffectiveBandwidthTariff, mean: Decimal | int) -> Coefficients:
     """``α(m)``, ``a(m)`` and ``b(m)`` for a declared mean rate ``0 < m ≤ h`` (bit/s)."""
     m = _number(mean, "a mean rate")
@@ -149,9 +161,11 @@ def coefficients(tariff: EffectiveBandwidthTariff, mean: Decimal | int) -> Coeff
     if not 0 < m <= h:
         raise ValueError(f"the declared mean rate {m} bit/s must be above 0 and at most "
                          f"the peak rate {h} bit/s")  # fmt: skip
-    with localcontext(_WORK):
+    with localcontext(_WORK) as context:
         st = tariff.space * tariff.time_scale
+        context.prec += _lost(st * h)
         grow = (st * h).exp() - 1
+        context.prec += _lost(m / h * grow)
         share = 1 + m / h * grow
         alpha = share.ln() / st
         b = grow / (st * h * share)
