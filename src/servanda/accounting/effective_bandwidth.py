@@ -50,8 +50,8 @@ PRECISION: Final = 34
 GUARD_DIGITS: Final = 10
 """Extra digits the intermediate steps carry before results are rounded to
 :data:`PRECISION`. ``E − 1`` loses leading digits when ``s·h·t`` is small, and ``ln(1 + (m/h)(E
-− 1))`` and ``a = α − m·b`` when ``(m/h)(E − 1)`` is: the working precision also gains as many
-digits as those lose."""
+− 1))`` and then ``a = α − m·b`` each lose as many as ``(m/h)(E − 1)`` has leading zeros: the
+working precision also gains the digits these lose."""
 
 MOST_DIGITS_LOST: Final = 1000
 """The most digits the working precision gains for a small ``s·h·t`` or ``(m/h)(E − 1)``:
@@ -165,7 +165,9 @@ def coefficients(tariff: EffectiveBandwidthTariff, mean: Decimal | int) -> Coeff
         st = tariff.space * tariff.time_scale
         context.prec += _lost(st * h)
         grow = (st * h).exp() - 1
-        context.prec += _lost(m / h * grow)
+        # ln(1 + u) loses the leading digits of u = (m/h)(E − 1); a = α − m·b loses as many
+        # again (a ≈ α·u/2), and α and m·b must agree on 1 + u to those digits
+        context.prec += 2 * _lost(m / h * grow)
         share = 1 + m / h * grow
         alpha = share.ln() / st
         b = grow / (st * h * share)
