@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -101,9 +102,7 @@ def usage(path: Path, n: int, prefixes: list[str], rng: np.random.Generator) -> 
                 "record_id": pa.array(np.arange(done, done + k)).cast(pa.string()),
                 "account": pa.array(rng.integers(1, 20_000, k)).cast(pa.string()),
                 "category": pa.array(np.full(k, "call")),
-                "destination": pc.binary_join_element_wise(
-                    table_prefixes.take(which), digits, ""
-                ),
+                "destination": pc.binary_join_element_wise(table_prefixes.take(which), digits, ""),
                 "start": pa.array(START + rng.integers(0, MONTH_US, k)).cast(
                     pa.timestamp("us", tz="UTC")
                 ),
@@ -139,7 +138,7 @@ def run_duckdb(
     tariff_doc = doc["tariffs"][0]  # type: ignore[index]
     rows = []
     for rate in tariff_doc["rates"]:
-        price = int(round(float(rate["slots"][0]["price"]) * 1_000_000))
+        price = int(Decimal(rate["slots"][0]["price"]) * 1_000_000)  # micro-euros, exact
         rows.append((int(rate["destinations"][0][1:]), rate["bands"][0], 15_000, price))
     con = duckdb.connect()
     con.execute(f"SET threads = {os.cpu_count() or 1}")
