@@ -27,7 +27,7 @@ from servanda.services import audit
 
 WRITES = frozenset(
     {
-        "load", "demo", "db upgrade", "token create", "token revoke",
+        "load", "demo", "usage ingest", "usage retry", "db upgrade", "token create", "token revoke",
         "events ingest", "events tick", "events settle",
         "incidents ack", "incidents correct", "incidents validate", "incidents close",
         "incidents reopen", "incidents import-steps",
@@ -39,7 +39,8 @@ WRITES = frozenset(
 """Commands that change the database: each run is an entry of the audit log."""
 READS = frozenset(
     {
-        "check", "serve", "rate", "db current", "token list", "parties list", "services list",
+        "check", "serve", "rate", "usage rejected", "db current", "token list", "parties list",
+        "services list",
         "services components", "agreement list", "agreement show", "agreement render",
         "import openslo", "events log", "events unmapped", "events stats",
         "incidents list", "incidents show", "report sla",

@@ -26,6 +26,7 @@ from servanda.cli import (
     serve_cmds,
     sla_cmds,
     token_cmds,
+    usage_cmds,
 )
 from servanda.cli.output import PROBLEMS, err, print_problems
 from servanda.core.problems import InvalidInput, ServandaError
@@ -144,6 +145,7 @@ app.add_typer(engagement_cmds.feedback_app, name="feedback")
 app.add_typer(engagement_cmds.review_app, name="review")
 app.add_typer(audit_cmds.app, name="audit")
 rate_cmds.register(app)
+app.add_typer(usage_cmds.app, name="usage")
 serve_cmds.register(app)
 
 

@@ -400,6 +400,26 @@ def _from_object(
     return None if unknown or len(problems) > before else made
 
 
+def parse_objects(
+    items: Iterable[dict[str, Any]],
+    reader: RecordReader[T],
+    *,
+    file: str,
+    max_problems: int = MAX_PROBLEMS,
+) -> tuple[list[T], list[Problem]]:
+    """The records of objects read from a file that has no lines (a Parquet file's rows):
+    all of them, or none and every problem, located at ``row N``."""
+    records: list[T] = []
+    problems: list[Problem] = []
+    for number, item in enumerate(items, start=1):
+        if _stopped(problems, max_problems, file):
+            break
+        made = _from_object(item, reader, file, None, ("row", number), problems)
+        if made is not None:
+            records.append(made)
+    return (records, []) if not problems else ([], problems)
+
+
 def _read_json_lines(
     text: str, reader: RecordReader[T], file: str, max_problems: int
 ) -> tuple[list[T], list[Problem]]:

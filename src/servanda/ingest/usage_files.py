@@ -10,7 +10,8 @@
 
 * **JSON Lines** (``*.jsonl``): one object per line with the same field names, plus
   ``attributes`` (an object of text values);
-* **JSON**: ``{"usage": [...]}`` — the API's body — or a bare array.
+* **JSON**: ``{"usage": [...]}`` — the API's body — or a bare array;
+* **Parquet** (``*.parquet``): the same columns; problems are located at ``row N``.
 
 ``duration`` is seconds (a number) or a duration (``1m35s``); volumes are octets and ``units``
 a count, never negative; ``category`` is one of
@@ -23,8 +24,8 @@ the file again is what idempotency is for). A file is all or nothing, every prob
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from datetime import timedelta
+from collections.abc import Iterator, Mapping
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path as FsPath
 from typing import Any
@@ -33,11 +34,12 @@ from pydantic import ValidationError
 
 from servanda.accounting.usage import Category, UsageRecord
 from servanda.core.durations import parse_duration
-from servanda.core.problems import Problem
+from servanda.core.problems import Location, Problem
 from servanda.ingest.record_files import (
     RecordReader,
     RecordSpec,
     Row,
+    parse_objects,
     read_records,
     to_choice,
     to_count,
@@ -131,6 +133,31 @@ def usage_reader() -> RecordReader[UsageRecord]:
 
 
 def read_usage_file(path: str | FsPath) -> tuple[list[UsageRecord], list[Problem]]:
-    """The usage records of a file (CSV, JSON Lines or JSON by its name), or none and every
-    problem, located."""
+    """The usage records of a file (CSV, JSON Lines, JSON or Parquet by its name), or none
+    and every problem, located."""
+    if str(path).lower().endswith(".parquet"):
+        return _read_parquet(FsPath(path))
     return read_records(path, usage_reader())
+
+
+def _read_parquet(path: FsPath) -> tuple[list[UsageRecord], list[Problem]]:
+    """A Parquet file's rows as usage records (instants written as text with their offset,
+    the other values as they are)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        parquet = pq.ParquetFile(path, pre_buffer=False)
+    except (OSError, pa.ArrowInvalid) as exc:
+        return [], [Problem(f"cannot read Parquet: {exc}", Location(str(path)))]
+
+    def rows() -> Iterator[dict[str, Any]]:
+        for batch in parquet.iter_batches(batch_size=65_536):
+            for item in batch.to_pylist():
+                yield {
+                    k: v.isoformat() if isinstance(v, datetime) else v
+                    for k, v in item.items()
+                    if v is not None
+                }
+
+    return parse_objects(rows(), usage_reader(), file=str(path))

@@ -32,6 +32,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -780,3 +781,96 @@ class CreditRow(Base):
         ForeignKey("sla_closures.id", ondelete="RESTRICT"), index=True
     )
     """The close that made it final (NULL: stored before periods were closed, never final)."""
+
+
+class UsageRow(Base):
+    """One version of a usage record. The current version of a key (``source``,
+    ``record_id``) has no ``superseded_at``; a correction supersedes it and is stored beside."""
+
+    __tablename__ = "usage_records"
+    __table_args__ = (
+        UniqueConstraint("source", "record_id", "version"),
+        Index(
+            "ux_usage_records_current",
+            "source",
+            "record_id",
+            unique=True,
+            sqlite_where=text("superseded_at IS NULL"),
+            postgresql_where=text("superseded_at IS NULL"),
+        ),
+        Index("ix_usage_records_account_start", "account", "start"),
+    )
+
+    id: Mapped[int] = mapped_column(SEQ, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(ID)
+    record_id: Mapped[str] = mapped_column(ID)
+    version: Mapped[str] = mapped_column(String(16))
+    """The first 16 hex characters of the SHA-256 of the record's canonical JSON."""
+    account: Mapped[str] = mapped_column(ID)
+    category: Mapped[str] = mapped_column(String(32))
+    service: Mapped[str | None] = mapped_column(ID)
+    start: Mapped[datetime]
+    record: Mapped[dict[str, Any]]
+    """The record as JSON; the source of truth."""
+    received_at: Mapped[datetime]
+    origin: Mapped[str] = mapped_column(Text)
+    """Where it came from: ``file:line``, ``api``, ``radius:<nas>``, ``nats:<stream>#<seq>``."""
+    superseded_at: Mapped[datetime | None]
+    """When a correction replaced it; NULL while it is the current version."""
+
+
+class UsageChargeRow(Base):
+    """What rating made of one usage version: its charge, or the reversal of that charge when
+    a correction superseded it. At most one of each per version: nothing is charged twice."""
+
+    __tablename__ = "usage_charges"
+    __table_args__ = (UniqueConstraint("usage_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(SEQ, primary_key=True, autoincrement=True)
+    usage_id: Mapped[int] = mapped_column(SEQ, ForeignKey("usage_records.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    """``charge`` or ``reversal``."""
+    account: Mapped[str] = mapped_column(ID)
+    tariff: Mapped[str] = mapped_column(ID)
+    tariff_version: Mapped[datetime]
+    amount: Mapped[Decimal]
+    """Negative for a reversal."""
+    currency: Mapped[str] = mapped_column(String(3))
+    detail: Mapped[dict[str, Any]]
+    """Destination group, prefix, band, connect fee, parts, adjustment, rounding."""
+    rated_at: Mapped[datetime]
+
+
+class UsageRejectedRow(Base):
+    """Usage that could not be taken, or not rated, with why: quarantined until it is
+    retried after a fix (``resolved_at``). Nothing is dropped silently."""
+
+    __tablename__ = "usage_rejected"
+    __table_args__ = (Index("ix_usage_rejected_open", "resolved_at"),)
+
+    id: Mapped[int] = mapped_column(SEQ, primary_key=True, autoincrement=True)
+    stage: Mapped[str] = mapped_column(String(16))
+    """``mediation`` (not stored: a conflict with a stored version) or ``rating`` (stored, not
+    rated)."""
+    source: Mapped[str | None] = mapped_column(ID)
+    record_id: Mapped[str | None] = mapped_column(ID)
+    usage_id: Mapped[int | None] = mapped_column(SEQ, ForeignKey("usage_records.id"))
+    payload: Mapped[dict[str, Any]]
+    """The record as received."""
+    origin: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
+    resolution: Mapped[str | None] = mapped_column(Text)
+
+
+class AccountingSessionRow(Base):
+    """The mediation state of one accounting session (RADIUS), by NAS and session id."""
+
+    __tablename__ = "accounting_sessions"
+
+    key: Mapped[str] = mapped_column(Text, primary_key=True)
+    state: Mapped[dict[str, Any]]
+    open: Mapped[bool]
+    last_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

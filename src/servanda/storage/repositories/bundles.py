@@ -26,7 +26,7 @@ from datetime import date, datetime
 from os import PathLike
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from servanda.agreements.model import Agreement
@@ -253,6 +253,31 @@ class BundleRepository:
                 for r in s.scalars(select(SeriesRow.record).order_by(SeriesRow.id))
             ),
         )
+
+    def load_rating(self) -> Bundle:
+        """Only what rating reads: calendars, tariffs and rating profiles."""
+        s = self.session
+        calendars = tuple(
+            mapping.read(Calendar, r)
+            for r in s.scalars(select(CalendarRow.record).order_by(CalendarRow.id))
+        )
+        documents: dict[str, list[Any]] = {"tariffs": [], "rating_profiles": []}
+        for section, data in s.execute(
+            select(DeclaredDocumentRow.kind, DeclaredDocumentRow.record)
+            .where(DeclaredDocumentRow.kind.in_(list(documents)))
+            .order_by(DeclaredDocumentRow.kind, DeclaredDocumentRow.key)
+        ):
+            documents[section].append(mapping.read(KIND_BY_SECTION[section].record, data))
+        return Bundle(
+            calendars=calendars,
+            tariffs=tuple(documents["tariffs"]),
+            rating_profiles=tuple(documents["rating_profiles"]),
+        )
+
+    def last_run(self) -> int | None:
+        """The id of the latest save that changed something (None: nothing was saved)."""
+        found = self.session.scalar(select(func.max(LoadRunRow.id)))
+        return int(found) if found is not None else None
 
     def load_runs(self) -> list[LoadRun]:
         """The audit of saves that changed something, oldest first."""
