@@ -19,6 +19,7 @@ from servanda.api.routers import API_ROUTERS, events, health, incidents, sla
 from servanda.api.routers.engagement import feedback_router, reviews_router
 from servanda.api.routers.measurements import attestations_router
 from servanda.api.routers.measurements import router as measurements_router
+from servanda.api.routers.usage import router as usage_router
 from servanda.api.settings import ApiSettings
 from servanda.api.throttle import AuthThrottle
 from servanda.storage.database import make_engine
@@ -117,7 +118,13 @@ def create_app(engine: Engine | None = None, settings: ApiSettings | None = None
     api.include_router(events.webhook_router, max_body_size=OWN_LIMIT)
     api.include_router(incidents.router)
     api.include_router(sla.router)
-    for router in (measurements_router, attestations_router, feedback_router, reviews_router):
+    for router in (
+        measurements_router,
+        attestations_router,
+        feedback_router,
+        reviews_router,
+        usage_router,
+    ):
         api.include_router(router)
     app.include_router(api)
     return app

@@ -88,17 +88,19 @@ def version_of(record: UsageRecord) -> str:
 
 # -- the rater of the stored tariffs, kept until a load changes them -----------------------
 
-_raters: dict[tuple[str, int | None], Rater | None] = {}
+_raters: dict[tuple[str, str], Rater | None] = {}
 _raters_lock = threading.Lock()
 
 
 def stored_rater(repo: BundleRepository) -> Rater | None:
-    """The rater of the stored tariffs (None when none is declared), compiled once per
-    configuration load."""
+    """The rater of the stored tariffs (None when none is declared), compiled again only when
+    the stored calendars, tariffs or rating profiles change."""
     bind = repo.session.get_bind()
-    key = (str(bind.engine.url), repo.last_run())
+    key = (str(bind.engine.url), repo.rating_fingerprint())
     with _raters_lock:
         if key not in _raters:
+            if len(_raters) > 16:
+                _raters.clear()
             bundle = repo.load_rating()
             _raters[key] = (
                 Rater(bundle.tariffs, bundle.rating_profiles, bundle.calendars)

@@ -19,6 +19,7 @@ nothing at all, not even a load run: saving the same bundle twice leaves the dat
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from datetime import date, datetime
 from os import PathLike
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from servanda.agreements.model import Agreement
@@ -274,10 +275,23 @@ class BundleRepository:
             rating_profiles=tuple(documents["rating_profiles"]),
         )
 
-    def last_run(self) -> int | None:
-        """The id of the latest save that changed something (None: nothing was saved)."""
-        found = self.session.scalar(select(func.max(LoadRunRow.id)))
-        return int(found) if found is not None else None
+    def rating_fingerprint(self) -> str:
+        """A digest of the stored calendars, tariffs and rating profiles: it changes exactly
+        when what :meth:`load_rating` reads does."""
+        digest = hashlib.sha256()
+        for (value,) in self.session.execute(
+            select(CalendarRow.content_hash).order_by(CalendarRow.id)
+        ):
+            digest.update(value.encode())
+        for kind, key, value in self.session.execute(
+            select(
+                DeclaredDocumentRow.kind, DeclaredDocumentRow.key, DeclaredDocumentRow.content_hash
+            )
+            .where(DeclaredDocumentRow.kind.in_(["tariffs", "rating_profiles"]))
+            .order_by(DeclaredDocumentRow.kind, DeclaredDocumentRow.key)
+        ):
+            digest.update(f"{kind}\x00{key}\x00{value}".encode())
+        return digest.hexdigest()
 
     def load_runs(self) -> list[LoadRun]:
         """The audit of saves that changed something, oldest first."""
