@@ -316,6 +316,38 @@ def test_a_call_across_the_spring_change_of_clock() -> None:
     assert row["cost"] == reference(tariff(), at("2024-03-31T01:55:00+01:00"), 1200, "+331420")
 
 
+def test_volume_is_rated_by_the_kilobyte_with_no_destinations() -> None:
+    data = from_jsonable(
+        Tariff,
+        {
+            "id": "data",
+            "active_from": "2024-01-01T00:00:00Z",
+            "currency": "EUR",
+            "rates": [
+                {
+                    "destinations": ["*"],
+                    "quantity": "volume",
+                    "slots": [{"price": "0.004", "unit": "1MB", "increment": "1KB"}],
+                }
+            ],
+            "rounding": {"method": "half_up", "decimals": 4},
+        },
+    )
+    table = pa.table(
+        {
+            "source": ["bras"], "record_id": ["s1"], "account": ["a"], "category": ["data"],
+            "service": pa.nulls(1, pa.string()), "destination": pa.nulls(1, pa.string()),
+            "start": pa.array([at("2024-04-02T10:00:00+02:00")], pa.timestamp("us", tz="UTC")),
+            "volume_up": [1_500_001], "volume_down": [2_000_000],
+        }
+    )  # fmt: skip
+    [row] = Rater([data]).rate_table(table).to_pylist()
+    # 3,500,001 octets: 3,501 kilobytes begun × 0.004 / 1,000 = 0.014004 → 0.0140
+    assert row["cost"] == Decimal("0.0140")
+    assert row["prefix"] is None
+    assert row["parts"][0]["increments"] == 3_501
+
+
 # -- the kernel against the reference ------------------------------------------------------
 
 

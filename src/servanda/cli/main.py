@@ -22,6 +22,7 @@ from servanda.cli import (
     incident_cmds,
     measure_cmds,
     period_cmds,
+    radius_cmds,
     rate_cmds,
     serve_cmds,
     sla_cmds,
@@ -146,6 +147,7 @@ app.add_typer(engagement_cmds.review_app, name="review")
 app.add_typer(audit_cmds.app, name="audit")
 rate_cmds.register(app)
 app.add_typer(usage_cmds.app, name="usage")
+app.add_typer(radius_cmds.app, name="radius")
 serve_cmds.register(app)
 
 

@@ -128,16 +128,18 @@ def ingest_usage(
     for attempt in range(ATTEMPTS):
         try:
             with transaction(engine) as session:
-                return _store(session, records, where, now)
+                return store_in(session, records, where, now)
         except IntegrityError:
             if attempt == ATTEMPTS - 1:
                 raise
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _store(
+def store_in(
     session: Any, records: Sequence[UsageRecord], where: list[str], now: datetime
 ) -> UsageSummary:
+    """:func:`ingest_usage` in the caller's transaction (the RADIUS sink stores the session's
+    state and its usage together)."""
     repo = UsageRepository(session)
     summary = UsageSummary(received=len(records))
     repo.take_turn({r.source for r in records})
@@ -428,7 +430,7 @@ def retry_rejected(
                 continue
             if as_corrections:
                 correction = replace(record, corrects=stored.version if stored else None)
-                done = _store(session, [correction], [item.origin], now)
+                done = store_in(session, [correction], [item.origin], now)
                 if done.stored:
                     repo.resolve(item.id, now, f"taken as version {version_of(correction)}")
                     result.resolved += 1

@@ -371,7 +371,10 @@ class _Output:
         prefix_codes = names.codes(list(t.prefixes))
         self.band[rows] = np.where(r.band >= 0, band_codes[np.maximum(r.band, 0)], -1)
         self.group[rows] = np.where(ok, group_codes[group], -1)
-        self.prefix[rows] = np.where(ok & (matched >= 0), prefix_codes[np.maximum(matched, 0)], -1)
+        if prefix_codes.size:
+            self.prefix[rows] = np.where(
+                ok & (matched >= 0), prefix_codes[np.maximum(matched, 0)], -1
+            )
         self.reason[rows] = -1
         if not ok.all():
             bad = np.flatnonzero(~ok)

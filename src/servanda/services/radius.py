@@ -1,0 +1,113 @@
+"""RADIUS accounting stored: the sink of :class:`~servanda.ingest.radius.server.AccountingServer`
+that mediates each event on the session's stored state and stores the new state and the usage
+records it charges in one transaction, rated like any usage (:mod:`servanda.services.usage`).
+
+The server answers the NAS only after the sink returned, so an answered request is committed;
+a request stored but not answered comes again and is a duplicate of the stored state, charging
+nothing. NAS-Port-Type, which RADIUS gives as the session's "service", is no catalog service:
+it is kept as the attribute ``nas_port_type`` and the records take the service the server was
+started for (``--service``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from servanda.accounting.sessions import (
+    AccountingEvent,
+    Mediation,
+    NasEvent,
+    SessionState,
+    close_nas,
+    close_stale,
+    key_text,
+    mediate,
+)
+from servanda.accounting.usage import UsageRecord
+from servanda.core.access import Action, Principal
+from servanda.core.records import from_jsonable, to_jsonable
+from servanda.services.usage import UsageSummary, store_in
+from servanda.storage.database import transaction
+from servanda.storage.tables import AccountingSessionRow
+
+
+class StoredSink:
+    """Mediates RADIUS events on the stored session states (see the module)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        principal: Principal,
+        *,
+        service: str | None = None,
+        clock: Callable[[], datetime],
+    ) -> None:
+        principal.require(Action.INGEST_USAGE)
+        self.engine = engine
+        self.service = service
+        self.clock = clock
+        self.summary = UsageSummary()
+
+    def __call__(self, event: AccountingEvent) -> None:
+        with transaction(self.engine) as session:
+            if isinstance(event, NasEvent):
+                rows = session.scalars(
+                    select(AccountingSessionRow).where(AccountingSessionRow.open.is_(True))
+                ).all()
+                states = [from_jsonable(SessionState, r.state) for r in rows]
+                mediations = close_nas([s for s in states if s.source == event.source], event)
+            else:
+                row = session.get(AccountingSessionRow, _key(event.source, *event.key))
+                state = from_jsonable(SessionState, row.state) if row is not None else None
+                mediations = (mediate(state, event),)
+            self._keep(session, mediations)
+
+    def close_stale(self, now: datetime, timeout: timedelta) -> int:
+        """Close the sessions with no news for longer than ``timeout``; how many."""
+        with transaction(self.engine) as session:
+            rows = session.scalars(
+                select(AccountingSessionRow).where(
+                    AccountingSessionRow.open.is_(True),
+                    AccountingSessionRow.last_at < now - timeout,
+                )
+            ).all()
+            states = [from_jsonable(SessionState, r.state) for r in rows]
+            mediations = close_stale(states, now, timeout)
+            self._keep(session, mediations)
+            return len(mediations)
+
+    def _keep(self, session: Session, mediations: Sequence[Mediation]) -> None:
+        now = self.clock()
+        records: list[UsageRecord] = []
+        for m in mediations:
+            if m.ignored:
+                continue
+            key = _key(m.state.source, *m.state.key)
+            row = session.get(AccountingSessionRow, key)
+            if row is None:
+                row = AccountingSessionRow(key=key)
+                session.add(row)
+            row.state = to_jsonable(m.state)
+            row.open = m.state.open
+            row.last_at = m.state.last_at
+            row.updated_at = now
+            records += [self._catalogued(u) for u in m.usage]
+        if records:
+            done = store_in(session, records, [f"radius:{r.source}" for r in records], now)
+            self.summary.stored += done.stored
+            self.summary.rated += done.rated
+
+    def _catalogued(self, record: UsageRecord) -> UsageRecord:
+        attributes = record.attributes
+        if record.service is not None:
+            attributes = (*attributes, ("nas_port_type", record.service))
+        return replace(record, service=self.service, attributes=attributes)
+
+
+def _key(source: str, nas: str, session_id: str) -> str:
+    return f"{source}\x1f{key_text(nas, session_id)}"
