@@ -134,6 +134,8 @@ def reference(t: Tariff, start: datetime, seconds: int, destination: str) -> Dec
         else:
             parts.append([r, slot, 1])
     rate = t.rates[first]
+    if seconds == 0:  # an unanswered call costs nothing
+        return t.rounding.apply(Decimal(0), t.currency)
     total = Fraction(rate.connect_fee)
     for r, slot, length in parts:
         _, unit, increment, price = t.rates[r].steps()[slot]

@@ -19,6 +19,7 @@ from servanda.api.routers import API_ROUTERS, events, health, incidents, sla
 from servanda.api.routers.engagement import feedback_router, reviews_router
 from servanda.api.routers.measurements import attestations_router
 from servanda.api.routers.measurements import router as measurements_router
+from servanda.api.routers.sessions import router as sessions_router
 from servanda.api.routers.usage import router as usage_router
 from servanda.api.settings import ApiSettings
 from servanda.api.throttle import AuthThrottle
@@ -124,6 +125,7 @@ def create_app(engine: Engine | None = None, settings: ApiSettings | None = None
         feedback_router,
         reviews_router,
         usage_router,
+        sessions_router,
     ):
         api.include_router(router)
     app.include_router(api)

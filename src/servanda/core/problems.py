@@ -103,6 +103,11 @@ class NotFound(ServandaError):
     """A named thing does not exist (or is not visible to the caller)."""
 
 
+class Conflict(ServandaError):
+    """The request does not fit what is stored (a request out of its order, a session that
+    ended); the API answers 409."""
+
+
 class Forbidden(ServandaError):
     """The caller may not do this."""
 

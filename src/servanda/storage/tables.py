@@ -874,3 +874,67 @@ class AccountingSessionRow(Base):
     open: Mapped[bool]
     last_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class BucketRow(Base):
+    """A prepaid balance of an account: money, or units of a quantity, with an expiry."""
+
+    __tablename__ = "balance_buckets"
+    __table_args__ = (Index("ix_balance_buckets_account", "account"),)
+
+    id: Mapped[int] = mapped_column(SEQ, primary_key=True, autoincrement=True)
+    account: Mapped[str] = mapped_column(ID)
+    kind: Mapped[str] = mapped_column(String(16))
+    amount: Mapped[Decimal]
+    """What is left."""
+    currency: Mapped[str | None] = mapped_column(String(3))
+    expires_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    reference: Mapped[str | None] = mapped_column(Text)
+    """The top-up's reference (a payment, a voucher); a top-up sent twice is stored once."""
+
+
+class BalanceMovementRow(Base):
+    """Every change of a bucket: a top-up, or a session's debit."""
+
+    __tablename__ = "balance_movements"
+
+    id: Mapped[int] = mapped_column(SEQ, primary_key=True, autoincrement=True)
+    bucket_id: Mapped[int] = mapped_column(SEQ, ForeignKey("balance_buckets.id"))
+    session_id: Mapped[str | None] = mapped_column(String(64))
+    amount: Mapped[Decimal]
+    """Positive for a top-up, negative for a debit."""
+    at: Mapped[datetime]
+
+
+class ChargingSessionRow(Base):
+    """An online-charged session and its reservation (RFC 4006 style)."""
+
+    __tablename__ = "charging_sessions"
+    __table_args__ = (Index("ix_charging_sessions_account_state", "account", "state"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account: Mapped[str] = mapped_column(ID)
+    record: Mapped[dict[str, Any]]
+    """What the session is (category, service, subject, destination, start) as JSON."""
+    tariff: Mapped[str | None] = mapped_column(ID)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    state: Mapped[str] = mapped_column(String(16))
+    """``open``, ``terminated`` or ``expired``."""
+    used: Mapped[int] = mapped_column(BigInteger)
+    """Reported use so far (seconds, octets or units)."""
+    units_used: Mapped[int] = mapped_column(BigInteger)
+    """Of it, paid by unit buckets."""
+    debited: Mapped[Decimal]
+    """Money debited so far."""
+    reserved_units: Mapped[int] = mapped_column(BigInteger)
+    reserved_money: Mapped[Decimal]
+    granted: Mapped[int] = mapped_column(BigInteger)
+    """The last grant."""
+    final: Mapped[bool]
+    valid_until: Mapped[datetime]
+    request_number: Mapped[int] = mapped_column(BigInteger)
+    """The last request's number; a request sent again gets the same answer."""
+    answer: Mapped[dict[str, Any]]
+    """The answer to that request."""
+    updated_at: Mapped[datetime]

@@ -14,7 +14,8 @@ For each record (its start in UTC microseconds, its destination group and its qu
    ``increments × round(increment × price / unit)``, kept exact as a numerator over L·10^P
    (:mod:`.compiled`);
 4. the record's cost is the connect fee of its first part's rate plus its parts, raised to the
-   rate's minimum and capped at its maximum (``free`` beyond, or ``disconnect``: flagged),
+   rate's minimum (a record of no quantity pays neither: it costs nothing) and capped at its
+   maximum (``free`` beyond, or ``disconnect``: flagged),
    then rounded once by the tariff's record rounding.
 
 The loop of step 2 runs over the records still being cut, so a batch where few records cross a
@@ -208,9 +209,11 @@ def rate(
         totals[parts.record[firsts]] = sums
     rated = not_rated == 0
     r0 = np.maximum(rate0, 0)
-    fee = np.where(rated, tariff.connect_fee[r0] * tariff.lcm, 0)
+    # A record of no quantity (an unanswered call) costs nothing: no fee, no minimum.
+    used = rated & (amount > 0)
+    fee = np.where(used, tariff.connect_fee[r0] * tariff.lcm, 0)
     exact = totals + fee
-    floor = np.where(rated, tariff.min_cost[r0] * tariff.lcm, 0)
+    floor = np.where(used, tariff.min_cost[r0] * tariff.lcm, 0)
     with_min = np.maximum(exact, floor)
     cap = tariff.max_cost[r0]
     capped = rated & (cap != NO_MAX) & (with_min > cap * tariff.lcm)

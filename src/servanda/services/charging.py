@@ -1,0 +1,514 @@
+"""Online charging use cases: top-ups, balances, and sessions charged while they run
+(initiate, update, terminate, as RFC 4006 credit control does).
+
+Every request of an account runs in one transaction holding the account's turn (a
+PostgreSQL advisory lock per account; SQLite's write lock), so concurrent sessions of one
+account see each other's reservations and never spend more than its buckets hold. Each
+request carries a number; a request sent again (the same number) gets the stored answer and
+changes nothing. Reservations expire: a session silent past its validity is closed at the
+next request of its account (or :func:`expire_stale`), its reservation released, the use it
+reported debited and stored.
+
+When a session ends, its use is stored as a usage record (source ``ocs``, the session id as
+record id) and rated like any usage, with the money debited from the balance as the attribute
+``debited``: billing settles prepaid usage against it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Engine, select, text, update
+from sqlalchemy.orm import Session
+
+from servanda.accounting.charging import Bucket, BucketKind, Grant, available, draw, grant
+from servanda.accounting.rating.rater import Rater
+from servanda.accounting.usage import Category, UsageRecord
+from servanda.core.access import Action, Principal
+from servanda.core.problems import Conflict, InvalidInput, Location, NotFound, Problem
+from servanda.services.usage import store_in, stored_rater, usage_table
+from servanda.storage.database import transaction
+from servanda.storage.repositories import BundleRepository
+from servanda.storage.tables import BalanceMovementRow, BucketRow, ChargingSessionRow
+
+VALIDITY = timedelta(minutes=10)
+"""How long a grant holds without news (the Validity-Time)."""
+
+KIND_OF: dict[Category, BucketKind] = {
+    Category.CALL: BucketKind.TIME,
+    Category.CONFERENCE_LEG: BucketKind.TIME,
+    Category.QOS_LINK: BucketKind.TIME,
+    Category.STREAM: BucketKind.TIME,
+    Category.DATA: BucketKind.VOLUME,
+    Category.SMS: BucketKind.UNITS,
+    Category.OTHER: BucketKind.UNITS,
+}
+"""What a session's quantity is, by category: seconds, octets or units."""
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRequest:
+    """What a session is: who, what, where to, from when."""
+
+    account: str
+    category: Category
+    start: datetime
+    service: str | None = None
+    subject: str | None = None
+    destination: str | None = None
+
+
+def _take_turn(session: Session, account: str) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+            {"key": f"servanda.charging:{account}"},
+        )
+    else:
+        session.execute(update(BucketRow).where(BucketRow.id == -1).values(id=-1))
+
+
+def _buckets(session: Session, account: str) -> list[Bucket]:
+    rows = session.scalars(select(BucketRow).where(BucketRow.account == account)).all()
+    return [
+        Bucket(
+            id=r.id,
+            account=r.account,
+            kind=BucketKind(r.kind),
+            amount=Decimal(r.amount),
+            currency=r.currency,
+            expires_at=r.expires_at,
+        )
+        for r in rows
+    ]
+
+
+# -- balances ------------------------------------------------------------------------------
+
+
+def top_up(
+    engine: Engine,
+    principal: Principal,
+    account: str,
+    kind: BucketKind,
+    amount: Decimal,
+    now: datetime,
+    *,
+    currency: str | None = None,
+    expires_at: datetime | None = None,
+    reference: str | None = None,
+) -> Bucket:
+    """Add a bucket to an account (a top-up sent twice with its ``reference`` is stored
+    once); billing staff."""
+    principal.require(Action.READ)
+    principal.require(Action.INGEST_USAGE)
+    if amount <= 0:
+        raise InvalidInput([Problem("a top-up is more than zero", Location(), ("amount",))])
+    if (kind is BucketKind.MONEY) != (currency is not None):
+        raise InvalidInput(
+            [Problem("money has a currency, and only money", Location(), ("currency",))]
+        )
+    with transaction(engine) as session:
+        _take_turn(session, account)
+        if reference is not None:
+            found = session.scalar(
+                select(BucketRow).where(
+                    BucketRow.account == account, BucketRow.reference == reference
+                )
+            )
+            if found is not None:
+                return _buckets_by_id(session, account)[found.id]
+        row = BucketRow(
+            account=account, kind=kind.value, amount=amount, currency=currency,
+            expires_at=expires_at, created_at=now, reference=reference,
+        )  # fmt: skip
+        session.add(row)
+        session.flush()
+        session.add(BalanceMovementRow(bucket_id=row.id, amount=amount, at=now))
+        return _buckets_by_id(session, account)[row.id]
+
+
+def _buckets_by_id(session: Session, account: str) -> dict[int, Bucket]:
+    return {b.id: b for b in _buckets(session, account)}
+
+
+def balances(engine: Engine, principal: Principal, account: str) -> list[Bucket]:
+    """An account's buckets (billing staff: tokens that read and handle usage)."""
+    principal.require(Action.READ)
+    principal.require(Action.INGEST_USAGE)
+    with transaction(engine) as session:
+        return _buckets(session, account)
+
+
+# -- sessions ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """The answer to a credit-control request."""
+
+    session: str
+    state: str
+    granted: int
+    """Granted for the next interval (seconds, octets or units); 0 on terminate."""
+    validity: int
+    """Seconds the grant holds without news."""
+    final: bool
+    """The final-unit indication."""
+    reason: str | None
+    used: int
+    debited: Decimal
+    reserved: Decimal
+    currency: str | None
+    balance: Decimal | None
+    """Money left to the account after this request (None: postpaid)."""
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-compatible data."""
+        return {
+            "session": self.session, "state": self.state, "granted": self.granted,
+            "validity": self.validity, "final": self.final, "reason": self.reason,
+            "used": self.used, "debited": str(self.debited), "reserved": str(self.reserved),
+            "currency": self.currency,
+            "balance": None if self.balance is None else str(self.balance),
+        }  # fmt: skip
+
+
+def initiate(
+    engine: Engine,
+    principal: Principal,
+    request: SessionRequest,
+    requested: int,
+    now: datetime,
+    *,
+    session_id: str | None = None,
+) -> Answer:
+    """Open a session and grant its first interval."""
+    principal.require(Action.INGEST_USAGE)
+    sid = session_id or uuid.uuid4().hex
+    with transaction(engine) as session:
+        _take_turn(session, request.account)
+        existing = session.get(ChargingSessionRow, sid)
+        if existing is not None:
+            if existing.request_number == 0:
+                return _answer_of(existing)
+            raise Conflict(f"session {sid} exists already")
+        _expire(session, request.account, now)
+        row = ChargingSessionRow(
+            id=sid, account=request.account, record=_record_json(request), tariff=None,
+            currency=None, state="open", used=0, units_used=0, debited=Decimal(0),
+            reserved_units=0, reserved_money=Decimal(0), granted=0, final=False,
+            valid_until=now + VALIDITY, request_number=0, answer={}, updated_at=now,
+        )  # fmt: skip
+        session.add(row)
+        return _grant(session, row, requested, now)
+
+
+def update_session(
+    engine: Engine,
+    principal: Principal,
+    session_id: str,
+    request_number: int,
+    used: int,
+    requested: int,
+    now: datetime,
+) -> Answer:
+    """Report use since the last request (debited), and ask for the next interval."""
+    return _report(engine, principal, session_id, request_number, used, requested, now, False)
+
+
+def terminate(
+    engine: Engine,
+    principal: Principal,
+    session_id: str,
+    request_number: int,
+    used: int,
+    now: datetime,
+) -> Answer:
+    """Report the last use (debited), release the rest, store the session's usage."""
+    return _report(engine, principal, session_id, request_number, used, 0, now, True)
+
+
+def _report(
+    engine: Engine,
+    principal: Principal,
+    session_id: str,
+    number: int,
+    used: int,
+    requested: int,
+    now: datetime,
+    last: bool,
+) -> Answer:
+    principal.require(Action.INGEST_USAGE)
+    if used < 0 or requested < 0:
+        raise InvalidInput([Problem("used and requested are not negative", Location())])
+    with transaction(engine) as session:
+        account = session.scalar(
+            select(ChargingSessionRow.account).where(ChargingSessionRow.id == session_id)
+        )
+        if account is None:
+            raise NotFound(f"no charging session {session_id}")
+        _take_turn(session, account)
+        _expire(session, account, now, keep=session_id)
+        row = session.get(ChargingSessionRow, session_id)
+        assert row is not None
+        if number == row.request_number:
+            return _answer_of(row)
+        if number != row.request_number + 1:
+            raise Conflict(
+                f"request {number} of session {session_id} follows request {row.request_number}"
+            )
+        if row.state != "open":
+            raise Conflict(f"session {session_id} is {row.state}")
+        row.request_number = number
+        _debit(session, row, used, now)
+        if last:
+            _close(session, row, "terminated", now)
+            return _answer(row, 0, now, _money_left(session, row, now))
+        return _grant(session, row, requested, now)
+
+
+# -- the work under the account's turn -----------------------------------------------------
+
+
+def _record_json(request: SessionRequest) -> dict[str, Any]:
+    return {
+        "category": request.category.value, "start": request.start.isoformat(),
+        "service": request.service, "subject": request.subject,
+        "destination": request.destination,
+    }  # fmt: skip
+
+
+def _usage(row: ChargingSessionRow, quantity: int, record_id: str | None = None) -> UsageRecord:
+    data = row.record
+    category = Category(data["category"])
+    kind = KIND_OF[category]
+    amounts: dict[str, Any] = {}
+    if kind is BucketKind.TIME:
+        amounts["duration"] = timedelta(seconds=quantity)
+    elif kind is BucketKind.VOLUME:
+        amounts["volume_down"] = quantity
+    else:
+        amounts["units"] = quantity
+    return UsageRecord(
+        source="ocs", record_id=record_id or row.id, account=row.account, category=category,
+        start=datetime.fromisoformat(data["start"]), service=data["service"],
+        subject=data["subject"], destination=data["destination"], **amounts,
+    )  # fmt: skip
+
+
+class _Pricer:
+    """The cost of a session priced for a quantity, with the stored tariffs (rating also
+    tells the tariff, its currency and the increment of the slot reached)."""
+
+    def __init__(self, rater: Rater | None, row: ChargingSessionRow) -> None:
+        self.rater = rater
+        self.row = row
+        self.currency: str | None = None
+        self.tariff: str | None = None
+        self.step = 1
+        self.reason: str | None = None
+
+    def __call__(self, quantity: int) -> tuple[Decimal, bool]:
+        if self.rater is None:
+            self.reason = "no tariff is declared"
+            return Decimal(0), False
+        [rated] = self.rater.rate_table(usage_table([_usage(self.row, quantity)])).to_pylist()
+        if rated["cost"] is None:
+            self.reason = str(rated["not_rated"])
+            return Decimal(0), False
+        self.currency, self.tariff = rated["currency"], rated["tariff"]
+        parts = rated["parts"] or []
+        if parts:
+            per = 1000 if KIND_OF[Category(self.row.record["category"])] is BucketKind.TIME else 1
+            last = parts[-1]
+            self.step = max(1, (last["quantity"] // max(last["increments"], 1)) // per)
+        if quantity == 0:  # nothing used costs nothing, not even the connect fee
+            return Decimal(0), False
+        return Decimal(rated["cost"]), bool(rated["disconnected"])
+
+
+def _money_left(session: Session, row: ChargingSessionRow, now: datetime) -> Decimal | None:
+    """Money the account has for this session: its money buckets less what its other open
+    sessions hold; None when it has no bucket at all (postpaid)."""
+    buckets = _buckets(session, row.account)
+    if not buckets:
+        return None
+    others = session.scalars(
+        select(ChargingSessionRow).where(
+            ChargingSessionRow.account == row.account,
+            ChargingSessionRow.state == "open",
+            ChargingSessionRow.id != row.id,
+        )
+    ).all()
+    held = sum((Decimal(o.reserved_money) for o in others), Decimal(0))
+    return available(buckets, BucketKind.MONEY, now) - held
+
+
+def _units_left(
+    session: Session, row: ChargingSessionRow, kind: BucketKind, now: datetime
+) -> Decimal:
+    buckets = _buckets(session, row.account)
+    others = session.scalars(
+        select(ChargingSessionRow).where(
+            ChargingSessionRow.account == row.account,
+            ChargingSessionRow.state == "open",
+            ChargingSessionRow.id != row.id,
+        )
+    ).all()
+    held = sum(
+        (o.reserved_units for o in others if KIND_OF[Category(o.record["category"])] is kind), 0
+    )
+    return max(available(buckets, kind, now) - held, Decimal(0))
+
+
+def _grant(session: Session, row: ChargingSessionRow, requested: int, now: datetime) -> Answer:
+    kind = KIND_OF[Category(row.record["category"])]
+    pricer = _Pricer(stored_rater(BundleRepository(session)), row)
+    pricer(max(row.used - row.units_used, 0))  # learns the tariff, currency and increment
+    if pricer.reason is not None:
+        row.granted, row.final, row.reserved_money, row.reserved_units = 0, True, Decimal(0), 0
+        row.valid_until = now + VALIDITY
+        row.updated_at = now
+        return _answer(row, 0, now, None, reason=f"not rated: {pricer.reason}")
+    money = _money_left(session, row, now)
+    found: Grant = grant(
+        requested=requested,
+        step=pricer.step,
+        units_left=_units_left(session, row, kind, now),
+        money_left=money,
+        priced_so_far=row.used - row.units_used,
+        cost=pricer,
+    )
+    row.tariff, row.currency = pricer.tariff, pricer.currency
+    row.granted = found.quantity
+    row.final = found.final
+    row.reserved_units = found.from_units
+    row.reserved_money = found.money if money is not None else Decimal(0)
+    row.valid_until = now + VALIDITY
+    row.updated_at = now
+    left = None if money is None else money - row.reserved_money
+    return _answer(row, found.quantity, now, left, reason=found.reason)
+
+
+def _debit(session: Session, row: ChargingSessionRow, used: int, now: datetime) -> None:
+    """Debit reported use: from the reserved units first, then money at the tariff's price
+    (never more than the buckets hold)."""
+    kind = KIND_OF[Category(row.record["category"])]
+    from_units = min(used, row.reserved_units)
+    priced_before = row.used - row.units_used
+    priced_after = priced_before + used - from_units
+    row.used += used
+    row.units_used += from_units
+    buckets = _buckets(session, row.account)
+    moves = [(b, -a) for b, a in draw(buckets, kind, Decimal(from_units), now)]
+    if buckets and priced_after > priced_before:
+        pricer = _Pricer(stored_rater(BundleRepository(session)), row)
+        cost = pricer(priced_after)[0] - pricer(priced_before)[0]
+        money = available(buckets, BucketKind.MONEY, now)
+        moves += [(b, -a) for b, a in draw(buckets, BucketKind.MONEY, min(cost, money), now)]
+        row.debited = Decimal(row.debited) + min(cost, money)
+    for bucket_id, amount in moves:
+        bucket = session.get(BucketRow, bucket_id)
+        assert bucket is not None
+        bucket.amount = Decimal(bucket.amount) + amount
+        session.add(
+            BalanceMovementRow(bucket_id=bucket_id, session_id=row.id, amount=amount, at=now)
+        )
+    row.reserved_units, row.reserved_money = 0, Decimal(0)
+
+
+def _close(session: Session, row: ChargingSessionRow, state: str, now: datetime) -> None:
+    """End a session: nothing reserved any more, its use stored as usage."""
+    row.state = state
+    row.reserved_units, row.reserved_money, row.granted = 0, Decimal(0), 0
+    row.updated_at = now
+    attributes = (("prepaid", "true"), ("debited", str(row.debited)), ("ended", state))
+    record = replace(_usage(row, row.used), attributes=attributes)
+    store_in(session, [record], [f"ocs:{row.id}"], now)
+
+
+def _expire(session: Session, account: str, now: datetime, keep: str | None = None) -> None:
+    """Close the account's sessions silent past their validity."""
+    stale = session.scalars(
+        select(ChargingSessionRow).where(
+            ChargingSessionRow.account == account,
+            ChargingSessionRow.state == "open",
+            ChargingSessionRow.valid_until < now,
+        )
+    ).all()
+    for row in stale:
+        if row.id != keep:
+            _close(session, row, "expired", now)
+
+
+def expire_stale(engine: Engine, now: datetime) -> int:
+    """Close every session silent past its validity; how many."""
+    with transaction(engine) as session:
+        accounts = set(
+            session.scalars(
+                select(ChargingSessionRow.account).where(
+                    ChargingSessionRow.state == "open", ChargingSessionRow.valid_until < now
+                )
+            )
+        )
+    closed = 0
+    for account in sorted(accounts):
+        with transaction(engine) as session:
+            _take_turn(session, account)
+            before = session.scalar(
+                select(ChargingSessionRow.id).where(
+                    ChargingSessionRow.account == account,
+                    ChargingSessionRow.state == "open",
+                    ChargingSessionRow.valid_until < now,
+                )
+            )
+            if before is not None:
+                _expire(session, account, now)
+                closed += 1
+    return closed
+
+
+def _answer(
+    row: ChargingSessionRow,
+    granted: int,
+    now: datetime,
+    balance: Decimal | None,
+    *,
+    reason: str | None = None,
+) -> Answer:
+    answer = Answer(
+        session=row.id, state=row.state, granted=granted,
+        validity=int(VALIDITY.total_seconds()), final=row.final, reason=reason, used=row.used,
+        debited=Decimal(row.debited), reserved=Decimal(row.reserved_money),
+        currency=row.currency, balance=balance,
+    )  # fmt: skip
+    row.answer = answer.as_dict()
+    _ = now
+    return answer
+
+
+def _answer_of(row: ChargingSessionRow) -> Answer:
+    a = row.answer
+    return Answer(
+        session=a["session"], state=a["state"], granted=a["granted"], validity=a["validity"],
+        final=a["final"], reason=a["reason"], used=a["used"], debited=Decimal(a["debited"]),
+        reserved=Decimal(a["reserved"]), currency=a["currency"],
+        balance=None if a["balance"] is None else Decimal(a["balance"]),
+    )  # fmt: skip
+
+
+def sessions_of(engine: Engine, principal: Principal, account: str) -> Sequence[Answer]:
+    """The last answer of each session of an account."""
+    principal.require(Action.READ)
+    principal.require(Action.INGEST_USAGE)
+    with transaction(engine) as session:
+        rows = session.scalars(
+            select(ChargingSessionRow).where(ChargingSessionRow.account == account)
+        ).all()
+        return [_answer_of(r) for r in rows]
