@@ -107,6 +107,7 @@ def grant(
     money_left: Decimal | None,
     priced_so_far: int,
     cost: Callable[[int], tuple[Decimal, bool]],
+    costs: Callable[[Sequence[int]], list[tuple[Decimal, bool]]] | None = None,
 ) -> Grant:
     """The grant of a request.
 
@@ -114,7 +115,9 @@ def grant(
     increment); ``units_left`` what unit buckets of the quantity's kind hold; ``money_left``
     the money available (None: postpaid, no limit); ``priced_so_far`` the quantity of the
     session already priced in money; ``cost(q)`` the cost of a session priced for ``q`` and
-    whether the tariff's maximum cost with ``disconnect`` is reached there.
+    whether the tariff's maximum cost with ``disconnect`` is reached there; ``costs``, when
+    given, the same for many quantities at once (the search for the largest affordable grant
+    then prices every step in one call instead of one call per halving).
     """
     if requested <= 0:
         return Grant(0, 0, Decimal(0), False)
@@ -134,14 +137,10 @@ def grant(
             return _cut(rest, step, extra, from_units, money_left)
         return Grant(requested, from_units, full, False)
     # The largest quantity, in whole steps, the money pays for.
-    lo, hi = 0, rest // step
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if extra(mid * step)[0] <= money_left:
-            lo = mid
-        else:
-            hi = mid - 1
-    quantity = lo * step
+    quantity = _largest(
+        rest // step, step, lambda q: extra(q)[0] <= money_left, priced_so_far, base, costs,
+        lambda c: c[0] - base <= money_left,
+    )  # fmt: skip
     money, _ = extra(quantity) if quantity else (Decimal(0), False)
     return Grant(from_units + quantity, from_units, money, True, "the balance is exhausted")
 
@@ -154,15 +153,43 @@ def _cut(
     money_left: Decimal | None,
 ) -> Grant:
     """The grant up to where the tariff's maximum cost disconnects."""
-    lo, hi = 0, rest // step
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if not extra(mid * step)[1]:
-            lo = mid
-        else:
-            hi = mid - 1
-    quantity = lo * step
+    quantity = _largest(rest // step, step, lambda q: not extra(q)[1], 0, Decimal(0), None,
+                        lambda c: not c[1])  # fmt: skip
     money, _ = extra(quantity) if quantity else (Decimal(0), False)
     if money_left is not None:
         money = min(money, money_left)
     return Grant(from_units + quantity, from_units, money, True, "the tariff's maximum cost")
+
+
+MANY: int = 20_000
+"""Most steps priced in one call when searching the largest grant."""
+
+
+def _largest(
+    steps: int,
+    step: int,
+    fits: Callable[[int], bool],
+    priced_so_far: int,
+    base: Decimal,
+    costs: Callable[[Sequence[int]], list[tuple[Decimal, bool]]] | None,
+    fits_cost: Callable[[tuple[Decimal, bool]], bool],
+) -> int:
+    """The largest ``k * step`` (k ≤ ``steps``) that fits: every step priced in one call when
+    ``costs`` is given and the steps are few enough, else by halving. Costs grow with the
+    quantity, so what fits is a prefix."""
+    if costs is not None and steps <= MANY:
+        found = costs([priced_so_far + k * step for k in range(steps + 1)])
+        best = 0
+        for k, c in enumerate(found):
+            if not fits_cost(c):
+                break
+            best = k
+        return best * step
+    lo, hi = 0, steps
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if fits(mid * step):
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo * step

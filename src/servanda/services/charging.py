@@ -266,11 +266,12 @@ def _report(
         if row.state != "open":
             raise Conflict(f"session {session_id} is {row.state}")
         row.request_number = number
-        _debit(session, row, used, now)
+        pricer = _Pricer(stored_rater(BundleRepository(session)), row)
+        _debit(session, row, used, now, pricer, requested)
         if last:
             _close(session, row, "terminated", now)
             return _answer(row, 0, now, _money_left(session, row, now))
-        return _grant(session, row, requested, now)
+        return _grant(session, row, requested, now, pricer)
 
 
 # -- the work under the account's turn -----------------------------------------------------
@@ -304,33 +305,49 @@ def _usage(row: ChargingSessionRow, quantity: int, record_id: str | None = None)
 
 class _Pricer:
     """The cost of a session priced for a quantity, with the stored tariffs (rating also
-    tells the tariff, its currency and the increment of the slot reached)."""
+    tells the tariff, its currency and the increment of the slot reached). Costs are
+    remembered, and many quantities are priced in one call of the rater."""
 
     def __init__(self, rater: Rater | None, row: ChargingSessionRow) -> None:
         self.rater = rater
         self.row = row
         self.currency: str | None = None
         self.tariff: str | None = None
-        self.step = 1
+        volume = KIND_OF[Category(row.record["category"])] is BucketKind.VOLUME
+        self.step = 1000 if volume else 1
+        """Grants are whole seconds, units, or kilobytes."""
         self.reason: str | None = None
+        self.known: dict[int, tuple[Decimal, bool]] = {}
 
     def __call__(self, quantity: int) -> tuple[Decimal, bool]:
+        return self.many([quantity])[0]
+
+    def many(self, quantities: Sequence[int]) -> list[tuple[Decimal, bool]]:
+        """The cost of the session priced for each quantity."""
+        missing = sorted({q for q in quantities if q not in self.known})
+        if missing:
+            self._rate(missing)
+        return [self.known[q] for q in quantities]
+
+    def _rate(self, quantities: list[int]) -> None:
         if self.rater is None:
             self.reason = "no tariff is declared"
-            return Decimal(0), False
-        [rated] = self.rater.rate_table(usage_table([_usage(self.row, quantity)])).to_pylist()
-        if rated["cost"] is None:
-            self.reason = str(rated["not_rated"])
-            return Decimal(0), False
-        self.currency, self.tariff = rated["currency"], rated["tariff"]
-        parts = rated["parts"] or []
-        if parts:
-            per = 1000 if KIND_OF[Category(self.row.record["category"])] is BucketKind.TIME else 1
-            last = parts[-1]
-            self.step = max(1, (last["quantity"] // max(last["increments"], 1)) // per)
-        if quantity == 0:  # nothing used costs nothing, not even the connect fee
-            return Decimal(0), False
-        return Decimal(rated["cost"]), bool(rated["disconnected"])
+            self.known.update((q, (Decimal(0), False)) for q in quantities)
+            return
+        table = usage_table([_usage(self.row, q) for q in quantities])
+        rated = self.rater.rate_table(table).select(
+            ["cost", "not_rated", "currency", "tariff", "disconnected", "parts"]
+        )
+        for q, row in zip(quantities, rated.to_pylist(), strict=True):
+            if row["cost"] is None:
+                self.reason = str(row["not_rated"])
+                self.known[q] = (Decimal(0), False)
+                continue
+            self.currency, self.tariff = row["currency"], row["tariff"]
+            # nothing used costs nothing, not even the connect fee
+            self.known[q] = (
+                (Decimal(0), False) if q == 0 else (Decimal(row["cost"]), bool(row["disconnected"]))
+            )
 
 
 def _money_left(session: Session, row: ChargingSessionRow, now: datetime) -> Decimal | None:
@@ -367,10 +384,17 @@ def _units_left(
     return max(available(buckets, kind, now) - held, Decimal(0))
 
 
-def _grant(session: Session, row: ChargingSessionRow, requested: int, now: datetime) -> Answer:
+def _grant(
+    session: Session,
+    row: ChargingSessionRow,
+    requested: int,
+    now: datetime,
+    pricer: _Pricer | None = None,
+) -> Answer:
     kind = KIND_OF[Category(row.record["category"])]
-    pricer = _Pricer(stored_rater(BundleRepository(session)), row)
-    pricer(max(row.used - row.units_used, 0))  # learns the tariff, currency and increment
+    pricer = pricer or _Pricer(stored_rater(BundleRepository(session)), row)
+    priced = max(row.used - row.units_used, 0)
+    pricer.many([priced, priced + requested])  # at once: the tariff, currency, likely costs
     if pricer.reason is not None:
         row.granted, row.final, row.reserved_money, row.reserved_units = 0, True, Decimal(0), 0
         row.valid_until = now + VALIDITY
@@ -384,6 +408,7 @@ def _grant(session: Session, row: ChargingSessionRow, requested: int, now: datet
         money_left=money,
         priced_so_far=row.used - row.units_used,
         cost=pricer,
+        costs=pricer.many,
     )
     row.tariff, row.currency = pricer.tariff, pricer.currency
     row.granted = found.quantity
@@ -396,7 +421,14 @@ def _grant(session: Session, row: ChargingSessionRow, requested: int, now: datet
     return _answer(row, found.quantity, now, left, reason=found.reason)
 
 
-def _debit(session: Session, row: ChargingSessionRow, used: int, now: datetime) -> None:
+def _debit(
+    session: Session,
+    row: ChargingSessionRow,
+    used: int,
+    now: datetime,
+    pricer: _Pricer,
+    requested: int,
+) -> None:
     """Debit reported use: from the reserved units first, then money at the tariff's price
     (never more than the buckets hold)."""
     kind = KIND_OF[Category(row.record["category"])]
@@ -408,8 +440,9 @@ def _debit(session: Session, row: ChargingSessionRow, used: int, now: datetime) 
     buckets = _buckets(session, row.account)
     moves = [(b, -a) for b, a in draw(buckets, kind, Decimal(from_units), now)]
     if buckets and priced_after > priced_before:
-        pricer = _Pricer(stored_rater(BundleRepository(session)), row)
-        cost = pricer(priced_after)[0] - pricer(priced_before)[0]
+        # One call of the rater prices the debit and the next grant's likely quantity.
+        before, after, _ = pricer.many([priced_before, priced_after, priced_after + requested])
+        cost = after[0] - before[0]
         money = available(buckets, BucketKind.MONEY, now)
         moves += [(b, -a) for b, a in draw(buckets, BucketKind.MONEY, min(cost, money), now)]
         row.debited = Decimal(row.debited) + min(cost, money)
