@@ -10,6 +10,7 @@ import pytest
 
 from servanda.agreements.metrics import Metric, Unit
 from servanda.agreements.model import ClaimMode, Comparator, CreditSchedule, CreditTier
+from servanda.core.money import Money
 from servanda.measure.credits import credit_for, prorated_charge
 from servanda.measure.results import Credit, ObjectiveResult, Verdict
 
@@ -63,6 +64,7 @@ def test_the_lowest_threshold_below_wins() -> None:
     assert (found.tier_below, found.percent) == (Decimal("99.9"), Decimal(10))
     # 1234.57 × 10 % = 123.457 → 123.46 (half-up, on the line)
     assert found.amount == Decimal("123.46")
+    assert found.money == Money(Decimal("123.46"), "EUR")
     assert found.claim_by == END + timedelta(days=30)
     assert "99.62 %" in found.reason
     assert "below the 99.9 % tier" in found.reason

@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from servanda.agreements.metrics import Metric, Unit
 from servanda.agreements.model import ClaimMode, Comparator
+from servanda.core.money import Money
 from servanda.core.records import record
 
 
@@ -119,5 +120,13 @@ class Credit:
     charge: Decimal | None = None
     """The period's charge it applies to, when known."""
     amount: Decimal | None = None
-    """``charge × percent / 100``, rounded to the cent (half-up), when the charge is known."""
+    """``charge × percent / 100``, rounded half-up to the currency's minor unit by
+    :data:`~servanda.measure.credits.LINE_ROUNDING` (core.money), when the charge is known."""
     currency: str | None = None
+
+    @property
+    def money(self) -> Money | None:
+        """The credit as money (what an invoice line takes), when its amount is known."""
+        if self.amount is None or self.currency is None:
+            return None
+        return Money(self.amount, self.currency)
