@@ -350,6 +350,62 @@ def test_volume_is_rated_by_the_kilobyte_with_no_destinations() -> None:
     assert row["parts"][0]["increments"] == 3_501
 
 
+QOS = {
+    "id": "qos-video",
+    "active_from": "2024-01-01T00:00:00Z",
+    "currency": "EUR",
+    "effective_bandwidth": {
+        "peak_rate": "10000000", "space": "0.0000002", "time_scale": "1",
+        "price": "0.00000001", "currency": "EUR", "fixed_charge": "0.50",
+    },
+    "rounding": {"method": "half_up", "decimals": 4},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("declared", ["1000000", "4000000", "8000000"])
+def test_a_qos_link_is_priced_by_its_effective_bandwidth(declared: str) -> None:
+    from servanda.accounting.effective_bandwidth import charge_connection
+
+    qos = from_jsonable(Tariff, QOS)
+    hour, mean = 3600, 4_000_000  # one hour at a real mean of 4 Mbit/s
+    table = pa.table(
+        {
+            "source": ["pe-1"], "record_id": ["q1"], "account": ["lumiere-tv"],
+            "category": ["qos_link"], "service": pa.nulls(1, pa.string()),
+            "destination": pa.nulls(1, pa.string()),
+            "start": pa.array([at("2024-04-02T20:00:00+02:00")], pa.timestamp("us", tz="UTC")),
+            "duration": [hour], "volume_down": [mean * hour // 8], "declared_mean": [declared],
+        }
+    )  # fmt: skip
+    [row] = Rater([qos]).rate_table(table).to_pylist()
+    expected = charge_connection(
+        qos.effective_bandwidth, mean=Decimal(declared), duration=hour, volume=mean * hour
+    )
+    assert row["cost"] == expected.rounded(qos.rounding).amount
+    assert [p["band"] for p in row["parts"]] == ["time", "volume"]
+    assert row["connect_fee"] == Decimal("0.50")
+    assert adds_up(row)
+
+
+def test_declaring_the_real_mean_of_a_qos_link_costs_least() -> None:
+    qos = from_jsonable(Tariff, QOS)
+    costs = {}
+    for declared in ("1000000", "4000000", "8000000"):
+        table = pa.table(
+            {
+                "source": ["pe-1"], "record_id": ["q"], "account": ["a"],
+                "category": ["qos_link"], "service": pa.nulls(1, pa.string()),
+                "destination": pa.nulls(1, pa.string()),
+                "start": pa.array([at("2024-04-02T20:00:00+02:00")], pa.timestamp("us", tz="UTC")),
+                "duration": [3600], "volume_down": [4_000_000 * 3600 // 8],
+                "declared_mean": [declared],
+            }
+        )  # fmt: skip
+        costs[declared] = Rater([qos]).rate_table(table).column("cost")[0].as_py()
+    assert costs["4000000"] < costs["1000000"]
+    assert costs["4000000"] < costs["8000000"]
+
+
 # -- the kernel against the reference ------------------------------------------------------
 
 

@@ -36,6 +36,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AwareDatetime, Field, field_validator, model_validator
 
 from servanda.accounting.bands import Band, uncovered
+from servanda.accounting.effective_bandwidth import EffectiveBandwidthTariff
 from servanda.accounting.usage import Category
 from servanda.catalog.model import Id
 from servanda.core.durations import parse_duration
@@ -202,7 +203,13 @@ class Tariff:
     active_from: AwareDatetime
     """Prices usage starting from this instant until the next version's."""
     currency: Currency
-    rates: tuple[Rate, ...] = Field(min_length=1)
+    rates: tuple[Rate, ...] = ()
+    """How usage is priced (at least one, unless the tariff is an effective-bandwidth one)."""
+    effective_bandwidth: EffectiveBandwidthTariff | None = None
+    """Prices QoS-guaranteed connections by the CA$hMAN effective-bandwidth formula instead of
+    rates (see :mod:`servanda.accounting.effective_bandwidth`): a record's duration and
+    volume, and its declared mean rate (the attribute ``declared_mean``, bit/s; the peak rate
+    when absent)."""
     calendar: Id | None = None
     """The calendar giving the bands' time zone and holidays; none: UTC, no holidays."""
     bands: tuple[Band, ...] = (Band(id="all"),)
@@ -217,6 +224,13 @@ class Tariff:
 
     @model_validator(mode="after")
     def _consistent(self) -> Tariff:
+        if not self.rates and self.effective_bandwidth is None:
+            raise ValueError("a tariff has rates, or an effective_bandwidth formula")
+        if self.rates and self.effective_bandwidth is not None:
+            raise ValueError("a tariff has rates or an effective_bandwidth formula, not both")
+        eb = self.effective_bandwidth
+        if eb is not None and eb.currency != self.currency:
+            raise ValueError("the effective-bandwidth formula is in the tariff's currency")
         bands = [b.id for b in self.bands]
         if len(set(bands)) != len(bands):
             raise ValueError("band ids are unique within a tariff")

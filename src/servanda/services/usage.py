@@ -272,6 +272,9 @@ def usage_table(records: Sequence[UsageRecord]) -> pa.Table:
             "volume_up": pa.array([r.volume_up for r in records], pa.int64()),
             "volume_down": pa.array([r.volume_down for r in records], pa.int64()),
             "units": pa.array([r.units for r in records], pa.int64()),
+            "declared_mean": pa.array(
+                [dict(r.attributes).get("declared_mean") for r in records], pa.string()
+            ),
         }
     )
 

@@ -120,8 +120,8 @@ class CompiledTariff:
         )
         scale = max([decimals, inc_decimals, *(_decimals(a) for a in amounts)])
         steps = [rate.steps() for rate in tariff.rates]
-        lcm = math.lcm(*(unit for rate_steps in steps for _, unit, _, _ in rate_steps))
-        n_rates, n_slots = len(steps), max(len(s) for s in steps)
+        lcm = math.lcm(1, *(unit for rate_steps in steps for _, unit, _, _ in rate_steps))
+        n_rates, n_slots = len(steps), max((len(s) for s in steps), default=1)
         big = np.iinfo(np.int64).max
         slot_start = np.full((n_rates, n_slots + 1), big, dtype=np.int64)
         slot_increment = np.ones((n_rates, n_slots), dtype=np.int64)

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Final
 
 import numpy as np
@@ -26,6 +27,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from servanda.accounting.effective_bandwidth import charge_connection
 from servanda.accounting.rating import kernel
 from servanda.accounting.rating.compiled import I32, I64, CompiledTariff
 from servanda.accounting.rating.prefixes import longest_prefix
@@ -232,6 +234,10 @@ class Rater:
             group, matched = longest_prefix(
                 destinations.take(pa.array(rows)), compiled.prefixes, len(compiled.groups) - 1
             )
+            if compiled.tariff.effective_bandwidth is not None:
+                out.add_effective(rows, compiled, quantities[0][rows], quantities[1][rows],
+                                  _declared_means(table, rows))  # fmt: skip
+                continue
             d, vol, up, down, units = quantities
             rated = kernel.rate(
                 compiled,
@@ -269,6 +275,14 @@ class Rater:
                     yield from pending.popleft().result()
             while pending:
                 yield from pending.popleft().result()
+
+
+def _declared_means(table: pa.Table, rows: I64) -> list[Decimal | None]:
+    """The ``declared_mean`` (bit/s) of some rows, when the table has the column."""
+    if "declared_mean" not in table.column_names:
+        return [None] * len(rows)
+    values = table.column("declared_mean").take(pa.array(rows)).to_pylist()
+    return [None if v is None else Decimal(str(v)) for v in values]
 
 
 def _us(moment: datetime) -> int:
@@ -388,6 +402,65 @@ class _Output:
         self.rated[rows] = ok
         self.disconnected[rows] = r.disconnected
         self.parts.append(self._parts(rows, t, r, band_codes, ok))
+
+    def add_effective(
+        self,
+        rows: I64,
+        t: CompiledTariff,
+        duration_ms: I64,
+        octets: I64,
+        means: list[Decimal | None],
+    ) -> None:
+        """Rows priced by the tariff's effective-bandwidth formula: the fixed charge as the
+        connect fee, a ``time`` part (a(m)·T) and a ``volume`` part (b(m)·V), the rounding."""
+        eb = t.tariff.effective_bandwidth
+        assert eb is not None
+        names = self.names
+        self.tariff[rows] = names.code(t.tariff.id)
+        self.version[rows] = _us(t.tariff.active_from)
+        self.has_version[rows] = True
+        self.currency[rows] = names.code(t.tariff.currency)
+        self.reason[rows] = -1
+        time_band, volume_band = names.codes(["time", "volume"])
+        cost_up = 10 ** (self.rater.cost_scale - t.decimals)
+        part = Decimal(1).scaleb(-self.rater.part_scale)
+        record_rows: list[int] = []
+        bands: list[int] = []
+        quantity: list[int] = []
+        amounts: list[int] = []
+        for k, row in enumerate(rows.tolist()):
+            declared = means[k]
+            mean = declared if declared is not None else eb.peak_rate
+            found = charge_connection(
+                eb,
+                mean=min(max(mean, Decimal("1e-9")), eb.peak_rate),
+                duration=Decimal(int(duration_ms[k])) / 1000,
+                volume=int(octets[k]) * 8,
+            )
+            cost = found.rounded(t.tariff.rounding).amount
+            self.cost[row] = int(cost.scaleb(t.decimals)) * cost_up
+            fixed, time_, volume = (
+                x.quantize(part, rounding=ROUND_HALF_EVEN)
+                for x in (found.fixed_part, found.time_part, found.volume_part)
+            )
+            scale = self.rater.part_scale
+            self.fee[row] = int(fixed.scaleb(scale))
+            self.rounding[row] = int((cost - fixed - time_ - volume).scaleb(scale))
+            self.rated[row] = True
+            record_rows += [row, row]
+            bands += [int(time_band), int(volume_band)]
+            quantity += [int(duration_ms[k]), int(octets[k])]
+            amounts += [int(time_.scaleb(scale)), int(volume.scaleb(scale))]
+        self.parts.append(
+            {
+                "row": np.array(record_rows, dtype=np.int64),
+                "band": np.array(bands, dtype=np.int64),
+                "slot": np.zeros(len(bands), dtype=np.int64),
+                "quantity": np.array(quantity, dtype=np.int64),
+                "increments": np.zeros(len(bands), dtype=np.int64),
+                "amount": np.array(amounts, dtype=np.int64),
+            }
+        )
 
     def _parts(
         self,
