@@ -27,7 +27,8 @@ from servanda.services import audit
 
 WRITES = frozenset(
     {
-        "load", "demo", "usage ingest", "usage retry", "radius serve", "db upgrade",
+        "load", "demo", "usage ingest", "usage retry", "usage consume", "radius serve",
+        "db upgrade",
         "token create", "token revoke",
         "events ingest", "events tick", "events settle",
         "incidents ack", "incidents correct", "incidents validate", "incidents close",

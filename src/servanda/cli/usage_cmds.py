@@ -9,6 +9,8 @@ twice. Each stored record is rated with the declared tariffs.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +18,9 @@ import typer
 
 from servanda.cli.common import engine, now
 from servanda.cli.measure_cmds import each_file, report_files
-from servanda.cli.output import Format, FormatOption, out, print_json, table
+from servanda.cli.output import PROBLEMS, Format, FormatOption, fail, out, print_json, table
 from servanda.core.access import LOCAL_ADMIN
+from servanda.ingest import nats_usage
 from servanda.ingest.usage_files import read_usage_file
 from servanda.services import usage as cases
 
@@ -138,3 +141,46 @@ def retry(
     )
     for reason in result.reasons[:20]:
         out.print(f"  {reason}", markup=False)
+
+
+@app.command("consume")
+def consume(
+    ctx: typer.Context,
+    nats_url: str = typer.Option("nats://127.0.0.1:4222", "--nats", help="The NATS server."),
+    stream: str = typer.Option(..., "--stream", help="The JetStream stream of usage."),
+    subject: str | None = typer.Option(None, "--subject", help="Only this subject."),
+    durable: str = typer.Option("servanda-usage", "--durable", help="The durable consumer."),
+    batch: int = typer.Option(500, "--batch", min=1, help="Messages per batch."),
+    once: bool = typer.Option(False, "--once", help="Stop when nothing more is waiting."),
+    ack_wait: float = typer.Option(
+        30.0, "--ack-wait", min=1, help="Seconds before an unacknowledged message comes again."
+    ),
+    fmt: Format = FormatOption,
+) -> None:
+    """Store and rate usage from a NATS JetStream stream, acknowledging each batch once it is
+    committed (see docs/accounting.md); bad messages are quarantined."""
+    db = engine(ctx)
+
+    def store(records: Sequence[Any], origins: Sequence[str]) -> None:
+        cases.ingest_usage(db, LOCAL_ADMIN, records, now(), origins=origins)
+
+    def quarantine(payload: bytes, origin: str, reason: str) -> None:
+        cases.quarantine_payload(db, LOCAL_ADMIN, payload, origin, reason, now())
+
+    try:
+        summary = asyncio.run(
+            nats_usage.consume(nats_url, stream, store, quarantine, durable=durable,
+                               subject=subject, batch=batch, once=once, ack_wait=ack_wait)
+        )  # fmt: skip
+    except nats_usage.StreamMissing as exc:
+        fail(str(exc), PROBLEMS)
+    except KeyboardInterrupt:
+        return
+    if fmt is Format.JSON:
+        print_json(summary.as_dict())
+        return
+    out.print(
+        f"{summary.messages} messages, {summary.records} records stored or unchanged, "
+        f"{summary.quarantined} quarantined",
+        markup=False,
+    )

@@ -343,6 +343,27 @@ def _detail(row: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def quarantine_payload(
+    engine: Engine, principal: Principal, payload: bytes, origin: str, reason: str, now: datetime
+) -> None:
+    """Quarantine something received that is no usage record (not JSON, invalid fields),
+    with its reason and the payload as it came (as text, or as hex when it is not text)."""
+    principal.require(Action.INGEST_USAGE)
+    try:
+        kept: dict[str, Any] = {"text": payload.decode("utf-8")}
+    except UnicodeDecodeError:
+        kept = {"hex": payload.hex()}
+    with transaction(engine) as session:
+        UsageRepository(session).quarantine(
+            [
+                {
+                    "stage": "mediation", "source": None, "record_id": None, "usage_id": None,
+                    "payload": kept, "origin": origin, "reason": reason, "received_at": now,
+                }
+            ]
+        )  # fmt: skip
+
+
 # -- reading and retrying -----------------------------------------------------------------
 
 
