@@ -41,7 +41,8 @@ WRITES = frozenset(
 """Commands that change the database: each run is an entry of the audit log."""
 READS = frozenset(
     {
-        "check", "serve", "rate", "usage rejected", "db current", "token list", "parties list",
+        "check", "serve", "rate", "usage rejected", "tariffs import-cgrates", "db current",
+        "token list", "parties list",
         "services list",
         "services components", "agreement list", "agreement show", "agreement render",
         "import openslo", "events log", "events unmapped", "events stats",

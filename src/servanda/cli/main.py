@@ -26,6 +26,7 @@ from servanda.cli import (
     rate_cmds,
     serve_cmds,
     sla_cmds,
+    tariff_cmds,
     token_cmds,
     usage_cmds,
 )
@@ -148,6 +149,7 @@ app.add_typer(audit_cmds.app, name="audit")
 rate_cmds.register(app)
 app.add_typer(usage_cmds.app, name="usage")
 app.add_typer(radius_cmds.app, name="radius")
+app.add_typer(tariff_cmds.app, name="tariffs")
 serve_cmds.register(app)
 
 
