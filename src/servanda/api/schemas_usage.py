@@ -11,10 +11,10 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from servanda.accounting.stored import Rejected
 from servanda.accounting.usage import Category
 from servanda.api.schemas import PublicModel
 from servanda.services.usage import RetrySummary, UsageSummary
-from servanda.storage.repositories.usage import Rejected
 
 STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
 

@@ -37,12 +37,13 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
 from servanda.accounting.rating.rater import Rater
+from servanda.accounting.stored import Charge, Rejected
 from servanda.accounting.usage import UsageRecord
 from servanda.core.access import Action, Principal
 from servanda.core.records import from_jsonable, to_jsonable
 from servanda.storage.database import transaction
 from servanda.storage.repositories import BundleRepository
-from servanda.storage.repositories.usage import Charge, Rejected, UsageRepository
+from servanda.storage.repositories.usage import UsageRepository
 
 ATTEMPTS = 3
 """Transactions tried when a concurrent writer stored the same key first."""

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import and_, func, insert, select, text, tuple_, update
 from sqlalchemy.orm import Session
 
+from servanda.accounting.stored import Charge, Rejected
 from servanda.storage.tables import UsageChargeRow, UsageRejectedRow, UsageRow
 
 Key = tuple[str, str]
@@ -29,38 +30,6 @@ class StoredVersion:
 
     id: int
     version: str
-
-
-@dataclass(frozen=True, slots=True)
-class Rejected:
-    """One quarantined usage record."""
-
-    id: int
-    stage: str
-    source: str | None
-    record_id: str | None
-    usage_id: int | None
-    origin: str
-    reason: str
-    received_at: datetime
-    payload: dict[str, Any]
-    resolved_at: datetime | None = None
-    resolution: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Charge:
-    """A stored charge or reversal."""
-
-    id: int
-    usage_id: int
-    kind: str
-    account: str
-    tariff: str
-    tariff_version: datetime
-    amount: Decimal
-    currency: str
-    detail: dict[str, Any]
 
 
 _CHUNK = 500
