@@ -71,8 +71,9 @@ def database_url(url: str | None = None) -> str:
 def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     """An engine for ``url`` (see :func:`database_url`); ``kwargs`` go to ``create_engine``.
 
-    SQLite connections enforce foreign keys and use write-ahead logging with ``synchronous =
-    NORMAL`` (file databases; see the module's note on durability). JSON goes through orjson.
+    SQLite connections enforce foreign keys, wait up to 30 s for the write lock, and use
+    write-ahead logging with ``synchronous = NORMAL`` (file databases; see the module's note on
+    durability). JSON goes through orjson.
     """
     resolved = make_url(database_url(url))
     postgres = resolved.get_backend_name() == "postgresql"
@@ -90,6 +91,9 @@ def _sqlite_pragmas(*, wal: bool) -> Any:
         cursor = dbapi_connection.cursor()
         try:
             cursor.execute("PRAGMA foreign_keys = ON")
+            # Writers wait their turn for up to 30 s (the driver's default, 5 s, fails a
+            # batch of usage behind three others on a busy server).
+            cursor.execute("PRAGMA busy_timeout = 30000")
             if wal:
                 cursor.execute("PRAGMA journal_mode = WAL")
                 cursor.execute("PRAGMA synchronous = NORMAL")

@@ -75,11 +75,10 @@ class UsageRepository:
 
     def add(self, rows: Sequence[dict[str, Any]]) -> list[int]:
         """Insert usage versions; their ids, in order."""
-        ids: list[int] = []
-        for row in rows:
-            result = self.session.execute(insert(UsageRow).values(**row).returning(UsageRow.id))
-            ids.append(int(result.scalar_one()))
-        return ids
+        if not rows:
+            return []
+        statement = insert(UsageRow).returning(UsageRow.id, sort_by_parameter_order=True)
+        return [int(i) for i in self.session.scalars(statement, list(rows))]
 
     def supersede(self, ids: Sequence[int], now: datetime) -> None:
         """Mark versions as replaced by a correction."""
