@@ -14,7 +14,8 @@ block then per second, a connect fee, record cost rounded half-up to 4 decimals;
   same with CSV in and out on ``--csv`` records;
 * the baseline: the same rating written as DuckDB SQL (longest prefix by a join on each
   prefix length, the band at the call's start, the 60 s block and the seconds in exact
-  integers, the same rounding), Parquet in and out, on as many threads as the machine has;
+  integers, nothing for a call of no duration, the same rounding), Parquet in and out, on as
+  many threads as the machine has;
 * the two outputs compared record by record: the costs must be equal for every call that does
   not cross a band boundary (our rating splits those at the boundary, the SQL does not).
 """
@@ -166,11 +167,14 @@ def run_duckdb(
             GROUP BY u.record_id
           )
           SELECT u.*, b.grp,
-            -- micro-euros × 60: fee, the 60 s blocks, the seconds after the first minute
+            -- micro-euros × 60: fee, the 60 s blocks, the seconds after the first minute;
+            -- a call of no duration costs nothing
+            CASE WHEN u.duration = 0 THEN 0 ELSE
             (r.fee * 60 + ceil(least(u.duration, 60) / 60.0)::BIGINT * r.price * 60
-             + greatest(u.duration - 60, 0) * r.price) AS num,
+             + greatest(u.duration - 60, 0) * r.price) END AS num,
+            CASE WHEN u.duration = 0 THEN 0 ELSE
             ((r.fee * 60 + ceil(least(u.duration, 60) / 60.0)::BIGINT * r.price * 60
-             + greatest(u.duration - 60, 0) * r.price + 3000) // 6000) AS cost_e4
+             + greatest(u.duration - 60, 0) * r.price + 3000) // 6000) END AS cost_e4
           FROM u JOIN best b USING (record_id) JOIN rates r ON r.grp = b.grp AND r.band = u.band
         ) TO '{out}' (FORMAT parquet)
         """
