@@ -1,11 +1,12 @@
 """Load the evidence kept beside an example configuration: a month of alerts, measurements,
-control attestations, feedback and reviews, through the same use cases as the API and the
+control attestations, feedback, reviews and usage, through the same use cases as the API and the
 command line. ``servanda demo`` uses it so that reports have something to show.
 
 The folder layout is the one of ``examples/metro-isp``: ``events/*.alertmanager.jsonl`` and
-``events/*.generic.json``, ``measurements/*.csv``, ``attestations/*.csv``, ``feedback/*.csv``
-and ``feedback/reviews.json``. Every step is idempotent (reviews are stored only when no review
-of the same customer, day and kind exists), so loading twice changes nothing.
+``events/*.generic.json``, ``measurements/*.csv``, ``attestations/*.csv``, ``feedback/*.csv``,
+``feedback/reviews.json`` and ``usage/*.csv`` (stored and rated with the example's tariffs).
+Every step is idempotent (reviews are stored only when no review of the same customer, day and
+kind exists), so loading twice changes nothing.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from servanda.ingest.attestations import read_attestation_file
 from servanda.ingest.event_files import read_event_file
 from servanda.ingest.measurements import read_measurement_file
 from servanda.ingest.record_files import read_records
-from servanda.services import engagement, measurements
+from servanda.ingest.usage_files import read_usage_file
+from servanda.services import engagement, measurements, usage
 from servanda.services.events import EventEngine
 from servanda.storage.database import transaction
 from servanda.storage.repositories import BundleRepository
@@ -95,6 +97,11 @@ def load_example_month(engine: Engine, folder: Path, now: datetime) -> MonthLoad
                 engagement.record_review(engine, LOCAL_ADMIN, review, now)
                 new += 1
         loaded.add("reviews", len(reviews), new)
+    for path in sorted((folder / "usage").glob("*.csv")):
+        used, problems = read_usage_file(path)
+        _raise(problems)
+        summary = usage.ingest_usage(engine, LOCAL_ADMIN, used, now, origins=str(path))
+        loaded.add("usage", summary.received, summary.stored)
     return loaded
 
 
