@@ -350,6 +350,37 @@ def test_volume_is_rated_by_the_kilobyte_with_no_destinations() -> None:
     assert row["parts"][0]["increments"] == 3_501
 
 
+def test_volume_stays_in_the_band_of_its_start_across_slots() -> None:
+    data = from_jsonable(
+        Tariff,
+        {
+            "id": "data", "active_from": "2024-01-01T00:00:00Z", "currency": "EUR",
+            "bands": [{"id": "day", "hours": {"daily": "08:00-19:00"}}, {"id": "night"}],
+            "rates": [
+                {"destinations": ["*"], "bands": ["day"], "quantity": "volume",
+                 "slots": [{"price": "1", "unit": "1MB", "increment": "1MB"},
+                           {"from": "1MB", "price": "2", "unit": "1MB", "increment": "1MB"}]},
+                {"destinations": ["*"], "bands": ["night"], "quantity": "volume",
+                 "slots": [{"price": "5", "unit": "1MB", "increment": "1MB"}]},
+            ],
+        },
+    )  # fmt: skip
+    # 18:59:59 UTC, 3 MB: all in the day band (1 + 2 + 2), though 3,000,000 "ms" would run
+    # past 19:00.
+    table = pa.table(
+        {
+            "source": ["bras"], "record_id": ["s1"], "account": ["a"], "category": ["data"],
+            "service": pa.nulls(1, pa.string()), "destination": pa.nulls(1, pa.string()),
+            "start": pa.array([datetime(2024, 4, 2, 18, 59, 59, tzinfo=UTC)],
+                              pa.timestamp("us", tz="UTC")),
+            "volume_down": [3_000_000],
+        }
+    )  # fmt: skip
+    [row] = Rater([data]).rate_table(table).to_pylist()
+    assert row["cost"] == Decimal("5.00")
+    assert [p["band"] for p in row["parts"]] == ["day", "day"]
+
+
 QOS = {
     "id": "qos-video",
     "active_from": "2024-01-01T00:00:00Z",

@@ -185,7 +185,9 @@ def rate(
             s = np.zeros(idx.size, dtype=np.int32)
             to_slot = tariff.slot_start[r, 1]
         else:
-            b, left, _ = band_at(start_us[idx] + pos[idx] * US_PER_MS)
+            # Time moves on for records measured in time; the others stay in their start's band.
+            elapsed = np.where(timed[idx], pos[idx] * US_PER_MS, 0)
+            b, left, _ = band_at(start_us[idx] + elapsed)
             r = tariff.rate_for[group[idx], np.maximum(b, 0)]
             # A later part in a band no rate prices keeps the first part's rate.
             r = np.where((b >= 0) & (r >= 0), r, r_first).astype(np.int32)
