@@ -31,7 +31,7 @@ from servanda.accounting.rating.rater import Rater
 from servanda.accounting.usage import Category, UsageRecord
 from servanda.core.access import Action, Principal
 from servanda.core.problems import Conflict, InvalidInput, Location, NotFound, Problem
-from servanda.services.usage import store_in, stored_rater, usage_table
+from servanda.services.usage import NewCharge, store_in, stored_rater, usage_table
 from servanda.storage.database import transaction
 from servanda.storage.repositories import BundleRepository
 from servanda.storage.tables import BalanceMovementRow, BucketRow, ChargingSessionRow
@@ -143,6 +143,85 @@ def balances(engine: Engine, principal: Principal, account: str) -> list[Bucket]
     principal.require(Action.INGEST_USAGE)
     with transaction(engine) as session:
         return _buckets(session, account)
+
+
+# -- usage charged as it comes (RADIUS interims of credit-limited accounts) -----------------
+
+
+@dataclass(frozen=True, slots=True)
+class Shortfall:
+    """Usage charged to an account beyond what its balance held."""
+
+    account: str
+    usage_id: int
+    owed: Decimal
+    currency: str
+
+
+def take_turns(session: Session, accounts: Sequence[str]) -> None:
+    """Hold the turns of several accounts (always in the same order: no deadlock)."""
+    for account in sorted(set(accounts)):
+        _take_turn(session, account)
+
+
+def debit_usage(session: Session, charges: Sequence[NewCharge], now: datetime) -> list[Shortfall]:
+    """Debit charges just made from the money buckets of their accounts, as online sessions
+    are debited, in the caller's transaction (which holds the accounts' turns: see
+    :func:`take_turns`). An account without buckets is postpaid with no limit and is not
+    touched; a credit-limited account (its credit limit is a money bucket) is debited what
+    its buckets hold in the charge's currency, less what its open online sessions have
+    reserved. What is left over is owed and returned: the account has spent its limit."""
+    short: list[Shortfall] = []
+    for charge in charges:
+        if charge.amount <= 0:
+            continue
+        buckets = [
+            b for b in _buckets(session, charge.account)
+            if b.kind is BucketKind.MONEY and b.currency == charge.currency
+        ]  # fmt: skip
+        if not buckets:
+            continue
+        held = sum((Decimal(o.reserved_money) for o in _open_sessions(session, charge.account)),
+                   Decimal(0))  # fmt: skip
+        left = max(available(buckets, BucketKind.MONEY, now) - held, Decimal(0))
+        paid = min(charge.amount, left)
+        for bucket_id, amount in draw(buckets, BucketKind.MONEY, paid, now):
+            _move(session, bucket_id, -amount, now, usage_id=charge.usage_id)
+        if paid < charge.amount:
+            short.append(
+                Shortfall(charge.account, charge.usage_id, charge.amount - paid, charge.currency)
+            )
+    return short
+
+
+def _move(
+    session: Session,
+    bucket_id: int,
+    amount: Decimal,
+    now: datetime,
+    *,
+    session_id: str | None = None,
+    usage_id: int | None = None,
+) -> None:
+    bucket = session.get(BucketRow, bucket_id)
+    assert bucket is not None
+    bucket.amount = Decimal(bucket.amount) + amount
+    session.add(
+        BalanceMovementRow(
+            bucket_id=bucket_id, session_id=session_id, usage_id=usage_id, amount=amount, at=now
+        )
+    )
+
+
+def _open_sessions(
+    session: Session, account: str, but: str | None = None
+) -> Sequence[ChargingSessionRow]:
+    query = select(ChargingSessionRow).where(
+        ChargingSessionRow.account == account, ChargingSessionRow.state == "open"
+    )
+    if but is not None:
+        query = query.where(ChargingSessionRow.id != but)
+    return session.scalars(query).all()
 
 
 # -- sessions ------------------------------------------------------------------------------
@@ -356,13 +435,7 @@ def _money_left(session: Session, row: ChargingSessionRow, now: datetime) -> Dec
     buckets = _buckets(session, row.account)
     if not buckets:
         return None
-    others = session.scalars(
-        select(ChargingSessionRow).where(
-            ChargingSessionRow.account == row.account,
-            ChargingSessionRow.state == "open",
-            ChargingSessionRow.id != row.id,
-        )
-    ).all()
+    others = _open_sessions(session, row.account, but=row.id)
     held = sum((Decimal(o.reserved_money) for o in others), Decimal(0))
     return available(buckets, BucketKind.MONEY, now) - held
 
@@ -371,13 +444,7 @@ def _units_left(
     session: Session, row: ChargingSessionRow, kind: BucketKind, now: datetime
 ) -> Decimal:
     buckets = _buckets(session, row.account)
-    others = session.scalars(
-        select(ChargingSessionRow).where(
-            ChargingSessionRow.account == row.account,
-            ChargingSessionRow.state == "open",
-            ChargingSessionRow.id != row.id,
-        )
-    ).all()
+    others = _open_sessions(session, row.account, but=row.id)
     held = sum(
         (o.reserved_units for o in others if KIND_OF[Category(o.record["category"])] is kind), 0
     )
@@ -447,12 +514,7 @@ def _debit(
         moves += [(b, -a) for b, a in draw(buckets, BucketKind.MONEY, min(cost, money), now)]
         row.debited = Decimal(row.debited) + min(cost, money)
     for bucket_id, amount in moves:
-        bucket = session.get(BucketRow, bucket_id)
-        assert bucket is not None
-        bucket.amount = Decimal(bucket.amount) + amount
-        session.add(
-            BalanceMovementRow(bucket_id=bucket_id, session_id=row.id, amount=amount, at=now)
-        )
+        _move(session, bucket_id, amount, now, session_id=row.id)
     row.reserved_units, row.reserved_money = 0, Decimal(0)
 
 
@@ -463,7 +525,13 @@ def _close(session: Session, row: ChargingSessionRow, state: str, now: datetime)
     row.updated_at = now
     attributes = (("prepaid", "true"), ("debited", str(row.debited)), ("ended", state))
     record = replace(_usage(row, row.used), attributes=attributes)
-    store_in(session, [record], [f"ocs:{row.id}"], now)
+    stored = store_in(session, [record], [f"ocs:{row.id}"], now)
+    if stored.ids:
+        session.execute(
+            update(BalanceMovementRow)
+            .where(BalanceMovementRow.session_id == row.id)
+            .values(usage_id=stored.ids[0])
+        )
 
 
 def _expire(session: Session, account: str, now: datetime, keep: str | None = None) -> None:

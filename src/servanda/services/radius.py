@@ -7,10 +7,18 @@ a request stored but not answered comes again and is a duplicate of the stored s
 nothing. NAS-Port-Type, which RADIUS gives as the session's "service", is no catalog service:
 it is kept as the attribute ``nas_port_type`` and the records take the service the server was
 started for (``--service``).
+
+An interim update is charged as it comes, so a credit-limited postpaid account (one with a
+money bucket: its credit limit, see :mod:`servanda.services.charging`) is debited in the same
+transaction, under the account's turn like an online session: concurrent sessions of the
+account never spend its limit twice. A session going beyond the limit is still charged (the
+NAS, not the accounting server, ends sessions): what the balance could not pay is owed, logged
+as a warning and counted in :attr:`StoredSink.shortfalls`, and billed.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -31,9 +39,12 @@ from servanda.accounting.sessions import (
 from servanda.accounting.usage import UsageRecord
 from servanda.core.access import Action, Principal
 from servanda.core.records import from_jsonable, to_jsonable
+from servanda.services.charging import Shortfall, debit_usage, take_turns
 from servanda.services.usage import UsageSummary, store_in
 from servanda.storage.database import transaction
 from servanda.storage.tables import AccountingSessionRow
+
+log = logging.getLogger(__name__)
 
 
 class StoredSink:
@@ -52,6 +63,8 @@ class StoredSink:
         self.service = service
         self.clock = clock
         self.summary = UsageSummary()
+        self.shortfalls: list[Shortfall] = []
+        """Usage charged beyond the credit limit of its account, since the start."""
 
     def __call__(self, event: AccountingEvent) -> None:
         with transaction(self.engine) as session:
@@ -98,9 +111,16 @@ class StoredSink:
             row.updated_at = now
             records += [self._catalogued(u) for u in m.usage]
         if records:
+            take_turns(session, [r.account for r in records])
             done = store_in(session, records, [f"radius:{r.source}" for r in records], now)
             self.summary.stored += done.stored
             self.summary.rated += done.rated
+            for short in debit_usage(session, done.charges, now):
+                log.warning(
+                    "account %s has spent its credit limit: %s %s owed for usage %s",
+                    short.account, short.owed, short.currency, short.usage_id,
+                )  # fmt: skip
+                self.shortfalls.append(short)
 
     def _catalogued(self, record: UsageRecord) -> UsageRecord:
         attributes = record.attributes

@@ -49,6 +49,16 @@ ATTEMPTS = 3
 """Transactions tried when a concurrent writer stored the same key first."""
 
 
+@dataclass(frozen=True, slots=True)
+class NewCharge:
+    """A charge just made for a stored usage version."""
+
+    usage_id: int
+    account: str
+    amount: Decimal
+    currency: str
+
+
 @dataclass
 class UsageSummary:
     """What storing a batch did."""
@@ -64,6 +74,10 @@ class UsageSummary:
     """Charges less reversals of this batch, per currency."""
     reasons: list[str] = field(default_factory=list)
     """Why records were rejected or not rated (the first 20)."""
+    ids: list[int] = field(default_factory=list, repr=False)
+    """The ids of the versions this batch stored, in the order of its records."""
+    charges: list[NewCharge] = field(default_factory=list, repr=False)
+    """The charges this batch made (not reversals), for who debits balances as usage comes."""
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-compatible data."""
@@ -200,6 +214,7 @@ def store_in(
         repo.supersede(superseded, now)
         _reverse(repo, superseded, now, summary)
     ids = repo.add(new_rows)
+    summary.ids = list(ids)
     repo.quarantine(quarantine)
     rater = stored_rater(BundleRepository(session))
     _rate(repo, rater, list(zip(ids, new_records, strict=True)), [r["origin"] for r in new_rows],
@@ -318,6 +333,7 @@ def _rate(
             )
             summary.rated += 1
             cur = str(row["currency"])
+            summary.charges.append(NewCharge(usage_id, record.account, row["cost"], cur))
             summary.charged[cur] = summary.charged.get(cur, Decimal(0)) + row["cost"]
         repo.add_charges(charges)
     summary.not_rated += len(failed)

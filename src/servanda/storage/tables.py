@@ -902,6 +902,8 @@ class BalanceMovementRow(Base):
     id: Mapped[int] = mapped_column(SEQ, primary_key=True, autoincrement=True)
     bucket_id: Mapped[int] = mapped_column(SEQ, ForeignKey("balance_buckets.id"))
     session_id: Mapped[str | None] = mapped_column(String(64))
+    usage_id: Mapped[int | None] = mapped_column(SEQ, index=True)
+    """The usage version a debit paid for (set when its usage is stored)."""
     amount: Mapped[Decimal]
     """Positive for a top-up, negative for a debit."""
     at: Mapped[datetime]
