@@ -22,7 +22,7 @@ from servanda.ingest.radius.memory import MemorySink
 from servanda.services.usage import usage_table
 from servanda.storage.database import make_engine, transaction
 from servanda.storage.repositories.usage import UsageRepository
-from servanda.storage.tables import UsageRow
+from servanda.storage.tables import UsageChargeRow, UsageRow
 
 from .processes import EXAMPLE, SERVANDA, cli, free_port
 
@@ -114,3 +114,48 @@ def test_radius_sessions_are_stored_and_charged_once_across_a_kill(
     assert octets == 99_000_000 + 6 * WRAP + 123_456
     assert records == 4  # three interims with news, and the stop
     assert total == reference() > 0
+
+
+def charged_by_record(db: str) -> dict[str, Decimal]:
+    engine = make_engine(db)
+    try:
+        with transaction(engine) as session_:
+            rows = session_.execute(
+                select(UsageRow.record_id, UsageChargeRow.amount).join(
+                    UsageChargeRow, UsageChargeRow.usage_id == UsageRow.id
+                )
+            ).all()
+            return {r[0]: Decimal(r[1]) for r in rows}
+    finally:
+        engine.dispose()
+
+
+def test_the_example_file_sent_by_radclient_is_what_replaying_it_stores(
+    radclient: str, db_url: str, tmp_path: Path
+) -> None:
+    month = EXAMPLE / "usage" / "2024-04.radius"
+    secrets = tmp_path / "clients"
+    secrets.write_text(SECRETS, encoding="utf-8")
+    cli(db_url, "db", "upgrade")
+    cli(db_url, "load", str(EXAMPLE))
+    server = RadiusServer(db_url, secrets)
+    sent = subprocess.run(
+        [radclient, "-f", str(month), "-p", "1", "-t", "2", "-r", "3",
+         f"127.0.0.1:{server.port}", "acct", SECRET],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    server.stop()
+    assert sent.returncode == 0, sent.stdout + sent.stderr
+
+    replayed = f"sqlite:///{tmp_path / 'replayed.db'}"
+    cli(replayed, "db", "upgrade")
+    cli(replayed, "load", str(EXAMPLE))
+    said = cli(replayed, "radius", "replay", str(month), "--source", "bras-radius",
+               "--service", "internet-access")  # fmt: skip
+    assert "60 requests, 56 usage records stored, 56 rated" in said
+    again = cli(replayed, "radius", "replay", str(month), "--source", "bras-radius")
+    assert "60 requests, 0 usage records stored" in again
+
+    over_the_wire = charged_by_record(db_url)
+    assert len(over_the_wire) == 56
+    assert over_the_wire == charged_by_record(replayed)

@@ -28,7 +28,7 @@ from servanda.services import audit
 WRITES = frozenset(
     {
         "load", "demo", "usage ingest", "usage retry", "usage consume", "radius serve",
-        "db upgrade",
+        "radius replay", "db upgrade",
         "token create", "token revoke",
         "events ingest", "events tick", "events settle",
         "incidents ack", "incidents correct", "incidents validate", "incidents close",

@@ -43,8 +43,9 @@ def demo(
     ),
 ) -> None:
     """Migrate the database, load the example and its month of alerts, measurements,
-    attestations, feedback and reviews, close that month (its credits become final), print
-    tokens and serve the API."""
+    attestations, feedback, reviews and usage (calls, streams, a conference, QoS links, RADIUS
+    data sessions, prepaid calls charged online), close that month (its credits become
+    final), print tokens and serve the API."""
     eng = engine(ctx)
     migrate.upgrade(eng.url.render_as_string(hide_password=False))
     result, summary = configuration.load(eng, [examples], now())
@@ -52,6 +53,8 @@ def demo(
     month = load_example_month(eng, examples, now())
     if month.counts:
         out.print(f"loaded the example's month: {month}", markup=False)
+        for note in month.notes:
+            out.print(f"  {note}", markup=False)
         closed = closing.close_period(eng, LOCAL_ADMIN, EXAMPLE_PERIOD, now())
         credits = sum(len(c.credits) for c in closed)
         fresh = sum(1 for c in closed if c.new)

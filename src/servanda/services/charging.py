@@ -31,6 +31,7 @@ from servanda.accounting.rating.rater import Rater
 from servanda.accounting.usage import Category, UsageRecord
 from servanda.core.access import Action, Principal
 from servanda.core.problems import Conflict, InvalidInput, Location, NotFound, Problem
+from servanda.ingest.charging_requests import InitiateLine, TerminateLine, TopUpLine, UpdateLine
 from servanda.services.usage import NewCharge, store_in, stored_rater, usage_table
 from servanda.storage.database import transaction
 from servanda.storage.repositories import BundleRepository
@@ -613,3 +614,63 @@ def sessions_of(engine: Engine, principal: Principal, account: str) -> Sequence[
             select(ChargingSessionRow).where(ChargingSessionRow.account == account)
         ).all()
         return [_answer_of(r) for r in rows]
+
+
+# -- requests kept in files ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RequestsReplayed:
+    """What replaying a requests file did: the top-ups, and each session's last answer."""
+
+    top_ups: int
+    answers: dict[str, Answer]
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-compatible data."""
+        return {
+            "top_ups": self.top_ups,
+            "sessions": {sid: a.as_dict() for sid, a in sorted(self.answers.items())},
+        }
+
+
+def replay_requests(
+    engine: Engine,
+    principal: Principal,
+    requests: Sequence[TopUpLine | InitiateLine | UpdateLine | TerminateLine],
+) -> RequestsReplayed:
+    """Run requests read from a file (:mod:`servanda.ingest.charging_requests`) in order, each
+    at its own time, as the API would have. A session request already done (its number at or
+    below the session's stored one) is skipped, so replaying a file again changes nothing."""
+    principal.require(Action.INGEST_USAGE)
+    top_ups = 0
+    answers: dict[str, Answer] = {}
+    for r in requests:
+        if isinstance(r, TopUpLine):
+            top_up(engine, principal, r.account, r.kind, r.amount, r.at, currency=r.currency,
+                   expires_at=r.expires_at, reference=r.reference)  # fmt: skip
+            top_ups += 1
+            continue
+        number = r.request_number if not isinstance(r, InitiateLine) else 0
+        with transaction(engine) as session:
+            row = session.get(ChargingSessionRow, r.session_id)
+            if row is not None and number <= row.request_number:
+                answers[r.session_id] = _answer_of(row)
+                continue
+        if isinstance(r, InitiateLine):
+            request = SessionRequest(
+                account=r.account, category=r.category, start=r.start or r.at,
+                service=r.service, subject=r.subject, destination=r.destination,
+            )  # fmt: skip
+            answers[r.session_id] = initiate(
+                engine, principal, request, r.requested, r.at, session_id=r.session_id
+            )
+        elif isinstance(r, UpdateLine):
+            answers[r.session_id] = update_session(
+                engine, principal, r.session_id, r.request_number, r.used, r.requested, r.at
+            )
+        else:
+            answers[r.session_id] = terminate(
+                engine, principal, r.session_id, r.request_number, r.used, r.at
+            )
+    return RequestsReplayed(top_ups, answers)

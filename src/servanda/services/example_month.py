@@ -4,7 +4,10 @@ command line. ``servanda demo`` uses it so that reports have something to show.
 
 The folder layout is the one of ``examples/metro-isp``: ``events/*.alertmanager.jsonl`` and
 ``events/*.generic.json``, ``measurements/*.csv``, ``attestations/*.csv``, ``feedback/*.csv``,
-``feedback/reviews.json`` and ``usage/*.csv`` (stored and rated with the example's tariffs).
+``feedback/reviews.json``, and usage: ``usage/*.online.jsonl`` (online-charging requests: top-ups,
+prepaid and credit-limit balances, sessions charged while they run), ``usage/*.radius`` (RADIUS
+accounting requests, mediated into data sessions) and ``usage/*.csv`` and other
+``usage/*.jsonl`` (usage records), all stored and rated with the example's tariffs.
 Every step is idempotent (reviews are stored only when no review of the same customer, day and
 kind exists), so loading twice changes nothing.
 """
@@ -15,6 +18,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -24,11 +28,13 @@ from servanda.core.problems import InvalidInput, Problem, Severity
 from servanda.core.records import from_jsonable
 from servanda.engagement.model import Review
 from servanda.ingest.attestations import read_attestation_file
+from servanda.ingest.charging_requests import read_charging_requests
 from servanda.ingest.event_files import read_event_file
 from servanda.ingest.measurements import read_measurement_file
+from servanda.ingest.radius.files import read_request_file
 from servanda.ingest.record_files import read_records
 from servanda.ingest.usage_files import read_usage_file
-from servanda.services import engagement, measurements, usage
+from servanda.services import charging, engagement, measurements, radius, usage
 from servanda.services.events import EventEngine
 from servanda.storage.database import transaction
 from servanda.storage.repositories import BundleRepository
@@ -39,6 +45,8 @@ class MonthLoaded:
     """How much of each kind was read (and how much of it was new)."""
 
     counts: dict[str, tuple[int, int]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    """What is worth telling of the month (a prepaid call cut, a credit limit spent)."""
 
     def add(self, kind: str, received: int, new: int) -> None:
         """Count ``received`` records of ``kind``, ``new`` of them stored."""
@@ -97,7 +105,46 @@ def load_example_month(engine: Engine, folder: Path, now: datetime) -> MonthLoad
                 engagement.record_review(engine, LOCAL_ADMIN, review, now)
                 new += 1
         loaded.add("reviews", len(reviews), new)
-    for path in sorted((folder / "usage").glob("*.csv")):
+    load_example_usage(engine, folder / "usage", now, loaded)
+    return loaded
+
+
+def load_example_usage(
+    engine: Engine, folder: Path, now: datetime, loaded: MonthLoaded | None = None
+) -> MonthLoaded:
+    """Store the usage files of ``folder`` (an example's ``usage/``; see the module)."""
+    loaded = loaded if loaded is not None else MonthLoaded()
+    # Balances first: the month's credit limits and top-ups come before the use they pay.
+    for path in sorted(folder.glob("*.online.jsonl")):
+        requests, problems = read_charging_requests(path)
+        _raise(problems)
+        done = charging.replay_requests(engine, LOCAL_ADMIN, requests)
+        loaded.add("online requests", len(requests), len(requests))
+        loaded.add("online sessions", len(done.answers), len(done.answers))
+        for sid, answer in sorted(done.answers.items()):
+            if answer.final:
+                loaded.notes.append(
+                    f"prepaid session {sid} was cut at its final unit after {answer.used} s: "
+                    f"{answer.debited} {answer.currency} debited, {answer.balance} left"
+                )
+    for path in sorted(folder.glob("*.radius")):
+        found, problems = read_request_file(path, source="bras-radius")
+        _raise(problems)
+        events = [r.event for r in found]
+        replayed = radius.replay(engine, LOCAL_ADMIN, events, service="internet-access", now=now)
+        loaded.add("RADIUS requests", replayed.requests, replayed.stored)
+        owed: dict[tuple[str, str], Decimal] = {}
+        for short in replayed.shortfalls:
+            key = (short.account, short.currency)
+            owed[key] = owed.get(key, Decimal(0)) + short.owed
+        loaded.notes += [
+            f"{account} used {amount} {currency} of data beyond its credit limit (billed)"
+            for (account, currency), amount in sorted(owed.items())
+        ]
+    files = sorted(folder.glob("*.csv")) + sorted(
+        p for p in folder.glob("*.jsonl") if not p.name.endswith(".online.jsonl")
+    )
+    for path in files:
         used, problems = read_usage_file(path)
         _raise(problems)
         summary = usage.ingest_usage(engine, LOCAL_ADMIN, used, now, origins=str(path))

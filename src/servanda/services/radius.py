@@ -13,15 +13,17 @@ money bucket: its credit limit, see :mod:`servanda.services.charging`) is debite
 transaction, under the account's turn like an online session: concurrent sessions of the
 account never spend its limit twice. A session going beyond the limit is still charged (the
 NAS, not the accounting server, ends sessions): what the balance could not pay is owed, logged
-as a warning and counted in :attr:`StoredSink.shortfalls`, and billed.
+as a warning (the first time for an account, then at debug level), counted in
+:attr:`StoredSink.shortfalls`, and billed.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
@@ -78,7 +80,7 @@ class StoredSink:
                 row = session.get(AccountingSessionRow, _key(event.source, *event.key))
                 state = from_jsonable(SessionState, row.state) if row is not None else None
                 mediations = (mediate(state, event),)
-            self._keep(session, mediations)
+            self._keep(session, mediations, event.at)
 
     def close_stale(self, now: datetime, timeout: timedelta) -> int:
         """Close the sessions with no news for longer than ``timeout``; how many."""
@@ -91,10 +93,12 @@ class StoredSink:
             ).all()
             states = [from_jsonable(SessionState, r.state) for r in rows]
             mediations = close_stale(states, now, timeout)
-            self._keep(session, mediations)
+            self._keep(session, mediations, now)
             return len(mediations)
 
-    def _keep(self, session: Session, mediations: Sequence[Mediation]) -> None:
+    def _keep(self, session: Session, mediations: Sequence[Mediation], at: datetime) -> None:
+        """Store the mediations' states and usage, and debit what the usage costs from the
+        balances as they were ``at`` the event (a replayed file's time, not today's)."""
         now = self.clock()
         records: list[UsageRecord] = []
         for m in mediations:
@@ -115,8 +119,10 @@ class StoredSink:
             done = store_in(session, records, [f"radius:{r.source}" for r in records], now)
             self.summary.stored += done.stored
             self.summary.rated += done.rated
-            for short in debit_usage(session, done.charges, now):
-                log.warning(
+            for short in debit_usage(session, done.charges, at):
+                first = all(s.account != short.account for s in self.shortfalls)
+                log.log(
+                    logging.WARNING if first else logging.DEBUG,
                     "account %s has spent its credit limit: %s %s owed for usage %s",
                     short.account, short.owed, short.currency, short.usage_id,
                 )  # fmt: skip
@@ -127,6 +133,46 @@ class StoredSink:
         if record.service is not None:
             attributes = (*attributes, ("nas_port_type", record.service))
         return replace(record, service=self.service, attributes=attributes)
+
+
+@dataclass(frozen=True, slots=True)
+class Replayed:
+    """What replaying accounting requests did."""
+
+    requests: int
+    stored: int
+    rated: int
+    shortfalls: tuple[Shortfall, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-compatible data."""
+        return {
+            "requests": self.requests, "stored": self.stored, "rated": self.rated,
+            "owed_beyond_credit_limits": [
+                {"account": s.account, "usage_id": s.usage_id, "owed": str(s.owed),
+                 "currency": s.currency}
+                for s in self.shortfalls
+            ],
+        }  # fmt: skip
+
+
+def replay(
+    engine: Engine,
+    principal: Principal,
+    events: Sequence[AccountingEvent | None],
+    *,
+    service: str | None,
+    now: datetime,
+) -> Replayed:
+    """Mediate and store accounting events read from files (:mod:`servanda.ingest.radius.files`)
+    in order, one transaction each, exactly as the server does; replaying them again stores
+    nothing new."""
+    sink = StoredSink(engine, principal, service=service, clock=lambda: now)
+    for event in events:
+        if event is not None:
+            sink(event)
+    summary = sink.summary
+    return Replayed(len(events), summary.stored, summary.rated, tuple(sink.shortfalls))
 
 
 def _key(source: str, nas: str, session_id: str) -> str:

@@ -17,15 +17,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from servanda.accounting.charging import BucketKind
-from servanda.accounting.usage import Category
 from servanda.api.deps import ClockDep, EngineDep, require
 from servanda.api.errors import ERROR_RESPONSES
 from servanda.api.routers.measurements import UsagePrincipal
 from servanda.api.schemas import PublicModel
 from servanda.core.access import Action, Principal
+from servanda.ingest.charging_requests import SessionCreate, SessionEnd, SessionReport, TopUp
 from servanda.services import charging
 from servanda.services.charging import Answer, SessionRequest
 
@@ -36,44 +36,7 @@ REPORTED: dict[int | str, dict[str, Any]] = {
     409: {"description": "A request out of its order, or a session that ended."},
 }
 
-STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
 BillingPrincipal = Annotated[Principal, Depends(require(Action.READ))]
-
-
-class SessionCreate(BaseModel):
-    """A session to charge, and what it asks for first."""
-
-    model_config = STRICT
-
-    account: str = Field(min_length=1, max_length=200)
-    category: Category
-    start: datetime | None = Field(None, description="When it began (default: now).")
-    service: str | None = Field(None, max_length=200)
-    subject: str | None = Field(None, max_length=200)
-    destination: str | None = Field(None, max_length=200)
-    requested: int = Field(ge=0, le=10**15, description="Seconds, octets or units asked for.")
-    session_id: str | None = Field(
-        None, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$", description="The client's own id."
-    )
-
-
-class SessionReport(BaseModel):
-    """Use since the last request, and what is asked for next."""
-
-    model_config = STRICT
-
-    request_number: int = Field(ge=1, le=10**9)
-    used: int = Field(ge=0, le=10**15)
-    requested: int = Field(0, ge=0, le=10**15)
-
-
-class SessionEnd(BaseModel):
-    """The last use."""
-
-    model_config = STRICT
-
-    request_number: int = Field(ge=1, le=10**9)
-    used: int = Field(ge=0, le=10**15)
 
 
 class AnswerPublic(PublicModel):
@@ -95,19 +58,6 @@ class AnswerPublic(PublicModel):
     def of(cls, a: Answer) -> AnswerPublic:
         """The public view."""
         return cls(**a.as_dict())
-
-
-class TopUp(BaseModel):
-    """Money or units added to an account."""
-
-    model_config = STRICT
-
-    account: str = Field(min_length=1, max_length=200)
-    kind: BucketKind
-    amount: Decimal = Field(gt=0, max_digits=18, decimal_places=6)
-    currency: str | None = Field(None, pattern=r"^[A-Z]{3}$")
-    expires_at: datetime | None = None
-    reference: str | None = Field(None, max_length=200, description="Stored once.")
 
 
 class BucketPublic(PublicModel):
