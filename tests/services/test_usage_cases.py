@@ -184,3 +184,14 @@ def test_shuffled_batches_give_the_in_order_run(stored: Engine, engine: Engine) 
     cases.ingest_usage(stored, LOCAL_ADMIN, corrections[::-1], NOW)
     cases.ingest_usage(stored, LOCAL_ADMIN, records[:50], NOW)  # late duplicates
     assert total(stored) == in_order
+
+
+def test_a_message_delivered_again_is_quarantined_once(stored: Engine) -> None:
+    for _ in range(2):  # the acknowledgement was lost: the stream delivers it again
+        cases.quarantine_payload(stored, LOCAL_ADMIN, b"\xff not json", "nats:u#7", "not JSON", NOW)
+    cases.quarantine_payload(stored, LOCAL_ADMIN, b"{}", "nats:u#8", "no source", NOW)
+    entries = cases.rejected(stored, LOCAL_ADMIN)
+    assert [(r.origin, r.reason) for r in entries] == [
+        ("nats:u#7", "not JSON"), ("nats:u#8", "no source")
+    ]  # fmt: skip
+    assert entries[0].payload == {"hex": b"\xff not json".hex()}

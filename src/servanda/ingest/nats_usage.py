@@ -10,8 +10,9 @@ explicit acknowledgement, a batch at a time:
   unacknowledged, JetStream delivers them again, and storing is idempotent on the records'
   keys, so nothing is lost or counted twice;
 * a message that is not JSON, or whose records are invalid, is handed to ``quarantine`` with
-  its located reason and its raw payload, then acknowledged: never dropped silently, never
-  delivered again forever;
+  its located reason and its raw payload once the batch's good records are stored, then
+  acknowledged: never dropped silently, never delivered again forever (``quarantine`` keeps
+  one entry per origin and reason, so a message delivered again is not quarantined twice);
 * if storing fails (the database is down), nothing of the batch is acknowledged and the
   consumer stops with the error; JetStream delivers the messages again to the next run.
 
@@ -133,16 +134,19 @@ async def consume(
             summary.batches += 1
             good: list[UsageRecord] = []
             origins: list[str] = []
+            bad: list[tuple[bytes, str, str]] = []
             for message in messages:
                 origin = f"nats:{stream}#{message.metadata.sequence.stream}"
                 records, reason = parse_message(message.data, origin)
                 if reason is not None:
-                    quarantine(message.data, origin, reason)
-                    summary.quarantined += 1
+                    bad.append((message.data, origin, reason))
                 good += records
                 origins += [origin] * len(records)
             if good:
                 store(good, origins)
+            for payload, origin, reason in bad:  # once per origin and reason, when sent again
+                quarantine(payload, origin, reason)
+                summary.quarantined += 1
             for message in messages:
                 await message.ack()
             summary.messages += len(messages)

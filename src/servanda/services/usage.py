@@ -364,14 +364,20 @@ def quarantine_payload(
     engine: Engine, principal: Principal, payload: bytes, origin: str, reason: str, now: datetime
 ) -> None:
     """Quarantine something received that is no usage record (not JSON, invalid fields),
-    with its reason and the payload as it came (as text, or as hex when it is not text)."""
+    with its reason and the payload as it came (as text, or as hex when it is not text).
+    Quarantined once per origin and reason: the same message delivered again (its
+    acknowledgement lost) adds nothing."""
     principal.require(Action.INGEST_USAGE)
     try:
         kept: dict[str, Any] = {"text": payload.decode("utf-8")}
     except UnicodeDecodeError:
         kept = {"hex": payload.hex()}
     with transaction(engine) as session:
-        UsageRepository(session).quarantine(
+        repo = UsageRepository(session)
+        repo.take_turn([origin])
+        if repo.quarantined(origin, reason):
+            return
+        repo.quarantine(
             [
                 {
                     "stage": "mediation", "source": None, "record_id": None, "usage_id": None,

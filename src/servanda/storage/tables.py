@@ -846,7 +846,10 @@ class UsageRejectedRow(Base):
     retried after a fix (``resolved_at``). Nothing is dropped silently."""
 
     __tablename__ = "usage_rejected"
-    __table_args__ = (Index("ix_usage_rejected_open", "resolved_at"),)
+    __table_args__ = (
+        Index("ix_usage_rejected_open", "resolved_at"),
+        Index("ix_usage_rejected_origin", "origin"),
+    )
 
     id: Mapped[int] = mapped_column(SEQ, primary_key=True, autoincrement=True)
     stage: Mapped[str] = mapped_column(String(16))

@@ -136,6 +136,15 @@ class UsageRepository:
         if rows:
             self.session.execute(insert(UsageRejectedRow), list(rows))
 
+    def quarantined(self, origin: str, reason: str) -> bool:
+        """Whether something from ``origin`` is quarantined for ``reason`` already."""
+        found = self.session.scalar(
+            select(UsageRejectedRow.id)
+            .where(UsageRejectedRow.origin == origin, UsageRejectedRow.reason == reason)
+            .limit(1)
+        )
+        return found is not None
+
     def rejected(self, *, include_resolved: bool = False, limit: int = 1000) -> list[Rejected]:
         """Quarantined usage, oldest first."""
         query = select(UsageRejectedRow).order_by(UsageRejectedRow.id).limit(limit)

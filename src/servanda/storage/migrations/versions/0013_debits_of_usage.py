@@ -1,6 +1,7 @@
 """A balance movement names the usage version it paid for: RADIUS interims debit balances of
 credit-limited accounts per usage record, and a closed online session's debits point to the
-usage it was stored as, so billing finds what was paid in advance for each usage.
+usage it was stored as, so billing finds what was paid in advance for each usage. The
+quarantine is found by origin (a stream message is quarantined once).
 
 Revision ID: 0013
 Revises: 0012
@@ -28,9 +29,11 @@ def upgrade() -> None:
     op.create_index(
         "ix_balance_movements_usage_id", "balance_movements", ["usage_id"], unique=False
     )
+    op.create_index("ix_usage_rejected_origin", "usage_rejected", ["origin"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_usage_rejected_origin", table_name="usage_rejected")
     op.drop_index("ix_balance_movements_usage_id", table_name="balance_movements")
     with op.batch_alter_table("balance_movements") as batch:
         batch.drop_column("usage_id")
