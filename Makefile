@@ -112,7 +112,7 @@ pytest: $(VENV)/.installed-dev $(VENV)/.alertmanager $(VENV)/.promtool $(VENV)/.
 
 test: lint pytest
 
-bench: $(VENV)/.installed-dev $(VENV)/.alertmanager
+bench: $(VENV)/.installed-dev $(VENV)/.alertmanager $(VENV)/.radclient
 	@set -e; for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f; done
 
 clean:
