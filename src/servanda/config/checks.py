@@ -17,6 +17,7 @@ from servanda.agreements.metrics import Metric
 from servanda.agreements.model import Actor, Agreement
 from servanda.catalog.model import PartyRole
 from servanda.config.access import check_access
+from servanda.config.billing_checks import check_billing
 from servanda.config.reader import Origin, ReadResult
 from servanda.core.durations import format_duration
 from servanda.core.problems import Location, Problem
@@ -590,4 +591,5 @@ def check_all(result: ReadResult) -> list[Problem]:
     problems += check_budgeting(result)
     problems += check_access(result)
     problems += check_accounting(result)
+    problems += check_billing(result)
     return problems

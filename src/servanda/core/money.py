@@ -139,14 +139,15 @@ class Money:
         rule = rounding if rounding is not None else Rounding()
         return Money(rule.apply(self.amount, self.currency), self.currency)
 
-    def allocate(self, weights: Sequence[Decimal | int]) -> list[Money]:
-        """This amount (rounded to the minor unit first) split by ``weights`` in minor units,
-        the leftover units going one each to the parts with the largest remainders (the
-        earliest first on ties): the parts add up to the amount exactly."""
+    def allocate(self, weights: Sequence[Decimal | int], places: int | None = None) -> list[Money]:
+        """This amount (rounded to ``places`` decimals first: the minor unit by default)
+        split by ``weights`` in units of that place, the leftover units going one each to
+        the parts with the largest remainders (the earliest first on ties): the parts add up
+        to the amount exactly."""
         if not weights or any(Decimal(w) < 0 for w in weights) or sum(map(Decimal, weights)) == 0:
             raise ValueError("allocate by non-negative weights that are not all zero")
-        places = minor_unit(self.currency)
-        whole = self.rounded(Rounding(method=RoundingMethod.HALF_UP))
+        places = minor_unit(self.currency) if places is None else places
+        whole = self.rounded(Rounding(method=RoundingMethod.HALF_UP, decimals=places))
         units = int(whole.amount.scaleb(places))
         total = sum(Decimal(w) for w in weights)
         shares = [Decimal(units) * Decimal(w) / total for w in weights]

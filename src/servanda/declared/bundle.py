@@ -12,6 +12,8 @@ from datetime import date, datetime
 from functools import cached_property
 from typing import Any
 
+from servanda.accounting.billing_accounts import BillingAccount, TaxProfile
+from servanda.accounting.charging_rules import ChargingRule
 from servanda.accounting.tariffs import RatingProfile, Tariff
 from servanda.agreements.model import Agreement
 from servanda.calendars.model import Calendar
@@ -35,11 +37,11 @@ def _describe_subscription(s: Subscription) -> str:
     return f"{s.customer}/{s.service} from {s.start or 'the start'}{reference}"
 
 
-def _version_key(a: Agreement | Tariff) -> tuple[str, date | datetime]:
+def _version_key(a: Agreement | Tariff | ChargingRule) -> tuple[str, date | datetime]:
     return a.key
 
 
-def _describe_version(a: Agreement | Tariff) -> str:
+def _describe_version(a: Agreement | Tariff | ChargingRule) -> str:
     since = a.effective_from if isinstance(a, Agreement) else a.active_from.isoformat()
     return f"{a.id} from {since}"
 
@@ -118,6 +120,19 @@ class Bundle:
                      summary="which tariff rates which category, account and service, from when")
     )  # fmt: skip
     """Which tariff rates which usage."""
+    charging_rules: tuple[ChargingRule, ...] = declared(
+        DeclaredKind(ChargingRule, "charging rule version", _version_key,
+                     describe_key=_describe_version, plural="charging rule versions",
+                     summary="who pays rated usage and who else is owed for it, by version")
+    )  # fmt: skip
+    """Every version of every charging rule."""
+    tax_profiles: tuple[TaxProfile, ...] = declared(
+        DeclaredKind(TaxProfile, "tax profile", _id, summary="tax rates by service")
+    )  # fmt: skip
+    billing_accounts: tuple[BillingAccount, ...] = declared(
+        DeclaredKind(BillingAccount, "billing account", _id,
+                     summary="who is invoiced or paid, in which currency, with which taxes")
+    )  # fmt: skip
 
     def merged(self, other: Bundle) -> Bundle:
         """This bundle with ``other``'s records added (for reading several files)."""
@@ -138,6 +153,11 @@ class Bundle:
     def series_by_id(self) -> dict[str, Series]:
         """Declared measurement series by id."""
         return {s.id: s for s in self.series}
+
+    @cached_property
+    def billing_account_by_id(self) -> dict[str, BillingAccount]:
+        """Billing accounts by id."""
+        return {a.id: a for a in self.billing_accounts}
 
     @cached_property
     def party_by_id(self) -> dict[str, Party]:
