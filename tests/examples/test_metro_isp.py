@@ -65,6 +65,7 @@ def test_it_is_split_by_concern(result: ReadResult) -> None:
         "agreements/hospital.yaml",
         "agreements/institut-rhenan.yaml",
         "agreements/quai-capital.yaml",
+        "billing.yaml",
         "calendars.yaml",
         "catalog.yaml",
         "mappings.yaml",

@@ -34,7 +34,7 @@ def test_the_example_calls_are_stored_rated_and_charged_once(engine: Engine) -> 
     first = usage.ingest_usage(engine, LOCAL_ADMIN, records, NOW, origins=str(path))
     assert (first.stored, first.rated, first.not_rated) == (80, 80, 0)
     # the same sum servanda rate gives for the file (docs and README show it)
-    assert first.charged == {"EUR": Decimal("58.1787")}
+    assert first.charged == {"EUR": Decimal("58.3747")}
     again = usage.ingest_usage(engine, LOCAL_ADMIN, records, NOW, origins=str(path))
     assert (again.stored, again.unchanged, again.charged) == (0, 80, {})
 

@@ -32,7 +32,8 @@ from servanda.accounting.usage import Category, UsageRecord
 from servanda.core.access import Action, Principal
 from servanda.core.problems import Conflict, InvalidInput, Location, NotFound, Problem
 from servanda.ingest.charging_requests import InitiateLine, TerminateLine, TopUpLine, UpdateLine
-from servanda.services.usage import NewCharge, store_in, stored_rater, usage_table
+from servanda.services.pricing import stored_rater, usage_table
+from servanda.services.usage import NewCharge, store_in
 from servanda.storage.database import transaction
 from servanda.storage.repositories import BundleRepository
 from servanda.storage.tables import BalanceMovementRow, BucketRow, ChargingSessionRow

@@ -23,24 +23,27 @@ same records store and charge them once.
 from __future__ import annotations
 
 import hashlib
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 import orjson
-import pyarrow as pa
 from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
-from servanda.accounting.rating.rater import Rater
 from servanda.accounting.stored import Charge, Rejected
 from servanda.accounting.usage import UsageRecord
 from servanda.core.access import Action, Principal
 from servanda.core.records import from_jsonable, to_jsonable
+from servanda.services.pricing import (
+    Pricing,
+    party_charge_rows,
+    stored_pricing,
+    usage_table,
+)
 from servanda.storage.database import transaction
 from servanda.storage.repositories import BundleRepository
 from servanda.storage.repositories.usage import UsageRepository
@@ -99,30 +102,6 @@ def version_of(record: UsageRecord) -> str:
     data = to_jsonable(record)
     text = orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
     return hashlib.sha256(text).hexdigest()[:16]
-
-
-# -- the rater of the stored tariffs, kept until a load changes them -----------------------
-
-_raters: dict[tuple[str, str], Rater | None] = {}
-_raters_lock = threading.Lock()
-
-
-def stored_rater(repo: BundleRepository) -> Rater | None:
-    """The rater of the stored tariffs (None when none is declared), compiled again only when
-    the stored calendars, tariffs or rating profiles change."""
-    bind = repo.session.get_bind()
-    key = (str(bind.engine.url), repo.rating_fingerprint())
-    with _raters_lock:
-        if key not in _raters:
-            if len(_raters) > 16:
-                _raters.clear()
-            bundle = repo.load_rating()
-            _raters[key] = (
-                Rater(bundle.tariffs, bundle.rating_profiles, bundle.calendars)
-                if bundle.tariffs
-                else None
-            )
-        return _raters[key]
 
 
 # -- storing ------------------------------------------------------------------------------
@@ -216,8 +195,8 @@ def store_in(
     ids = repo.add(new_rows)
     summary.ids = list(ids)
     repo.quarantine(quarantine)
-    rater = stored_rater(BundleRepository(session))
-    _rate(repo, rater, list(zip(ids, new_records, strict=True)), [r["origin"] for r in new_rows],
+    pricing = stored_pricing(BundleRepository(session))
+    _rate(repo, pricing, list(zip(ids, new_records, strict=True)), [r["origin"] for r in new_rows],
           now, summary)  # fmt: skip
     return summary
 
@@ -250,9 +229,10 @@ def _rejection(
 def _reverse(
     repo: UsageRepository, superseded: Sequence[int], now: datetime, summary: UsageSummary
 ) -> None:
-    """Reverse the charges of superseded versions."""
+    """Reverse the charges of superseded versions, and their party charges."""
     rows = []
-    for c in repo.unreversed(superseded):
+    reversed_charges = repo.unreversed(superseded)
+    for c in reversed_charges:
         rows.append(
             {
                 "usage_id": c.usage_id,
@@ -267,37 +247,15 @@ def _reverse(
             }
         )
         summary.charged[c.currency] = summary.charged.get(c.currency, Decimal(0)) - c.amount
-    repo.add_charges(rows)
-
-
-def usage_table(records: Sequence[UsageRecord]) -> pa.Table:
-    """Usage records as the columns rating reads."""
-    millis = timedelta(milliseconds=1)
-    return pa.table(
-        {
-            "source": pa.array([r.source for r in records], pa.string()),
-            "record_id": pa.array([r.record_id for r in records], pa.string()),
-            "account": pa.array([r.account for r in records], pa.string()),
-            "category": pa.array([r.category.value for r in records], pa.string()),
-            "service": pa.array([r.service for r in records], pa.string()),
-            "destination": pa.array([r.destination for r in records], pa.string()),
-            "start": pa.array([r.start for r in records], pa.timestamp("us", tz="UTC")),
-            "duration": pa.array(
-                [Decimal(r.duration // millis).scaleb(-3) for r in records], pa.decimal128(18, 3)
-            ),
-            "volume_up": pa.array([r.volume_up for r in records], pa.int64()),
-            "volume_down": pa.array([r.volume_down for r in records], pa.int64()),
-            "units": pa.array([r.units for r in records], pa.int64()),
-            "declared_mean": pa.array(
-                [dict(r.attributes).get("declared_mean") for r in records], pa.string()
-            ),
-        }
+    ids = repo.add_charges(rows)
+    repo.reverse_party_charges(
+        {c.id: new for c, new in zip(reversed_charges, ids, strict=True)}, now
     )
 
 
 def _rate(
     repo: UsageRepository,
-    rater: Rater | None,
+    pricing: Pricing,
     stored: list[tuple[int, UsageRecord]],
     origins: list[str],
     now: datetime,
@@ -309,11 +267,13 @@ def _rate(
     if not stored:
         return {}
     failed: dict[int, str] = {}
+    rater = pricing.rater
     if rater is None:
         failed = {i: "no tariff is declared (section 'tariffs')" for i, _ in stored}
     else:
         rated = rater.rate_table(usage_table([r for _, r in stored])).to_pylist()
         charges = []
+        charged: list[tuple[int, UsageRecord, dict[str, Any]]] = []
         for (usage_id, record), row in zip(stored, rated, strict=True):
             if row["cost"] is None:
                 failed[usage_id] = str(row["not_rated"])
@@ -335,7 +295,10 @@ def _rate(
             cur = str(row["currency"])
             summary.charges.append(NewCharge(usage_id, record.account, row["cost"], cur))
             summary.charged[cur] = summary.charged.get(cur, Decimal(0)) + row["cost"]
-        repo.add_charges(charges)
+            charged.append((usage_id, record, row))
+        ids = repo.add_charges(charges)
+        with_ids = [(u, i, r, row) for (u, r, row), i in zip(charged, ids, strict=True)]
+        repo.add_party_charges(party_charge_rows(pricing, with_ids, now))
     summary.not_rated += len(failed)
     if failed and quarantine_failures:
         already = repo.open_rating_rejections(list(failed))
@@ -443,7 +406,7 @@ def retry_rejected(
     with transaction(engine) as session:
         repo = UsageRepository(session)
         todo = repo.rejected_by_id(ids) if ids is not None else repo.rejected()
-        rater = stored_rater(BundleRepository(session))
+        pricing = stored_pricing(BundleRepository(session))
         for item in todo:
             result.tried += 1
             if item.stage == "rating" and item.usage_id is not None:
@@ -453,7 +416,7 @@ def retry_rejected(
                     continue
                 record = from_jsonable(UsageRecord, item.payload)
                 scratch = UsageSummary()
-                failed = _rate(repo, rater, [(item.usage_id, record)], [item.origin], now,
+                failed = _rate(repo, pricing, [(item.usage_id, record)], [item.origin], now,
                                scratch, quarantine_failures=False)  # fmt: skip
                 if failed:
                     reason = failed[item.usage_id]

@@ -841,6 +841,46 @@ class UsageChargeRow(Base):
     rated_at: Mapped[datetime]
 
 
+class PartyChargeRow(Base):
+    """A debt of one billing account to another for one usage version, made by a charging
+    rule (:mod:`servanda.accounting.charging_rules`) when the usage was charged, or its
+    reversal. ``nanos`` is the amount in billionths, for exact sums in SQL on every
+    database."""
+
+    __tablename__ = "party_charges"
+    __table_args__ = (
+        Index("ix_party_charges_debtor_billed", "debtor", "billed_in"),
+        Index("ix_party_charges_creditor_settled", "creditor", "settled_in"),
+    )
+
+    id: Mapped[int] = mapped_column(SEQ, primary_key=True, autoincrement=True)
+    usage_id: Mapped[int] = mapped_column(SEQ, ForeignKey("usage_records.id"), index=True)
+    charge_id: Mapped[int] = mapped_column(SEQ, ForeignKey("usage_charges.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    """``charge`` or ``reversal`` (of the usage charge it follows)."""
+    role: Mapped[str] = mapped_column(String(16))
+    """``pays``, ``share`` or ``cost``."""
+    debtor: Mapped[str] = mapped_column(ID)
+    creditor: Mapped[str] = mapped_column(ID)
+    amount: Mapped[Decimal]
+    nanos: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    rule: Mapped[str | None] = mapped_column(ID)
+    rule_version: Mapped[datetime | None]
+    category: Mapped[str] = mapped_column(String(32))
+    service: Mapped[str | None] = mapped_column(ID)
+    tariff: Mapped[str | None] = mapped_column(ID)
+    destination_group: Mapped[str | None] = mapped_column(ID)
+    band: Mapped[str | None] = mapped_column(ID)
+    usage_start: Mapped[datetime]
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    billed_in: Mapped[int | None] = mapped_column(SEQ)
+    """The invoice that billed it."""
+    settled_in: Mapped[int | None] = mapped_column(SEQ)
+    """The settlement statement that took it."""
+
+
 class UsageRejectedRow(Base):
     """Usage that could not be taken, or not rated, with why: quarantined until it is
     retried after a fix (``resolved_at``). Nothing is dropped silently."""

@@ -122,6 +122,10 @@ class LoadSummary:
         return "; ".join(parts)
 
 
+_PRICING_DOCUMENTS = ("tariffs", "rating_profiles", "charging_rules", "billing_accounts")
+"""The declared documents rating and charging read."""
+
+
 class BundleRepository:
     """Saves and reads whole bundles in the caller's session and transaction."""
 
@@ -256,13 +260,14 @@ class BundleRepository:
         )
 
     def load_rating(self) -> Bundle:
-        """Only what rating reads: calendars, tariffs and rating profiles."""
+        """Only what rating and charging read: calendars, tariffs, rating profiles, charging
+        rules, billing accounts, and the parties and services (who provides what)."""
         s = self.session
         calendars = tuple(
             mapping.read(Calendar, r)
             for r in s.scalars(select(CalendarRow.record).order_by(CalendarRow.id))
         )
-        documents: dict[str, list[Any]] = {"tariffs": [], "rating_profiles": []}
+        documents: dict[str, list[Any]] = {section: [] for section in _PRICING_DOCUMENTS}
         for section, data in s.execute(
             select(DeclaredDocumentRow.kind, DeclaredDocumentRow.record)
             .where(DeclaredDocumentRow.kind.in_(list(documents)))
@@ -271,23 +276,35 @@ class BundleRepository:
             documents[section].append(mapping.read(KIND_BY_SECTION[section].record, data))
         return Bundle(
             calendars=calendars,
-            tariffs=tuple(documents["tariffs"]),
-            rating_profiles=tuple(documents["rating_profiles"]),
+            parties=tuple(
+                mapping.read(Party, r)
+                for r in s.scalars(select(PartyRow.record).order_by(PartyRow.id))
+            ),
+            services=tuple(
+                mapping.read(Service, r)
+                for r in s.scalars(
+                    select(NodeRow.record).where(NodeRow.kind == "service").order_by(NodeRow.id)
+                )
+            ),
+            **{section: tuple(records) for section, records in documents.items()},
         )
 
     def rating_fingerprint(self) -> str:
-        """A digest of the stored calendars, tariffs and rating profiles: it changes exactly
-        when what :meth:`load_rating` reads does."""
+        """A digest of what :meth:`load_rating` reads: it changes exactly when that does."""
         digest = hashlib.sha256()
-        for (value,) in self.session.execute(
-            select(CalendarRow.content_hash).order_by(CalendarRow.id)
+        for query in (
+            select(CalendarRow.content_hash).order_by(CalendarRow.id),
+            select(PartyRow.content_hash).order_by(PartyRow.id),
+            select(NodeRow.content_hash).where(NodeRow.kind == "service").order_by(NodeRow.id),
         ):
-            digest.update(value.encode())
+            for (value,) in self.session.execute(query):
+                digest.update(value.encode())
+            digest.update(b"\x01")
         for kind, key, value in self.session.execute(
             select(
                 DeclaredDocumentRow.kind, DeclaredDocumentRow.key, DeclaredDocumentRow.content_hash
             )
-            .where(DeclaredDocumentRow.kind.in_(["tariffs", "rating_profiles"]))
+            .where(DeclaredDocumentRow.kind.in_(_PRICING_DOCUMENTS))
             .order_by(DeclaredDocumentRow.kind, DeclaredDocumentRow.key)
         ):
             digest.update(f"{kind}\x00{key}\x00{value}".encode())

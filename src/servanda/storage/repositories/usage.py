@@ -19,7 +19,7 @@ from sqlalchemy import and_, func, insert, select, text, tuple_, update
 from sqlalchemy.orm import Session
 
 from servanda.accounting.stored import Charge, Rejected
-from servanda.storage.tables import UsageChargeRow, UsageRejectedRow, UsageRow
+from servanda.storage.tables import PartyChargeRow, UsageChargeRow, UsageRejectedRow, UsageRow
 
 Key = tuple[str, str]
 
@@ -125,11 +125,45 @@ class UsageRepository:
             out += [_charge(r) for r in rows]
         return out
 
-    def add_charges(self, rows: Sequence[dict[str, Any]]) -> None:
+    def add_charges(self, rows: Sequence[dict[str, Any]]) -> list[int]:
         """Insert charges (one per usage version and kind: a second one is refused by the
-        database)."""
+        database); their ids, in order."""
+        if not rows:
+            return []
+        statement = insert(UsageChargeRow).returning(
+            UsageChargeRow.id, sort_by_parameter_order=True
+        )
+        return [int(i) for i in self.session.scalars(statement, list(rows))]
+
+    def add_party_charges(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Insert party charges."""
         if rows:
-            self.session.execute(insert(UsageChargeRow), list(rows))
+            self.session.execute(insert(PartyChargeRow), list(rows))
+
+    def reverse_party_charges(self, reversals: dict[int, int], now: datetime) -> None:
+        """Reverse the party charges of usage charges: ``{charge id: its reversal's id}``."""
+        if not reversals:
+            return
+        rows = []
+        for chunk in _chunks(sorted(reversals)):
+            for c in self.session.scalars(
+                select(PartyChargeRow).where(
+                    PartyChargeRow.charge_id.in_(chunk), PartyChargeRow.kind == "charge"
+                )
+            ):
+                amount = -Decimal(c.amount)
+                rows.append(
+                    {
+                        "usage_id": c.usage_id, "charge_id": reversals[c.charge_id],
+                        "kind": "reversal", "role": c.role, "debtor": c.debtor,
+                        "creditor": c.creditor, "amount": amount, "nanos": -c.nanos,
+                        "currency": c.currency, "rule": c.rule, "rule_version": c.rule_version,
+                        "category": c.category, "service": c.service, "tariff": c.tariff,
+                        "destination_group": c.destination_group, "band": c.band,
+                        "usage_start": c.usage_start, "note": c.note, "created_at": now,
+                    }
+                )  # fmt: skip
+        self.add_party_charges(rows)
 
     def quarantine(self, rows: Sequence[dict[str, Any]]) -> None:
         """Quarantine usage with its reasons."""
