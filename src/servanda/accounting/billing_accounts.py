@@ -21,8 +21,9 @@ from collections.abc import Sequence
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from servanda.catalog.model import Id
 from servanda.core.limits import Name
@@ -167,6 +168,18 @@ class BillingAccount:
     """The provider's account: invoice numbers are ``PREFIX-YEAR-NNNNNN``."""
     commitment: Commitment | None = None
     packages: tuple[Package, ...] = ()
+    timezone: Name = "UTC"
+    """The provider's account: the clock of its billing months (usage that started before
+    midnight of the 1st in this zone is the month before's)."""
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value.strip())
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}: use an IANA name") from None
+        return value.strip()
 
 
 def billed_account(accounts: Sequence[BillingAccount], party: str) -> str | None:

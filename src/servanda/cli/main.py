@@ -13,6 +13,7 @@ from servanda import __version__
 from servanda.cli import (
     agreement_cmds,
     audit_cmds,
+    billing_cmds,
     catalog_cmds,
     config_cmds,
     db_cmds,
@@ -150,6 +151,8 @@ rate_cmds.register(app)
 app.add_typer(usage_cmds.app, name="usage")
 app.add_typer(radius_cmds.app, name="radius")
 app.add_typer(tariff_cmds.app, name="tariffs")
+billing_cmds.register(app)
+app.add_typer(billing_cmds.invoice_app, name="invoice")
 serve_cmds.register(app)
 
 

@@ -47,6 +47,8 @@ class Action(StrEnum):
     """Close a reporting period (its results and credits become final) and reopen one."""
     READ_AUDIT = "read_audit"
     """Read the audit log of writes (administrators)."""
+    BILL = "bill"
+    """Run billing; issue, pay and void invoices; settle between parties."""
 
 
 PERMISSIONS: dict[Role, frozenset[Action]] = {
@@ -61,7 +63,7 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
             Action.CLOSE_PERIODS,
         }
     ),
-    Role.BILLING: frozenset({Action.READ, Action.INGEST_USAGE, Action.CLOSE_PERIODS}),
+    Role.BILLING: frozenset({Action.READ, Action.INGEST_USAGE, Action.CLOSE_PERIODS, Action.BILL}),
     Role.CUSTOMER: frozenset({Action.READ, Action.RECORD_FEEDBACK}),
     Role.INGEST: frozenset({Action.INGEST_EVENTS, Action.INGEST_USAGE}),
 }

@@ -881,6 +881,75 @@ class PartyChargeRow(Base):
     """The settlement statement that took it."""
 
 
+class InvoiceRow(Base):
+    """An invoice or credit note of one billing account and month; ``document`` is what it
+    says, as issued (lines, taxes, the seller's and buyer's identities)."""
+
+    __tablename__ = "invoices"
+    __table_args__ = (
+        UniqueConstraint("issuer", "number"),
+        Index("ix_invoices_account_period", "account", "period"),
+    )
+
+    id: Mapped[int] = mapped_column(SEQ, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16))
+    account: Mapped[str] = mapped_column(ID)
+    issuer: Mapped[str] = mapped_column(ID)
+    period: Mapped[str] = mapped_column(String(7))
+    """``YYYY-MM``."""
+    period_start: Mapped[date]
+    period_end: Mapped[date]
+    number: Mapped[str | None] = mapped_column(String(40))
+    """Given when issued: ``PREFIX-YEAR-NNNNNN``, gapless per issuer and year."""
+    currency: Mapped[str] = mapped_column(String(3))
+    net: Mapped[Decimal]
+    tax: Mapped[Decimal]
+    gross: Mapped[Decimal]
+    prepaid: Mapped[Decimal]
+    due: Mapped[Decimal]
+    issue_date: Mapped[date | None]
+    due_date: Mapped[date | None]
+    corrects: Mapped[int | None] = mapped_column(SEQ, ForeignKey("invoices.id"))
+    """A credit note: the invoice it cancels."""
+    document: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    issued_at: Mapped[datetime | None]
+    paid_at: Mapped[datetime | None]
+    voided_at: Mapped[datetime | None]
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class InvoiceLineRow(Base):
+    """One line of an invoice."""
+
+    __tablename__ = "invoice_lines"
+
+    id: Mapped[int] = mapped_column(SEQ, primary_key=True, autoincrement=True)
+    invoice_id: Mapped[int] = mapped_column(SEQ, ForeignKey("invoices.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    description: Mapped[str] = mapped_column(Text)
+    service: Mapped[str | None] = mapped_column(ID)
+    quantity: Mapped[Decimal | None]
+    unit: Mapped[str | None] = mapped_column(String(16))
+    amount: Mapped[Decimal]
+    tax_category: Mapped[str | None] = mapped_column(String(4))
+    tax_rate: Mapped[Decimal]
+    key: Mapped[str | None] = mapped_column(Text, index=True)
+    detail: Mapped[dict[str, Any]]
+
+
+class InvoiceCounterRow(Base):
+    """The last invoice number given by an issuer in a year."""
+
+    __tablename__ = "invoice_counters"
+
+    issuer: Mapped[str] = mapped_column(ID, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer)
+
+
 class UsageRejectedRow(Base):
     """Usage that could not be taken, or not rated, with why: quarantined until it is
     retried after a fix (``resolved_at``). Nothing is dropped silently."""

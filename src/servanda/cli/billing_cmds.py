@@ -1,0 +1,103 @@
+"""``servanda bill`` and ``servanda invoice``: the month's invoices made, issued, listed,
+shown and marked paid (:mod:`servanda.services.billing`)."""
+
+from __future__ import annotations
+
+import typer
+
+from servanda.cli.common import engine, now
+from servanda.cli.output import Format, FormatOption, out, print_json, table
+from servanda.core.access import LOCAL_ADMIN
+from servanda.reports.invoice_text import invoice_text
+from servanda.services import billing
+
+invoice_app = typer.Typer(help="Invoices: list, show, issue, mark paid.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``bill`` to the root command."""
+    app.command("bill")(bill)
+
+
+def bill(
+    ctx: typer.Context,
+    period: str = typer.Option(..., "--period", help="The month billed: YYYY-MM."),
+    issue: bool = typer.Option(False, "--issue", help="Issue the drafts made (numbered)."),
+    fmt: Format = FormatOption,
+) -> None:
+    """Make the month's draft invoices, one per billing account with something to bill;
+    running it again makes the drafts again and never touches an issued invoice."""
+    db = engine(ctx)
+    run = billing.bill(db, LOCAL_ADMIN, period, now())
+    numbers = billing.issue(db, LOCAL_ADMIN, period, now(), run.drafts) if issue else []
+    if fmt is Format.JSON:
+        print_json(run.as_dict() | {"issued": numbers})
+        return
+    out.print(
+        f"{period}: {len(run.drafts)} draft invoice(s)"
+        + (f" ({run.replaced} drafts made again)" if run.replaced else "")
+        + (f"; issued {', '.join(numbers)}" if numbers else ""),
+        markup=False,
+    )
+    if run.skipped:
+        out.print(f"issued already, nothing more for {period}: {', '.join(run.skipped)}",
+                  markup=False)  # fmt: skip
+    for problem in run.problems:
+        out.print(f"not billed: {problem}", markup=False)
+
+
+@invoice_app.command("list")
+def list_invoices(
+    ctx: typer.Context,
+    period: str | None = typer.Option(None, "--period", help="YYYY-MM."),
+    account: str | None = typer.Option(None, "--account"),
+    state: str | None = typer.Option(None, "--state", help="draft, issued, paid or void."),
+    fmt: Format = FormatOption,
+) -> None:
+    """Invoices, newest month first."""
+    found = billing.invoices(engine(ctx), LOCAL_ADMIN, period=period, account=account,
+                             state=state)  # fmt: skip
+    if fmt is Format.JSON:
+        print_json([i.as_dict() for i in found])
+        return
+    table(
+        None,
+        ["id", "number", "state", "period", "account", "net", "tax", "total", "due"],
+        [
+            [i.id, i.number or "-", i.state, i.period, i.account, f"{i.net:,.2f}",
+             f"{i.tax:,.2f}", f"{i.gross:,.2f} {i.currency}", f"{i.due:,.2f}"]
+            for i in found
+        ],
+    )  # fmt: skip
+
+
+@invoice_app.command("show")
+def show(
+    ctx: typer.Context,
+    invoice_id: int = typer.Argument(..., help="The invoice's id."),
+    fmt: Format = FormatOption,
+) -> None:
+    """One invoice: parties, lines, taxes by rate, totals."""
+    found = billing.invoice(engine(ctx), LOCAL_ADMIN, invoice_id)
+    if fmt is Format.JSON:
+        print_json(found.as_dict())
+        return
+    out.print(invoice_text(found.as_dict()), markup=False, end="")
+
+
+@invoice_app.command("issue")
+def issue_drafts(
+    ctx: typer.Context,
+    period: str = typer.Option(..., "--period", help="YYYY-MM."),
+    ids: list[int] | None = typer.Argument(None, help="Only these drafts."),
+) -> None:
+    """Issue the month's drafts: each gets the next number of its issuer's year."""
+    numbers = billing.issue(engine(ctx), LOCAL_ADMIN, period, now(), ids or None)
+    out.print(f"issued {len(numbers)}: {', '.join(numbers) or 'nothing'}", markup=False)
+
+
+@invoice_app.command("pay")
+def pay(ctx: typer.Context, invoice_id: int = typer.Argument(...)) -> None:
+    """Record that an issued invoice is paid."""
+    billing.mark_paid(engine(ctx), LOCAL_ADMIN, invoice_id, now())
+    out.print(f"invoice {invoice_id} paid", markup=False)

@@ -1,0 +1,705 @@
+"""Billing use cases: the bill run of a month, issuing, paying and listing invoices.
+
+``bill(period)`` makes one **draft** invoice per billing account with something to bill, in
+one transaction (a failed run leaves nothing half-made):
+
+* **recurring fees**: the monthly charge of each subscription billed to the account,
+  prorated by day for a month it starts or ends within;
+* **usage**: the party charges the account pays and no invoice has billed yet, of usage that
+  started before the month's end, summed in SQL (exact: billionths in integers) by service,
+  tariff, destination group, band and charging rule; usage of an earlier month (late, or
+  released by a voided invoice) is an adjustment line;
+* **minimum commitments**: the difference when the month's usage of the committed services
+  comes to less;
+* **SLA credits**: the final credits of the customer's closed reporting period of that month,
+  negative, each with its reason and its report; a credit already invoiced is not invoiced
+  again, and a reopened period's changed credit is invoiced as the difference;
+* **taxes and totals** by :func:`~servanda.accounting.invoices.priced`.
+
+Running ``bill`` again for a month replaces its drafts (their usage is released and billed
+afresh) and never touches an issued invoice: an account whose invoice of the month is issued
+gets nothing more for that month; what arrives later is billed by the next month's run, as an
+adjustment. ``issue`` numbers drafts gaplessly per issuer and year (``PREFIX-YEAR-NNNNNN``,
+in the transaction that issues them).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine, case, delete, func, select, update
+from sqlalchemy.orm import Session
+
+from servanda.accounting.billing_accounts import BillingAccount, billed_account
+from servanda.accounting.invoices import (
+    InvoiceKind,
+    InvoiceState,
+    Line,
+    LineKind,
+    Totals,
+    due_date,
+    priced,
+)
+from servanda.accounting.recurring import month_share
+from servanda.accounting.tariffs import RecurringFee
+from servanda.catalog.model import PartyRole
+from servanda.core.access import Action, Principal
+from servanda.core.problems import Conflict, InvalidInput, Location, NotFound, Problem
+from servanda.declared.bundle import Bundle
+from servanda.measure.results import Credit
+from servanda.services.closing import final_credits
+from servanda.storage.database import transaction
+from servanda.storage.repositories import BundleRepository
+from servanda.storage.tables import (
+    InvoiceCounterRow,
+    InvoiceLineRow,
+    InvoiceRow,
+    PartyChargeRow,
+)
+
+NANOS = Decimal(10) ** 9
+MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+
+
+@dataclass(frozen=True, slots=True)
+class Month:
+    """A billing period: a calendar month, from its first day to the next month's first."""
+
+    text: str
+    start: date
+    end: date
+
+    @classmethod
+    def of(cls, text: str) -> Month:
+        """``2024-04`` as a month (:class:`InvalidInput` otherwise)."""
+        if not re.fullmatch(MONTH, text.strip()):
+            raise InvalidInput(
+                [
+                    Problem(
+                        f"a billing period is a month, YYYY-MM: not {text!r}",
+                        Location(),
+                        ("period",),
+                    )
+                ]
+            )
+        year, month = map(int, text.strip().split("-"))
+        start = date(year, month, 1)
+        end = date(year + (month == 12), month % 12 + 1, 1)
+        return cls(text.strip(), start, end)
+
+    def instant(self, day: date, zone: str = "UTC") -> datetime:
+        """Midnight of ``day`` in ``zone``, in UTC."""
+        return datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(zone)).astimezone(UTC)
+
+
+@dataclass
+class BillRun:
+    """What a bill run did."""
+
+    period: str
+    drafts: list[int] = field(default_factory=list)
+    replaced: int = 0
+    """Drafts of an earlier run of the month, made again."""
+    skipped: list[str] = field(default_factory=list)
+    """Accounts whose invoice of the month is issued already."""
+    problems: list[str] = field(default_factory=list)
+    """What could not be billed, and why (nothing is dropped silently)."""
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-compatible data."""
+        return {
+            "period": self.period, "drafts": self.drafts, "replaced": self.replaced,
+            "skipped": self.skipped, "problems": self.problems,
+        }  # fmt: skip
+
+
+def _issuer(bundle: Bundle) -> BillingAccount:
+    providers = [p.id for p in bundle.parties if PartyRole.PROVIDER in p.roles]
+    for p in providers:
+        found = billed_account(bundle.billing_accounts, p)
+        if found is not None:
+            return bundle.billing_account_by_id[found]
+    raise InvalidInput(
+        [
+            Problem(
+                "no billing account of the provider: declare one (billing_accounts)",
+                Location(),
+                ("billing_accounts",),
+            )
+        ]
+    )
+
+
+def bill(engine: Engine, principal: Principal, period: str, now: datetime) -> BillRun:
+    """Make the month's draft invoices (see the module)."""
+    principal.require(Action.BILL)
+    month = Month.of(period)
+    run = BillRun(month.text)
+    with transaction(engine) as session:
+        bundle = BundleRepository(session).load()
+        issuer = _issuer(bundle)
+        run.replaced = _drop_drafts(session, month)
+        issued = set(
+            session.scalars(
+                select(InvoiceRow.account).where(
+                    InvoiceRow.period == month.text,
+                    InvoiceRow.kind == InvoiceKind.INVOICE.value,
+                    InvoiceRow.state.in_([InvoiceState.ISSUED.value, InvoiceState.PAID.value]),
+                )
+            )
+        )
+        usage = _usage_lines(session, month, issuer.timezone, issued)
+        credits = _credit_lines(engine, principal, session, bundle, month)
+        accounts = {a.id: a for a in bundle.billing_accounts}
+        for account_id in sorted(set(usage) | set(credits) | set(_subscribed(bundle))):
+            if account_id == issuer.id:
+                continue
+            if account_id in issued:
+                run.skipped.append(account_id)
+                continue
+            account = accounts.get(account_id)
+            if account is None:
+                run.problems.append(
+                    f"usage of account {account_id!r} is not billed: no billing account declares it"
+                )
+                continue
+            lines = _recurring_lines(bundle, account, month)
+            used = usage.get(account_id, [])
+            lines += used
+            lines += _commitment_lines(account, used)
+            lines += credits.get(account_id, [])
+            if not lines:
+                continue
+            invoice_id = _store_draft(session, bundle, issuer, account, month, lines, now)
+            run.drafts.append(invoice_id)
+            _mark_billed(session, account_id, month.instant(month.end, issuer.timezone),
+                         invoice_id)  # fmt: skip
+    return run
+
+
+def _drop_drafts(session: Session, month: Month) -> int:
+    drafts = list(
+        session.scalars(
+            select(InvoiceRow.id).where(
+                InvoiceRow.period == month.text, InvoiceRow.state == InvoiceState.DRAFT.value
+            )
+        )
+    )
+    if not drafts:
+        return 0
+    session.execute(
+        update(PartyChargeRow).where(PartyChargeRow.billed_in.in_(drafts)).values(billed_in=None)
+    )
+    session.execute(delete(InvoiceLineRow).where(InvoiceLineRow.invoice_id.in_(drafts)))
+    session.execute(delete(InvoiceRow).where(InvoiceRow.id.in_(drafts)))
+    return len(drafts)
+
+
+def _subscribed(bundle: Bundle) -> list[str]:
+    found = []
+    for s in bundle.subscriptions:
+        account = billed_account(bundle.billing_accounts, s.customer)
+        if account is not None and s.monthly_charge is not None:
+            found.append(account)
+    return found
+
+
+def _recurring_lines(bundle: Bundle, account: BillingAccount, month: Month) -> list[Line]:
+    lines = []
+    for s in bundle.subscriptions:
+        if s.monthly_charge is None:
+            continue
+        if billed_account(bundle.billing_accounts, s.customer) != account.id:
+            continue
+        fee = RecurringFee(id=s.service, amount=s.monthly_charge)
+        share = month_share(fee, month.start, s.start, s.end)
+        if share.days == 0:
+            continue
+        service = bundle.service_by_id.get(s.service)
+        name = service.name if service is not None else s.service
+        whole = share.days == share.month_days
+        description = f"{name}, {month.text}" + (
+            "" if whole else f" ({share.days} of {share.month_days} days)"
+        )
+        lines.append(
+            Line(
+                kind=LineKind.RECURRING,
+                description=description,
+                amount=share.amount,
+                service=s.service,
+                quantity=Decimal(share.days) / share.month_days if not whole else Decimal(1),
+                unit="month",
+                detail={
+                    "subscription": s.reference,
+                    "monthly_charge": str(s.monthly_charge),
+                    "days": share.days,
+                    "month_days": share.month_days,
+                },
+                key=f"recurring|{s.customer}|{s.service}|{s.start}|{month.text}",
+            )
+        )
+    return lines
+
+
+def _usage_lines(
+    session: Session, month: Month, zone: str, issued: set[str]
+) -> dict[str, list[Line]]:
+    """Unbilled usage of every account, summed in SQL (see the module); the month on the
+    clock of ``zone``."""
+    end = month.instant(month.end, zone)
+    start = month.instant(month.start, zone)
+    late = case((PartyChargeRow.usage_start < start, 1), else_=0)
+    c = PartyChargeRow
+    rows = session.execute(
+        select(
+            c.debtor, c.currency, c.service, c.tariff, c.destination_group, c.band, c.rule,
+            c.category, late.label("late"), func.count(), func.sum(c.nanos),
+            func.min(c.usage_start), func.max(c.usage_start),
+        )
+        .where(c.role == "pays", c.billed_in.is_(None), c.usage_start < end)
+        .group_by(c.debtor, c.currency, c.service, c.tariff, c.destination_group, c.band,
+                  c.rule, c.category, late)
+        .order_by(c.debtor, c.service, c.tariff, c.destination_group, c.band, c.rule, late)
+    ).all()  # fmt: skip
+    out: dict[str, list[Line]] = {}
+    for (debtor, currency, service, tariff, group, band, rule, category, is_late, count, nanos,
+         first, last) in rows:  # fmt: skip
+        if debtor in issued:
+            continue
+        description = _usage_description(category, group, band, count, rule)
+        if is_late:
+            description += f", used before {month.text}"
+        out.setdefault(debtor, []).append(
+            Line(
+                kind=LineKind.ADJUSTMENT if is_late else LineKind.USAGE,
+                description=description,
+                amount=Decimal(int(nanos)) / NANOS,
+                service=service,
+                quantity=Decimal(count),
+                unit="record",
+                detail={
+                    "currency": currency,
+                    "tariff": tariff,
+                    "destination_group": group,
+                    "band": band,
+                    "rule": rule,
+                    "category": category,
+                    "records": count,
+                    "first": _iso(first),
+                    "last": _iso(last),
+                },
+            )
+        )
+    return out
+
+
+_CATEGORY = {
+    "call": "Calls", "sms": "Messages", "data": "Data", "stream": "Streams",
+    "conference_leg": "Conference legs", "qos_link": "QoS links", "other": "Usage",
+}  # fmt: skip
+
+
+def _usage_description(
+    category: str, group: str | None, band: str | None, count: int, rule: str | None
+) -> str:
+    """``Calls to mobile, peak (12)``."""
+    text = _CATEGORY.get(category, category)
+    if group and group != "*":
+        text += f" to {group}" if category in ("call", "sms", "conference_leg") else f", {group}"
+    if band and band != "all":
+        text += f", {band}"
+    text += f" ({count})"
+    if rule:
+        text += f", {rule}"
+    return text
+
+
+def _iso(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+    return str(value)
+
+
+def _commitment_lines(account: BillingAccount, usage: Sequence[Line]) -> list[Line]:
+    commitment = account.commitment
+    if commitment is None:
+        return []
+    counted = sum(
+        (
+            line.amount for line in usage
+            if line.kind is LineKind.USAGE
+            and (not commitment.services or line.service in commitment.services)
+        ),
+        Decimal(0),
+    )  # fmt: skip
+    if counted >= commitment.amount:
+        return []
+    services = ", ".join(commitment.services) or "all services"
+    return [
+        Line(
+            kind=LineKind.COMMITMENT,
+            description=f"Minimum commitment of {commitment.amount} {account.currency} "
+            f"({services}): usage came to {counted}",
+            amount=commitment.amount - counted,
+            service=commitment.services[0] if len(commitment.services) == 1 else None,
+            detail={"commitment": str(commitment.amount), "usage": str(counted)},
+        )
+    ]
+
+
+def _credit_key(credit: Credit) -> str:
+    return "|".join(
+        ("credit", credit.customer, credit.service or "*", credit.objective,
+         credit.period_start.isoformat())
+    )  # fmt: skip
+
+
+def _month_of(credit: Credit) -> str:
+    middle = credit.period_start + (credit.period_end - credit.period_start) / 2
+    return f"{middle.year:04d}-{middle.month:02d}"
+
+
+def _credit_lines(
+    engine: Engine, principal: Principal, session: Session, bundle: Bundle, month: Month
+) -> dict[str, list[Line]]:
+    """The final SLA credits of closed periods of ``month`` (and changed credits of reopened
+    earlier ones) not invoiced yet, by account."""
+    billed: dict[str, Decimal] = {}
+    for key, amount in session.execute(
+        select(InvoiceLineRow.key, InvoiceLineRow.amount)
+        .join(InvoiceRow, InvoiceRow.id == InvoiceLineRow.invoice_id)
+        .where(InvoiceLineRow.kind.in_([LineKind.CREDIT.value, LineKind.ADJUSTMENT.value]),
+               InvoiceLineRow.key.is_not(None),
+               InvoiceRow.state != InvoiceState.VOID.value)
+    ):  # fmt: skip
+        if key is not None:
+            billed[key] = billed.get(key, Decimal(0)) + Decimal(amount)
+    out: dict[str, list[Line]] = {}
+    for final in final_credits(engine, principal):
+        credit = final.credit
+        if credit.amount is None or credit.currency is None or _month_of(credit) > month.text:
+            continue
+        account = billed_account(bundle.billing_accounts, credit.customer)
+        if account is None:
+            continue
+        key = _credit_key(credit)
+        owed = -credit.amount - billed.get(key, Decimal(0))
+        if owed == 0:
+            continue
+        earlier = _month_of(credit) < month.text or key in billed
+        service = bundle.service_by_id.get(credit.service or "")
+        name = service.name if service else "all services"
+        report = f"/api/v1/sla/{credit.customer}/report?period={_month_of(credit)}"
+        out.setdefault(account, []).append(
+            Line(
+                kind=LineKind.ADJUSTMENT if earlier else LineKind.CREDIT,
+                description=(
+                    f"Service credit, {name}, {_month_of(credit)}: {credit.percent} % — "
+                    f"{credit.reason}"
+                    + (" (difference after the period was reopened)" if key in billed else "")
+                ),
+                amount=owed,
+                service=credit.service,
+                detail={
+                    "objective": credit.objective,
+                    "actual": str(credit.actual),
+                    "target": str(credit.target),
+                    "percent": str(credit.percent),
+                    "charge": str(credit.charge),
+                    "reason": credit.reason,
+                    "report": report,
+                    "closure_version": final.closure.version,
+                },
+                key=key,
+            )
+        )
+    return out
+
+
+def _store_draft(
+    session: Session,
+    bundle: Bundle,
+    issuer: BillingAccount,
+    account: BillingAccount,
+    month: Month,
+    lines: list[Line],
+    now: datetime,
+) -> int:
+    profile = next((p for p in bundle.tax_profiles if p.id == account.tax_profile), None)
+    totals = priced(lines, account.currency, profile)
+    issue = date(month.end.year, month.end.month, account.billing_day)
+    row = InvoiceRow(
+        kind=InvoiceKind.INVOICE.value, state=InvoiceState.DRAFT.value, account=account.id,
+        issuer=issuer.id, period=month.text, period_start=month.start, period_end=month.end,
+        number=None, currency=account.currency, net=totals.net, tax=totals.tax,
+        gross=totals.gross, prepaid=totals.prepaid, due=totals.due, issue_date=issue,
+        due_date=due_date(issue, account.payment_terms), corrects=None,
+        document=_document(bundle, issuer, account, month, totals), created_at=now,
+    )  # fmt: skip
+    session.add(row)
+    session.flush()
+    session.add_all(
+        InvoiceLineRow(
+            invoice_id=row.id,
+            position=i,
+            kind=p.line.kind.value,
+            description=p.line.description,
+            service=p.line.service,
+            quantity=p.line.quantity,
+            unit=p.line.unit,
+            amount=p.amount,
+            tax_category=p.tax_category.value if p.tax_category else None,
+            tax_rate=p.tax_rate,
+            key=p.line.key,
+            detail=p.line.detail,
+        )
+        for i, p in enumerate(totals.lines, start=1)
+    )
+    return row.id
+
+
+def _party(bundle: Bundle, account: BillingAccount) -> dict[str, Any]:
+    party = bundle.party_by_id.get(account.party)
+    address = account.address
+    return {
+        "account": account.id, "party": account.party,
+        "name": account.name or (party.name if party else account.party),
+        "address": None if address is None else {
+            "lines": list(address.lines), "city": address.city, "postcode": address.postcode,
+            "country": address.country,
+        },
+        "vat_id": account.vat_id, "legal_id": account.legal_id, "email": account.email,
+        "iban": account.iban,
+    }  # fmt: skip
+
+
+def _document(
+    bundle: Bundle, issuer: BillingAccount, account: BillingAccount, month: Month, t: Totals
+) -> dict[str, Any]:
+    """What the invoice says, kept as made (the parties' identities of that day)."""
+    return {
+        "seller": _party(bundle, issuer), "buyer": _party(bundle, account),
+        "period": {"month": month.text, "start": month.start.isoformat(),
+                   "end": month.end.isoformat()},
+        "taxes": [
+            {"category": g.category.value if g.category else None, "rate": str(g.rate),
+             "base": str(g.base), "tax": str(g.tax), "name": g.name, "exemption": g.exemption}
+            for g in t.taxes
+        ],
+        "kind": account.kind.value,
+    }  # fmt: skip
+
+
+def _mark_billed(session: Session, account: str, end: datetime, invoice_id: int) -> None:
+    session.execute(
+        update(PartyChargeRow)
+        .where(
+            PartyChargeRow.debtor == account,
+            PartyChargeRow.role == "pays",
+            PartyChargeRow.billed_in.is_(None),
+            PartyChargeRow.usage_start < end,
+        )
+        .values(billed_in=invoice_id)
+    )
+
+
+# -- the life of an invoice ------------------------------------------------------------------
+
+
+def issue(
+    engine: Engine, principal: Principal, period: str, now: datetime,
+    ids: Sequence[int] | None = None,
+) -> list[str]:  # fmt: skip
+    """Issue the month's drafts (or the given ones): number them, gaplessly per issuer and
+    year, in this transaction. Their numbers."""
+    principal.require(Action.BILL)
+    month = Month.of(period)
+    numbers: list[str] = []
+    with transaction(engine) as session:
+        bundle = BundleRepository(session).load()
+        query = select(InvoiceRow).where(
+            InvoiceRow.period == month.text, InvoiceRow.state == InvoiceState.DRAFT.value
+        )
+        if ids is not None:
+            query = query.where(InvoiceRow.id.in_(list(ids)))
+        for row in session.scalars(query.order_by(InvoiceRow.account, InvoiceRow.id)).all():
+            row.number = _next_number(session, bundle, row.issuer, row.issue_date or now.date())
+            row.state = InvoiceState.ISSUED.value
+            row.issued_at = now
+            numbers.append(row.number)
+    return numbers
+
+
+def _next_number(session: Session, bundle: Bundle, issuer: str, day: date) -> str:
+    account = bundle.billing_account_by_id.get(issuer)
+    prefix = account.invoice_prefix if account and account.invoice_prefix else "INV"
+    counter = session.get(InvoiceCounterRow, (issuer, day.year), with_for_update=True)
+    if counter is None:
+        counter = InvoiceCounterRow(issuer=issuer, year=day.year, last=0)
+        session.add(counter)
+    counter.last += 1
+    session.flush()
+    return f"{prefix}-{day.year}-{counter.last:06d}"
+
+
+def mark_paid(engine: Engine, principal: Principal, invoice_id: int, now: datetime) -> None:
+    """Record that an issued invoice is paid."""
+    principal.require(Action.BILL)
+    with transaction(engine) as session:
+        row = session.get(InvoiceRow, invoice_id)
+        if row is None:
+            raise NotFound(f"no invoice {invoice_id}")
+        if row.state != InvoiceState.ISSUED.value:
+            raise Conflict(f"invoice {invoice_id} is {row.state}: only an issued one is paid")
+        row.state = InvoiceState.PAID.value
+        row.paid_at = now
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceLineView:
+    """A stored invoice line."""
+
+    position: int
+    kind: str
+    description: str
+    service: str | None
+    quantity: Decimal | None
+    unit: str | None
+    amount: Decimal
+    tax_category: str | None
+    tax_rate: Decimal
+    detail: dict[str, Any]
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-compatible data."""
+        return {
+            "position": self.position, "kind": self.kind, "description": self.description,
+            "service": self.service,
+            "quantity": None if self.quantity is None else str(self.quantity),
+            "unit": self.unit, "amount": str(self.amount), "tax_category": self.tax_category,
+            "tax_rate": str(self.tax_rate), "detail": self.detail,
+        }  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceView:
+    """A stored invoice, as read."""
+
+    id: int
+    kind: str
+    state: str
+    number: str | None
+    account: str
+    issuer: str
+    period: str
+    currency: str
+    net: Decimal
+    tax: Decimal
+    gross: Decimal
+    prepaid: Decimal
+    due: Decimal
+    issue_date: date | None
+    due_date: date | None
+    corrects: int | None
+    document: dict[str, Any]
+    lines: tuple[InvoiceLineView, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-compatible data."""
+        return {
+            "id": self.id, "kind": self.kind, "state": self.state, "number": self.number,
+            "account": self.account, "issuer": self.issuer, "period": self.period,
+            "currency": self.currency, "net": str(self.net), "tax": str(self.tax),
+            "gross": str(self.gross), "prepaid": str(self.prepaid), "due": str(self.due),
+            "issue_date": self.issue_date.isoformat() if self.issue_date else None,
+            "due_date": self.due_date.isoformat() if self.due_date else None,
+            "corrects": self.corrects, "seller": self.document.get("seller"),
+            "buyer": self.document.get("buyer"), "taxes": self.document.get("taxes", []),
+            "lines": [line.as_dict() for line in self.lines],
+        }  # fmt: skip
+
+
+def _view(row: InvoiceRow, lines: Sequence[InvoiceLineRow] = ()) -> InvoiceView:
+    return InvoiceView(
+        id=row.id, kind=row.kind, state=row.state, number=row.number, account=row.account,
+        issuer=row.issuer, period=row.period, currency=row.currency, net=Decimal(row.net),
+        tax=Decimal(row.tax), gross=Decimal(row.gross), prepaid=Decimal(row.prepaid),
+        due=Decimal(row.due), issue_date=row.issue_date, due_date=row.due_date,
+        corrects=row.corrects, document=row.document,
+        lines=tuple(
+            InvoiceLineView(
+                position=r.position, kind=r.kind, description=r.description, service=r.service,
+                quantity=None if r.quantity is None else Decimal(r.quantity), unit=r.unit,
+                amount=Decimal(r.amount), tax_category=r.tax_category,
+                tax_rate=Decimal(r.tax_rate), detail=r.detail,
+            )
+            for r in lines
+        ),
+    )  # fmt: skip
+
+
+def _readable_accounts(session: Session, principal: Principal) -> set[str] | None:
+    """The accounts a principal may read (None: all); a customer reads its party's."""
+    principal.require(Action.READ)
+    if principal.scope is None:
+        return None
+    bundle = BundleRepository(session).load()
+    return {a.id for a in bundle.billing_accounts if a.party == principal.scope}
+
+
+def invoices(
+    engine: Engine,
+    principal: Principal,
+    *,
+    period: str | None = None,
+    account: str | None = None,
+    state: str | None = None,
+) -> list[InvoiceView]:
+    """Invoices, newest period first (a customer sees its own, issued ones)."""
+    with transaction(engine) as session:
+        allowed = _readable_accounts(session, principal)
+        query = select(InvoiceRow)
+        if period is not None:
+            query = query.where(InvoiceRow.period == Month.of(period).text)
+        if account is not None:
+            query = query.where(InvoiceRow.account == account)
+        if state is not None:
+            query = query.where(InvoiceRow.state == state)
+        if allowed is not None:
+            query = query.where(
+                InvoiceRow.account.in_(sorted(allowed)),
+                InvoiceRow.state != InvoiceState.DRAFT.value,
+            )
+        rows = session.scalars(
+            query.order_by(InvoiceRow.period.desc(), InvoiceRow.account, InvoiceRow.id)
+        ).all()
+        return [_view(r) for r in rows]
+
+
+def invoice(engine: Engine, principal: Principal, invoice_id: int) -> InvoiceView:
+    """One invoice with its lines (a customer reads its own issued ones)."""
+    with transaction(engine) as session:
+        allowed = _readable_accounts(session, principal)
+        row = session.get(InvoiceRow, invoice_id)
+        if row is None or (
+            allowed is not None
+            and (row.account not in allowed or row.state == InvoiceState.DRAFT.value)
+        ):
+            raise NotFound(f"no invoice {invoice_id}")
+        lines = session.scalars(
+            select(InvoiceLineRow)
+            .where(InvoiceLineRow.invoice_id == invoice_id)
+            .order_by(InvoiceLineRow.position)
+        ).all()
+        return _view(row, lines)

@@ -1,0 +1,156 @@
+"""The bill run on the example's month, on SQLite and PostgreSQL: one invoice per account with
+its recurring fees, usage, commitment true-up and SLA credits; running it again makes nothing
+twice; issuing numbers invoices without gaps; usage arriving after the issue is billed the next
+month as an adjustment; a failed run leaves nothing; customers read only their own."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from servanda.core.access import LOCAL_ADMIN, Principal, Role
+from servanda.core.problems import InvalidInput, NotFound
+from servanda.ingest.usage_files import read_usage_file
+from servanda.services import billing, closing, configuration, usage
+from servanda.services.example_month import load_example_month
+from servanda.storage.database import transaction
+from servanda.storage.tables import InvoiceRow, PartyChargeRow
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "metro-isp"
+NOW = datetime(2024, 5, 3, tzinfo=UTC)
+
+
+@pytest.fixture
+def month(engine: Engine) -> Engine:
+    configuration.load(engine, [EXAMPLE], NOW)
+    load_example_month(engine, EXAMPLE, NOW)
+    closing.close_period(engine, LOCAL_ADMIN, "2024-04", NOW)
+    return engine
+
+
+def by_account(engine: Engine, period: str = "2024-04") -> dict[str, billing.InvoiceView]:
+    return {
+        i.account: billing.invoice(engine, LOCAL_ADMIN, i.id)
+        for i in billing.invoices(engine, LOCAL_ADMIN, period=period)
+        if i.state != "void"
+    }
+
+
+def unbilled(engine: Engine) -> int:
+    with transaction(engine) as session:
+        return int(
+            session.scalar(
+                select(func.count()).select_from(PartyChargeRow).where(
+                    PartyChargeRow.role == "pays", PartyChargeRow.billed_in.is_(None)
+                )
+            ) or 0
+        )  # fmt: skip
+
+
+def test_the_example_month_billed_issued_and_billed_again(month: Engine) -> None:
+    run = billing.bill(month, LOCAL_ADMIN, "2024-04", NOW)
+    assert run.problems == []
+    found = by_account(month)
+    assert set(found) == {
+        "quai-capital", "bertin-associes", "hospital", "hospital-patient-214", "horizon-sport",
+        "institut-rhenan", "lumiere-tv",
+    }  # fmt: skip
+    assert unbilled(month) == 0
+
+    for invoice in found.values():  # an invoice is the sum of its lines
+        assert invoice.net == sum(line.amount for line in invoice.lines)
+        assert invoice.gross == invoice.net + invoice.tax
+        assert invoice.state == "draft"
+        assert invoice.number is None
+
+    quai = found["quai-capital"]
+    recurring = [line for line in quai.lines if line.kind == "recurring"]
+    assert sum(line.amount for line in recurring) == Decimal("3720.00")
+    assert quai.tax == (quai.net * Decimal("0.20")).quantize(Decimal("0.01"))
+
+    # Horizon Sport's SLA credit, with its reason and report
+    [credit] = [line for line in found["horizon-sport"].lines if line.kind == "credit"]
+    assert credit.amount < 0
+    assert credit.detail["report"] == "/api/v1/sla/horizon-sport/report?period=2024-04"
+    assert "availability" in credit.description
+
+    # the hospital pays its 0800 line; the conference is on three invoices
+    assert any(line.detail.get("rule") == "hospital-freephone" for line in found["hospital"].lines)
+    conference = [
+        line for inv in found.values() for line in inv.lines
+        if line.detail.get("rule") == "conference-equal-shares"
+    ]  # fmt: skip
+    assert len(conference) == 3
+    # Institut Rhénan's streams fall short of its commitment: the rest is invoiced
+    [true_up] = [line for line in found["institut-rhenan"].lines if line.kind == "commitment"]
+    assert true_up.amount > 0
+
+    # running it again makes the same drafts, nothing twice
+    again = billing.bill(month, LOCAL_ADMIN, "2024-04", NOW)
+    assert again.replaced == 7
+    assert {a: (i.net, i.tax) for a, i in by_account(month).items()} == {
+        a: (i.net, i.tax) for a, i in found.items()
+    }
+
+    # issuing numbers them without gaps, in the issuer's year
+    numbers = billing.issue(month, LOCAL_ADMIN, "2024-04", NOW)
+    assert numbers == [f"MFN-2024-{n:06d}" for n in range(1, 8)]
+    after = billing.bill(month, LOCAL_ADMIN, "2024-04", NOW)
+    assert (after.drafts, after.replaced) == ([], 0)
+    assert set(after.skipped) <= set(found)
+    assert "quai-capital" in after.skipped
+
+    # a call of April arriving after the issue is billed in May, as an adjustment
+    records, _ = read_usage_file(EXAMPLE / "usage" / "2024-04.calls.csv")
+    late = replace(records[5], record_id="cdr-late-1",
+                   start=datetime(2024, 4, 29, 9, tzinfo=UTC))  # fmt: skip
+    usage.ingest_usage(month, LOCAL_ADMIN, [late], NOW + timedelta(days=1))
+    may = billing.bill(month, LOCAL_ADMIN, "2024-05", NOW + timedelta(days=30))
+    assert may.drafts
+    adjustments = [
+        line for line in by_account(month, "2024-05")[late.account].lines
+        if line.kind == "adjustment"
+    ]  # fmt: skip
+    assert len(adjustments) == 1
+    assert "used before 2024-05" in adjustments[0].description
+    assert unbilled(month) == 0
+
+
+def test_a_failed_run_leaves_nothing(month: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    made: list[int] = []
+    real = billing._store_draft
+
+    def failing(*args: object, **kwargs: object) -> int:
+        if len(made) == 3:
+            raise RuntimeError("disk full")
+        made.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(billing, "_store_draft", failing)
+    with pytest.raises(RuntimeError):
+        billing.bill(month, LOCAL_ADMIN, "2024-04", NOW)
+    with transaction(month) as session:
+        assert session.scalar(select(func.count()).select_from(InvoiceRow)) == 0
+    assert unbilled(month) > 0
+
+
+def test_customers_read_only_their_own_issued_invoices(month: Engine) -> None:
+    run = billing.bill(month, LOCAL_ADMIN, "2024-04", NOW)
+    quai = Principal(Role.CUSTOMER, party="quai-capital")
+    assert billing.invoices(month, quai) == []  # drafts are not shown
+    billing.issue(month, LOCAL_ADMIN, "2024-04", NOW)
+    mine = billing.invoices(month, quai)
+    assert [i.account for i in mine] == ["quai-capital"]
+    other = next(i for i in run.drafts if i != mine[0].id)
+    with pytest.raises(NotFound):
+        billing.invoice(month, quai, other)
+
+
+def test_a_period_is_a_month() -> None:
+    with pytest.raises(InvalidInput, match="YYYY-MM"):
+        billing.Month.of("2024-4")
