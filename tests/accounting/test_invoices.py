@@ -38,7 +38,9 @@ def test_tax_is_computed_per_rate_on_the_rounded_lines() -> None:
         (Decimal("20"), Decimal("10.01"), Decimal("2.00")),
     ]
     assert (totals.net, totals.tax, totals.gross) == (
-        Decimal("13.34"), Decimal("2.18"), Decimal("15.52")
+        Decimal("13.34"),
+        Decimal("2.18"),
+        Decimal("15.52"),
     )
 
 

@@ -86,6 +86,12 @@ def test_the_example_month_billed_issued_and_billed_again(month: Engine) -> None
         if line.detail.get("rule") == "conference-equal-shares"
     ]  # fmt: skip
     assert len(conference) == 3
+    # what balances paid in advance is deducted: the patient phone's calls were prepaid,
+    # Institut Rhénan's data partly, from its credit limit
+    phone = found["hospital-patient-214"]
+    assert phone.prepaid == Decimal("1.00")  # 0.0660 + 0.9338 debited
+    assert phone.due == phone.gross - phone.prepaid
+    assert found["institut-rhenan"].prepaid == Decimal("10.00")
     # Institut Rhénan's streams fall short of its commitment: the rest is invoiced
     [true_up] = [line for line in found["institut-rhenan"].lines if line.kind == "commitment"]
     assert true_up.amount > 0

@@ -57,6 +57,8 @@ from servanda.services.closing import final_credits
 from servanda.storage.database import transaction
 from servanda.storage.repositories import BundleRepository
 from servanda.storage.tables import (
+    BalanceMovementRow,
+    BucketRow,
     InvoiceCounterRow,
     InvoiceLineRow,
     InvoiceRow,
@@ -176,10 +178,11 @@ def bill(engine: Engine, principal: Principal, period: str, now: datetime) -> Bi
             lines += credits.get(account_id, [])
             if not lines:
                 continue
-            invoice_id = _store_draft(session, bundle, issuer, account, month, lines, now)
+            end = month.instant(month.end, issuer.timezone)
+            prepaid = _prepaid(session, account, end)
+            invoice_id = _store_draft(session, bundle, issuer, account, month, lines, now, prepaid)
             run.drafts.append(invoice_id)
-            _mark_billed(session, account_id, month.instant(month.end, issuer.timezone),
-                         invoice_id)  # fmt: skip
+            _mark_billed(session, account_id, end, invoice_id)
     return run
 
 
@@ -432,9 +435,10 @@ def _store_draft(
     month: Month,
     lines: list[Line],
     now: datetime,
+    prepaid: Decimal = Decimal(0),
 ) -> int:
     profile = next((p for p in bundle.tax_profiles if p.id == account.tax_profile), None)
-    totals = priced(lines, account.currency, profile)
+    totals = priced(lines, account.currency, profile, prepaid)
     issue = date(month.end.year, month.end.month, account.billing_day)
     row = InvoiceRow(
         kind=InvoiceKind.INVOICE.value, state=InvoiceState.DRAFT.value, account=account.id,
@@ -496,6 +500,31 @@ def _document(
         ],
         "kind": account.kind.value,
     }  # fmt: skip
+
+
+def _prepaid(session: Session, account: BillingAccount, end: datetime) -> Decimal:
+    """What the account's balances paid in advance for the usage this invoice bills: the
+    debits of its buckets naming that usage (online sessions, RADIUS credit limits)."""
+    billed = (
+        select(PartyChargeRow.usage_id)
+        .where(
+            PartyChargeRow.debtor == account.id,
+            PartyChargeRow.role == "pays",
+            PartyChargeRow.billed_in.is_(None),
+            PartyChargeRow.usage_start < end,
+        )
+        .scalar_subquery()
+    )
+    debits = session.scalars(
+        select(BalanceMovementRow.amount)
+        .join(BucketRow, BucketRow.id == BalanceMovementRow.bucket_id)
+        .where(
+            BucketRow.account == account.id,
+            BucketRow.currency == account.currency,
+            BalanceMovementRow.usage_id.in_(billed),
+        )
+    )
+    return -sum((Decimal(a) for a in debits), Decimal(0))
 
 
 def _mark_billed(session: Session, account: str, end: datetime, invoice_id: int) -> None:
