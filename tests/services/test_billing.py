@@ -16,7 +16,7 @@ from sqlalchemy import Engine, func, select
 from servanda.core.access import LOCAL_ADMIN, Principal, Role
 from servanda.core.problems import InvalidInput, NotFound
 from servanda.ingest.usage_files import read_usage_file
-from servanda.services import billing, closing, configuration, usage
+from servanda.services import billing, closing, configuration, settlement, usage
 from servanda.services.example_month import load_example_month
 from servanda.storage.database import transaction
 from servanda.storage.tables import InvoiceRow, PartyChargeRow
@@ -160,3 +160,25 @@ def test_customers_read_only_their_own_issued_invoices(month: Engine) -> None:
 def test_a_period_is_a_month() -> None:
     with pytest.raises(InvalidInput, match="YYYY-MM"):
         billing.Month.of("2024-4")
+
+
+def test_the_month_is_settled_once_and_every_statement_traces_back(month: Engine) -> None:
+    made = settlement.settle(month, LOCAL_ADMIN, "2024-04", NOW)
+    found = {
+        (s.first, s.second): s for s in settlement.statements_of(month, LOCAL_ADMIN, "2024-04")
+    }
+    assert set(found) == {
+        ("alpine-transit", "metro-isp"),
+        ("arena-sports", "metro-isp"),
+        ("lumiere-tv", "metro-isp"),
+    }
+    for s in found.values():
+        assert s.payer == "metro-isp"
+        assert s.self_billing
+        charges = settlement.charges_of(month, LOCAL_ADMIN, s.id)
+        assert sum(Decimal(c["amount"]) for c in charges) == s.net
+    # the content providers' shares: 60 % and 55 % of what their streams were charged
+    lumiere = found[("lumiere-tv", "metro-isp")]
+    assert lumiere.lines[0]["rule"] == "lumiere-revenue-share"
+    assert settlement.settle(month, LOCAL_ADMIN, "2024-04", NOW) == []
+    assert len(made) == 3

@@ -28,7 +28,8 @@ from servanda.services import audit
 WRITES = frozenset(
     {
         "load", "demo", "usage ingest", "usage retry", "usage consume", "radius serve",
-        "radius replay", "db upgrade", "bill", "invoice issue", "invoice pay",
+        "radius replay", "db upgrade", "bill", "settle",
+        "invoice issue", "invoice pay",
         "token create", "token revoke",
         "events ingest", "events tick", "events settle",
         "incidents ack", "incidents correct", "incidents validate", "incidents close",

@@ -9,14 +9,15 @@ from servanda.cli.common import engine, now
 from servanda.cli.output import Format, FormatOption, out, print_json, table
 from servanda.core.access import LOCAL_ADMIN
 from servanda.reports.invoice_text import invoice_text
-from servanda.services import billing
+from servanda.services import billing, settlement
 
 invoice_app = typer.Typer(help="Invoices: list, show, issue, mark paid.", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``bill`` to the root command."""
+    """Add ``bill`` and ``settle`` to the root command."""
     app.command("bill")(bill)
+    app.command("settle")(settle)
 
 
 def bill(
@@ -101,3 +102,24 @@ def pay(ctx: typer.Context, invoice_id: int = typer.Argument(...)) -> None:
     """Record that an issued invoice is paid."""
     billing.mark_paid(engine(ctx), LOCAL_ADMIN, invoice_id, now())
     out.print(f"invoice {invoice_id} paid", markup=False)
+
+
+def settle(
+    ctx: typer.Context,
+    period: str = typer.Option(..., "--period", help="The month settled: YYYY-MM."),
+    fmt: Format = FormatOption,
+) -> None:
+    """Net the month's revenue shares and carrier costs into one statement per pair of
+    accounts; running it again settles nothing twice."""
+    db = engine(ctx)
+    made = set(settlement.settle(db, LOCAL_ADMIN, period, now()))
+    found = [s for s in settlement.statements_of(db, LOCAL_ADMIN, period) if s.id in made]
+    if fmt is Format.JSON:
+        print_json([s.as_dict() for s in found])
+        return
+    out.print(f"{period}: {len(found)} statement(s)", markup=False)
+    for s in found:
+        who = f"{s.payer} pays {s.payee}" if s.payer else "nothing owed"
+        kind = " (self-billing)" if s.self_billing else ""
+        out.print(f"  {s.id}: {s.first} / {s.second}: {who} {s.net} {s.currency}{kind}",
+                  markup=False)  # fmt: skip

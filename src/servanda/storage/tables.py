@@ -950,6 +950,29 @@ class InvoiceCounterRow(Base):
     last: Mapped[int] = mapped_column(Integer)
 
 
+class SettlementRow(Base):
+    """What two billing accounts owe each other for a month (see
+    :mod:`servanda.accounting.settlement`); ``document`` holds its lines."""
+
+    __tablename__ = "settlements"
+    __table_args__ = (Index("ix_settlements_period", "period"),)
+
+    id: Mapped[int] = mapped_column(SEQ, primary_key=True, autoincrement=True)
+    period: Mapped[str] = mapped_column(String(7))
+    first: Mapped[str] = mapped_column(ID)
+    second: Mapped[str] = mapped_column(ID)
+    currency: Mapped[str] = mapped_column(String(3))
+    first_owes: Mapped[Decimal]
+    second_owes: Mapped[Decimal]
+    net: Mapped[Decimal]
+    payer: Mapped[str | None] = mapped_column(ID)
+    payee: Mapped[str | None] = mapped_column(ID)
+    self_billing: Mapped[bool]
+    """The provider pays: it writes the invoice its partner would have sent."""
+    document: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+
+
 class UsageRejectedRow(Base):
     """Usage that could not be taken, or not rated, with why: quarantined until it is
     retried after a fix (``resolved_at``). Nothing is dropped silently."""
