@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from servanda.core.access import LOCAL_ADMIN, Principal, Role
-from servanda.core.problems import InvalidInput, NotFound
+from servanda.core.problems import Conflict, InvalidInput, NotFound
 from servanda.ingest.usage_files import read_usage_file
 from servanda.services import billing, closing, configuration, settlement, usage
 from servanda.services.example_month import load_example_month
@@ -182,3 +182,27 @@ def test_the_month_is_settled_once_and_every_statement_traces_back(month: Engine
     assert lumiere.lines[0]["rule"] == "lumiere-revenue-share"
     assert settlement.settle(month, LOCAL_ADMIN, "2024-04", NOW) == []
     assert len(made) == 3
+
+
+def test_a_void_invoice_is_cancelled_by_a_credit_note_and_billed_again(month: Engine) -> None:
+    billing.bill(month, LOCAL_ADMIN, "2024-04", NOW)
+    billing.issue(month, LOCAL_ADMIN, "2024-04", NOW)
+    quai = by_account(month)["quai-capital"]
+    note = billing.void(month, LOCAL_ADMIN, quai.id, "wrong VAT number", NOW)
+    assert (note.kind, note.state, note.number, note.corrects) == (
+        "credit_note",
+        "issued",
+        "MFN-2024-000008",
+        quai.id,
+    )
+    assert note.gross == -quai.gross
+    assert [line.amount for line in note.lines] == [-line.amount for line in quai.lines]
+    with pytest.raises(Conflict):
+        billing.void(month, LOCAL_ADMIN, quai.id, "again", NOW)
+    # the next run of April makes the corrected invoice: the same usage, credits and fees
+    again = billing.bill(month, LOCAL_ADMIN, "2024-04", NOW)
+    assert again.skipped.count("quai-capital") == 0
+    [fresh] = [billing.invoice(month, LOCAL_ADMIN, i) for i in again.drafts]
+    assert fresh.account == "quai-capital"
+    assert (fresh.net, fresh.tax) == (quai.net, quai.tax)
+    assert billing.issue(month, LOCAL_ADMIN, "2024-04", NOW) == ["MFN-2024-000009"]

@@ -29,7 +29,7 @@ WRITES = frozenset(
     {
         "load", "demo", "usage ingest", "usage retry", "usage consume", "radius serve",
         "radius replay", "db upgrade", "bill", "settle",
-        "invoice issue", "invoice pay",
+        "invoice issue", "invoice pay", "invoice void",
         "token create", "token revoke",
         "events ingest", "events tick", "events settle",
         "incidents ack", "incidents correct", "incidents validate", "incidents close",

@@ -123,3 +123,17 @@ def settle(
         kind = " (self-billing)" if s.self_billing else ""
         out.print(f"  {s.id}: {s.first} / {s.second}: {who} {s.net} {s.currency}{kind}",
                   markup=False)  # fmt: skip
+
+
+@invoice_app.command("void")
+def void(
+    ctx: typer.Context,
+    invoice_id: int = typer.Argument(...),
+    reason: str = typer.Option(..., "--reason", help="Why, printed on the credit note."),
+) -> None:
+    """Cancel an issued invoice with a credit note; the next bill run of its month makes the
+    corrected invoice."""
+    note = billing.void(engine(ctx), LOCAL_ADMIN, invoice_id, reason, now())
+    out.print(f"invoice {invoice_id} void: credit note {note.number} ({note.gross} "
+              f"{note.currency}); run servanda bill --period {note.period} for the new one",
+              markup=False)  # fmt: skip

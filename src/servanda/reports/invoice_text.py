@@ -37,6 +37,9 @@ def invoice_text(invoice: dict[str, Any]) -> str:
         f"due {invoice['due_date'] or '-'}",
         "",
     ]
+    document = invoice.get("document") or {}
+    if document.get("cancels"):
+        lines[1:1] = [f"Cancels invoice {document['cancels']}: {document.get('reason', '')}"]
     seller, buyer = _party(invoice.get("seller")), _party(invoice.get("buyer"))
     for i in range(max(len(seller), len(buyer))):
         left = seller[i] if i < len(seller) else ""

@@ -592,6 +592,79 @@ def mark_paid(engine: Engine, principal: Principal, invoice_id: int, now: dateti
         row.paid_at = now
 
 
+def void(
+    engine: Engine, principal: Principal, invoice_id: int, reason: str, now: datetime
+) -> InvoiceView:
+    """Cancel an issued invoice with a credit note (numbered, issued, its lines the
+    invoice's negated); the invoice becomes void and what it billed is billed again by the
+    next run of its month (the correction). The credit note."""
+    principal.require(Action.BILL)
+    if not reason.strip():
+        raise InvalidInput([Problem("say why the invoice is void", Location(), ("reason",))])
+    with transaction(engine) as session:
+        bundle = BundleRepository(session).load()
+        row = session.get(InvoiceRow, invoice_id)
+        if row is None:
+            raise NotFound(f"no invoice {invoice_id}")
+        if row.kind != InvoiceKind.INVOICE.value or row.state not in (
+            InvoiceState.ISSUED.value,
+            InvoiceState.PAID.value,
+        ):
+            raise Conflict(
+                f"invoice {invoice_id} is a {row.kind}, {row.state}: only an issued invoice "
+                "is cancelled by a credit note (a draft is made again by the next bill run)"
+            )
+        lines = session.scalars(
+            select(InvoiceLineRow)
+            .where(InvoiceLineRow.invoice_id == invoice_id)
+            .order_by(InvoiceLineRow.position)
+        ).all()
+        day = now.date()
+        note = InvoiceRow(
+            kind=InvoiceKind.CREDIT_NOTE.value, state=InvoiceState.ISSUED.value,
+            account=row.account, issuer=row.issuer, period=row.period,
+            period_start=row.period_start, period_end=row.period_end,
+            number=_next_number(session, bundle, row.issuer, day), currency=row.currency,
+            net=-Decimal(row.net), tax=-Decimal(row.tax), gross=-Decimal(row.gross),
+            prepaid=-Decimal(row.prepaid), due=-Decimal(row.due), issue_date=day,
+            due_date=day, corrects=row.id,
+            document=row.document | {"cancels": row.number, "reason": reason},
+            created_at=now, issued_at=now, note=reason,
+        )  # fmt: skip
+        session.add(note)
+        session.flush()
+        session.add_all(
+            InvoiceLineRow(
+                invoice_id=note.id,
+                position=x.position,
+                kind=x.kind,
+                description=x.description,
+                service=x.service,
+                quantity=x.quantity,
+                unit=x.unit,
+                amount=-Decimal(x.amount),
+                tax_category=x.tax_category,
+                tax_rate=x.tax_rate,
+                key=None,
+                detail=x.detail | {"cancels": row.number},
+            )
+            for x in lines
+        )
+        row.state = InvoiceState.VOID.value
+        row.voided_at = now
+        row.note = reason
+        session.execute(
+            update(PartyChargeRow)
+            .where(PartyChargeRow.billed_in == invoice_id)
+            .values(billed_in=None)
+        )
+        session.flush()
+        return _view(note, session.scalars(
+            select(InvoiceLineRow).where(InvoiceLineRow.invoice_id == note.id)
+            .order_by(InvoiceLineRow.position)
+        ).all())  # fmt: skip
+
+
 # -- reading ---------------------------------------------------------------------------------
 
 
@@ -653,7 +726,10 @@ class InvoiceView:
             "gross": str(self.gross), "prepaid": str(self.prepaid), "due": str(self.due),
             "issue_date": self.issue_date.isoformat() if self.issue_date else None,
             "due_date": self.due_date.isoformat() if self.due_date else None,
-            "corrects": self.corrects, "seller": self.document.get("seller"),
+            "corrects": self.corrects, "document": {
+                k: self.document[k] for k in ("cancels", "reason") if k in self.document
+            },
+            "seller": self.document.get("seller"),
             "buyer": self.document.get("buyer"), "taxes": self.document.get("taxes", []),
             "lines": [line.as_dict() for line in self.lines],
         }  # fmt: skip
