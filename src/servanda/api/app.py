@@ -16,6 +16,7 @@ from servanda.api.audit import AuditTrail
 from servanda.api.guard import guard_input
 from servanda.api.headers import SecurityHeaders
 from servanda.api.routers import API_ROUTERS, events, health, incidents, sla
+from servanda.api.routers.billing import router as billing_router
 from servanda.api.routers.engagement import feedback_router, reviews_router
 from servanda.api.routers.measurements import attestations_router
 from servanda.api.routers.measurements import router as measurements_router
@@ -71,6 +72,11 @@ TAGS: list[dict[str, Any]] = [
     {"name": "attestations", "description": "Attestations that policy controls were met."},
     {"name": "feedback", "description": "Customer satisfaction (CSAT, NPS) and comments."},
     {"name": "reviews", "description": "Listening sessions and service reviews, with actions."},
+    {
+        "name": "billing",
+        "description": "The month's bill run, invoices (issue, pay, void with a credit note) "
+        "and settlement statements between parties.",
+    },
 ]
 
 
@@ -126,6 +132,7 @@ def create_app(engine: Engine | None = None, settings: ApiSettings | None = None
         reviews_router,
         usage_router,
         sessions_router,
+        billing_router,
     ):
         api.include_router(router)
     app.include_router(api)

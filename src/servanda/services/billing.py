@@ -91,6 +91,16 @@ class Month:
                 ]
             )
         year, month = map(int, text.strip().split("-"))
+        if not 1970 <= year <= 9998:
+            raise InvalidInput(
+                [
+                    Problem(
+                        f"a billing period is in the years 1970 to 9998: not {text!r}",
+                        Location(),
+                        ("period",),
+                    )
+                ]
+            )
         start = date(year, month, 1)
         end = date(year + (month == 12), month % 12 + 1, 1)
         return cls(text.strip(), start, end)
