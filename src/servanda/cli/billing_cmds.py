@@ -3,11 +3,18 @@ shown and marked paid (:mod:`servanda.services.billing`)."""
 
 from __future__ import annotations
 
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+
 import typer
 
 from servanda.cli.common import engine, now
-from servanda.cli.output import Format, FormatOption, out, print_json, table
+from servanda.cli.output import USAGE, Format, FormatOption, fail, out, print_json, table
 from servanda.core.access import LOCAL_ADMIN
+from servanda.reports.invoice_cii import cii_xml
+from servanda.reports.invoice_html import render_invoice_html, render_invoice_pdf
 from servanda.reports.invoice_text import invoice_text
 from servanda.services import billing, settlement
 
@@ -72,18 +79,47 @@ def list_invoices(
     )  # fmt: skip
 
 
+class InvoiceFormat(StrEnum):
+    """What ``invoice show`` writes."""
+
+    TEXT = "text"
+    JSON = "json"
+    HTML = "html"
+    PDF = "pdf"
+    """Factur-X: PDF/A-3 with the EN 16931 XML embedded."""
+    XML = "xml"
+    """The EN 16931 XML alone (UN/CEFACT CII, Factur-X EN 16931 profile)."""
+
+
 @invoice_app.command("show")
 def show(
     ctx: typer.Context,
     invoice_id: int = typer.Argument(..., help="The invoice's id."),
-    fmt: Format = FormatOption,
-) -> None:
+    fmt: InvoiceFormat = typer.Option(InvoiceFormat.TEXT, "--format", "-f",
+                                      help="text, json, html, pdf (Factur-X) or xml (CII)."),
+    output: Path | None = typer.Option(None, "--out", "-o", help="Write here (pdf: required "
+                                       "unless standard output is a file or a pipe)."),
+) -> None:  # fmt: skip
     """One invoice: parties, lines, taxes by rate, totals."""
-    found = billing.invoice(engine(ctx), LOCAL_ADMIN, invoice_id)
-    if fmt is Format.JSON:
-        print_json(found.as_dict())
+    data = billing.invoice(engine(ctx), LOCAL_ADMIN, invoice_id).as_dict()
+    if fmt is InvoiceFormat.JSON:
+        body: bytes = (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode()
+    elif fmt is InvoiceFormat.TEXT:
+        body = invoice_text(data).encode()
+    elif fmt is InvoiceFormat.HTML:
+        body = render_invoice_html(data).encode()
+    elif fmt is InvoiceFormat.XML:
+        body = cii_xml(data)
+    else:
+        body = render_invoice_pdf(data)
+    if output is not None:
+        output.write_bytes(body)
+        out.print(f"wrote {output} ({len(body):,} bytes)", markup=False)
         return
-    out.print(invoice_text(found.as_dict()), markup=False, end="")
+    if fmt is InvoiceFormat.PDF and sys.stdout.isatty():
+        fail("a PDF is not written to a terminal: give --out FILE", USAGE)
+    sys.stdout.buffer.write(body)
+    sys.stdout.flush()
 
 
 @invoice_app.command("issue")

@@ -737,7 +737,8 @@ class InvoiceView:
             "issue_date": self.issue_date.isoformat() if self.issue_date else None,
             "due_date": self.due_date.isoformat() if self.due_date else None,
             "corrects": self.corrects, "document": {
-                k: self.document[k] for k in ("cancels", "reason") if k in self.document
+                k: self.document[k] for k in ("cancels", "reason", "period", "kind")
+                if k in self.document
             },
             "seller": self.document.get("seller"),
             "buyer": self.document.get("buyer"), "taxes": self.document.get("taxes", []),

@@ -23,7 +23,13 @@ from servanda.services import billing, settlement
 
 router = APIRouter(tags=["billing"], responses=ERROR_RESPONSES)
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such invoice."}}
-TEXT: dict[int | str, dict[str, Any]] = {200: {"content": {"text/plain": {}}}}
+TEXT: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {
+            t: {} for t in ("text/plain", "text/html", "application/pdf", "application/xml")
+        }
+    }
+}
 CHANGED: dict[int | str, dict[str, Any]] = NOT_FOUND | {
     409: {"description": "The invoice is not in a state that allows it."}
 }
