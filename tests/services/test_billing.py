@@ -128,16 +128,10 @@ def test_the_example_month_billed_issued_and_billed_again(month: Engine) -> None
 
 
 def test_a_failed_run_leaves_nothing(month: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
-    made: list[int] = []
-    real = billing._store_draft
+    def failing(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk full")  # after every draft and line was written
 
-    def failing(*args: object, **kwargs: object) -> int:
-        if len(made) == 3:
-            raise RuntimeError("disk full")
-        made.append(1)
-        return real(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(billing, "_store_draft", failing)
+    monkeypatch.setattr(billing, "_mark_billed", failing)
     with pytest.raises(RuntimeError):
         billing.bill(month, LOCAL_ADMIN, "2024-04", NOW)
     with transaction(month) as session:

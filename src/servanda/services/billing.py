@@ -33,7 +33,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, case, delete, func, select, update
+from sqlalchemy import Engine, bindparam, case, delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from servanda.accounting.billing_accounts import BillingAccount, billed_account
@@ -64,6 +64,7 @@ from servanda.storage.tables import (
     InvoiceRow,
     PartyChargeRow,
 )
+from servanda.storage.types import UTCDateTime
 
 NANOS = Decimal(10) ** 9
 MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
@@ -154,8 +155,10 @@ def bill(engine: Engine, principal: Principal, period: str, now: datetime) -> Bi
     month = Month.of(period)
     run = BillRun(month.text)
     with transaction(engine) as session:
+        _take_turn(session)
         bundle = BundleRepository(session).load()
         issuer = _issuer(bundle)
+        end = month.instant(month.end, issuer.timezone)
         run.replaced = _drop_drafts(session, month)
         issued = set(
             session.scalars(
@@ -168,8 +171,12 @@ def bill(engine: Engine, principal: Principal, period: str, now: datetime) -> Bi
         )
         usage = _usage_lines(session, month, issuer.timezone, issued)
         credits = _credit_lines(engine, principal, session, bundle, month)
+        recurring = _recurring_by_account(bundle, month)
         accounts = {a.id: a for a in bundle.billing_accounts}
-        for account_id in sorted(set(usage) | set(credits) | set(_subscribed(bundle))):
+        profiles = {p.id: p for p in bundle.tax_profiles}
+        prepaid = _prepaid_by_account(session, bundle, end)
+        drafts: list[tuple[BillingAccount, Totals]] = []
+        for account_id in sorted(set(usage) | set(credits) | set(recurring)):
             if account_id == issuer.id:
                 continue
             if account_id in issued:
@@ -181,19 +188,23 @@ def bill(engine: Engine, principal: Principal, period: str, now: datetime) -> Bi
                     f"usage of account {account_id!r} is not billed: no billing account declares it"
                 )
                 continue
-            lines = _recurring_lines(bundle, account, month)
             used = usage.get(account_id, [])
-            lines += used
-            lines += _commitment_lines(account, used)
+            lines = recurring.get(account_id, []) + used + _commitment_lines(account, used)
             lines += credits.get(account_id, [])
             if not lines:
                 continue
-            end = month.instant(month.end, issuer.timezone)
-            prepaid = _prepaid(session, account, end)
-            invoice_id = _store_draft(session, bundle, issuer, account, month, lines, now, prepaid)
-            run.drafts.append(invoice_id)
-            _mark_billed(session, account_id, end, invoice_id)
+            profile = profiles.get(account.tax_profile) if account.tax_profile else None
+            totals = priced(lines, account.currency, profile, prepaid.get(account_id, Decimal(0)))
+            drafts.append((account, totals))
+        run.drafts = _store_drafts(session, bundle, issuer, month, drafts, now)
+        _mark_billed(session, month, end)
     return run
+
+
+def _take_turn(session: Session) -> None:
+    """One bill run at a time (PostgreSQL: an advisory lock; SQLite: its write lock)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended('servanda.bill', 0))"))
 
 
 def _drop_drafts(session: Session, month: Month) -> int:
@@ -214,21 +225,17 @@ def _drop_drafts(session: Session, month: Month) -> int:
     return len(drafts)
 
 
-def _subscribed(bundle: Bundle) -> list[str]:
-    found = []
-    for s in bundle.subscriptions:
-        account = billed_account(bundle.billing_accounts, s.customer)
-        if account is not None and s.monthly_charge is not None:
-            found.append(account)
-    return found
-
-
-def _recurring_lines(bundle: Bundle, account: BillingAccount, month: Month) -> list[Line]:
-    lines = []
+def _recurring_by_account(bundle: Bundle, month: Month) -> dict[str, list[Line]]:
+    """The month's recurring fees of every subscription, by the account it is billed to."""
+    by_party: dict[str, list[BillingAccount]] = {}
+    for a in bundle.billing_accounts:
+        by_party.setdefault(a.party, []).append(a)
+    out: dict[str, list[Line]] = {}
     for s in bundle.subscriptions:
         if s.monthly_charge is None:
             continue
-        if billed_account(bundle.billing_accounts, s.customer) != account.id:
+        account = billed_account(by_party.get(s.customer, []), s.customer)
+        if account is None:
             continue
         fee = RecurringFee(id=s.service, amount=s.monthly_charge)
         share = month_share(fee, month.start, s.start, s.end)
@@ -240,7 +247,7 @@ def _recurring_lines(bundle: Bundle, account: BillingAccount, month: Month) -> l
         description = f"{name}, {month.text}" + (
             "" if whole else f" ({share.days} of {share.month_days} days)"
         )
-        lines.append(
+        out.setdefault(account, []).append(
             Line(
                 kind=LineKind.RECURRING,
                 description=description,
@@ -257,7 +264,7 @@ def _recurring_lines(bundle: Bundle, account: BillingAccount, month: Month) -> l
                 key=f"recurring|{s.customer}|{s.service}|{s.start}|{month.text}",
             )
         )
-    return lines
+    return out
 
 
 def _usage_lines(
@@ -437,47 +444,48 @@ def _credit_lines(
     return out
 
 
-def _store_draft(
+def _store_drafts(
     session: Session,
     bundle: Bundle,
     issuer: BillingAccount,
-    account: BillingAccount,
     month: Month,
-    lines: list[Line],
+    drafts: Sequence[tuple[BillingAccount, Totals]],
     now: datetime,
-    prepaid: Decimal = Decimal(0),
-) -> int:
-    profile = next((p for p in bundle.tax_profiles if p.id == account.tax_profile), None)
-    totals = priced(lines, account.currency, profile, prepaid)
-    issue = date(month.end.year, month.end.month, account.billing_day)
-    row = InvoiceRow(
-        kind=InvoiceKind.INVOICE.value, state=InvoiceState.DRAFT.value, account=account.id,
-        issuer=issuer.id, period=month.text, period_start=month.start, period_end=month.end,
-        number=None, currency=account.currency, net=totals.net, tax=totals.tax,
-        gross=totals.gross, prepaid=totals.prepaid, due=totals.due, issue_date=issue,
-        due_date=due_date(issue, account.payment_terms), corrects=None,
-        document=_document(bundle, issuer, account, month, totals), created_at=now,
-    )  # fmt: skip
-    session.add(row)
-    session.flush()
-    session.add_all(
-        InvoiceLineRow(
-            invoice_id=row.id,
-            position=i,
-            kind=p.line.kind.value,
-            description=p.line.description,
-            service=p.line.service,
-            quantity=p.line.quantity,
-            unit=p.line.unit,
-            amount=p.amount,
-            tax_category=p.tax_category.value if p.tax_category else None,
-            tax_rate=p.tax_rate,
-            key=p.line.key,
-            detail=p.line.detail,
-        )
+) -> list[int]:
+    """Insert the drafts and their lines in bulk; their ids."""
+    if not drafts:
+        return []
+    rows = []
+    for account, totals in drafts:
+        issue = date(month.end.year, month.end.month, account.billing_day)
+        rows.append(
+            {
+                "kind": InvoiceKind.INVOICE.value, "state": InvoiceState.DRAFT.value,
+                "account": account.id, "issuer": issuer.id, "period": month.text,
+                "period_start": month.start, "period_end": month.end, "number": None,
+                "currency": account.currency, "net": totals.net, "tax": totals.tax,
+                "gross": totals.gross, "prepaid": totals.prepaid, "due": totals.due,
+                "issue_date": issue, "due_date": due_date(issue, account.payment_terms),
+                "corrects": None, "document": _document(bundle, issuer, account, month, totals),
+                "created_at": now,
+            }
+        )  # fmt: skip
+    statement = insert(InvoiceRow).returning(InvoiceRow.id, sort_by_parameter_order=True)
+    ids = [int(i) for i in session.scalars(statement, rows)]
+    lines = [
+        {
+            "invoice_id": invoice_id, "position": i, "kind": p.line.kind.value,
+            "description": p.line.description, "service": p.line.service,
+            "quantity": p.line.quantity, "unit": p.line.unit, "amount": p.amount,
+            "tax_category": p.tax_category.value if p.tax_category else None,
+            "tax_rate": p.tax_rate, "key": p.line.key, "detail": p.line.detail,
+        }
+        for invoice_id, (_, totals) in zip(ids, drafts, strict=True)
         for i, p in enumerate(totals.lines, start=1)
-    )
-    return row.id
+    ]  # fmt: skip
+    for i in range(0, len(lines), 10_000):
+        session.execute(insert(InvoiceLineRow), lines[i : i + 10_000])
+    return ids
 
 
 def _party(bundle: Bundle, account: BillingAccount) -> dict[str, Any]:
@@ -512,41 +520,46 @@ def _document(
     }  # fmt: skip
 
 
-def _prepaid(session: Session, account: BillingAccount, end: datetime) -> Decimal:
-    """What the account's balances paid in advance for the usage this invoice bills: the
+def _prepaid_by_account(session: Session, bundle: Bundle, end: datetime) -> dict[str, Decimal]:
+    """What each account's balances paid in advance for the usage its invoice bills: the
     debits of its buckets naming that usage (online sessions, RADIUS credit limits)."""
-    billed = (
-        select(PartyChargeRow.usage_id)
-        .where(
-            PartyChargeRow.debtor == account.id,
-            PartyChargeRow.role == "pays",
-            PartyChargeRow.billed_in.is_(None),
-            PartyChargeRow.usage_start < end,
-        )
-        .scalar_subquery()
-    )
-    debits = session.scalars(
-        select(BalanceMovementRow.amount)
+    currency = {a.id: a.currency for a in bundle.billing_accounts}
+    debits = session.execute(
+        select(BucketRow.account, BucketRow.currency, BalanceMovementRow.usage_id,
+               BalanceMovementRow.amount)
         .join(BucketRow, BucketRow.id == BalanceMovementRow.bucket_id)
-        .where(
-            BucketRow.account == account.id,
-            BucketRow.currency == account.currency,
-            BalanceMovementRow.usage_id.in_(billed),
-        )
+        .where(BalanceMovementRow.usage_id.is_not(None))
+    ).all()  # fmt: skip
+    if not debits:
+        return {}
+    accounts = sorted({d[0] for d in debits})
+    unbilled = set(
+        session.execute(
+            select(PartyChargeRow.debtor, PartyChargeRow.usage_id).where(
+                PartyChargeRow.debtor.in_(accounts),
+                PartyChargeRow.role == "pays",
+                PartyChargeRow.billed_in.is_(None),
+                PartyChargeRow.usage_start < end,
+            )
+        ).all()
     )
-    return -sum((Decimal(a) for a in debits), Decimal(0))
+    out: dict[str, Decimal] = {}
+    for account, cur, usage_id, amount in debits:
+        if (account, usage_id) in unbilled and cur == currency.get(account):
+            out[account] = out.get(account, Decimal(0)) - Decimal(amount)
+    return out
 
 
-def _mark_billed(session: Session, account: str, end: datetime, invoice_id: int) -> None:
+def _mark_billed(session: Session, month: Month, end: datetime) -> None:
+    """Point every charge this run billed to its draft, in one statement."""
     session.execute(
-        update(PartyChargeRow)
-        .where(
-            PartyChargeRow.debtor == account,
-            PartyChargeRow.role == "pays",
-            PartyChargeRow.billed_in.is_(None),
-            PartyChargeRow.usage_start < end,
-        )
-        .values(billed_in=invoice_id)
+        text(
+            "UPDATE party_charges SET billed_in = i.id FROM invoices AS i "
+            "WHERE i.period = :period AND i.state = 'draft' AND i.kind = 'invoice' "
+            "AND i.account = party_charges.debtor AND party_charges.role = 'pays' "
+            "AND party_charges.billed_in IS NULL AND party_charges.usage_start < :end"
+        ).bindparams(bindparam("end", type_=UTCDateTime())),
+        {"period": month.text, "end": end},
     )
 
 
