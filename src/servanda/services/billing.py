@@ -470,8 +470,19 @@ def _store_drafts(
                 "created_at": now,
             }
         )  # fmt: skip
-    statement = insert(InvoiceRow).returning(InvoiceRow.id, sort_by_parameter_order=True)
-    ids = [int(i) for i in session.scalars(statement, rows)]
+    for i in range(0, len(rows), 10_000):
+        session.execute(insert(InvoiceRow), rows[i : i + 10_000])
+    # the drafts of the month are this run's (the run holds the bill turn)
+    by_account = dict(
+        session.execute(
+            select(InvoiceRow.account, InvoiceRow.id).where(
+                InvoiceRow.period == month.text,
+                InvoiceRow.state == InvoiceState.DRAFT.value,
+                InvoiceRow.kind == InvoiceKind.INVOICE.value,
+            )
+        ).all()
+    )
+    ids = [int(by_account[account.id]) for account, _ in drafts]
     lines = [
         {
             "invoice_id": invoice_id, "position": i, "kind": p.line.kind.value,
