@@ -10,10 +10,11 @@ Set-up, not timed with the run: a fresh database, the provider, a tax profile an
 accounts declared (stored through the bundle repository), then the month's party charges
 written straight into ``party_charges`` with SQL (``INSERT … SELECT`` over a generated series;
 without foreign keys to usage records, which billing does not read: checks off on SQLite,
-constraints dropped in the benchmark's PostgreSQL database). Timed: ``servanda bill`` through the service (one transaction: the
-usage summed in SQL, every invoice and line inserted, every charge marked billed), then the
-same again (drafts made afresh). Checked: one draft per account, and the invoices' usage adds
-up to the charges exactly.
+constraints dropped in the benchmark's PostgreSQL database). Timed: ``servanda bill``
+through the service (one transaction: the usage summed in SQL, every invoice and line
+inserted, every charge marked billed), then the same again (drafts made afresh). Checked:
+one draft per account, and the invoices' usage lines add up to the charges (each line
+rounded to the cent).
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from servanda.services import usage as cases
 from servanda.storage.database import transaction
 from servanda.storage.repositories import BundleRepository
 from servanda.storage.repositories.usage import UsageRepository
-from servanda.storage.tables import UsageChargeRow, UsageRow
+from servanda.storage.tables import PartyChargeRow, UsageChargeRow, UsageRow
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "metro-isp"
 NOW = datetime(2024, 5, 1, tzinfo=UTC)
@@ -175,6 +175,7 @@ def test_shuffled_batches_give_the_in_order_run(stored: Engine, engine: Engine) 
     cases.ingest_usage(stored, LOCAL_ADMIN, records + corrections, NOW)
     in_order = total(stored)
     with transaction(stored) as session:
+        session.execute(PartyChargeRow.__table__.delete())
         session.execute(UsageChargeRow.__table__.delete())
         session.execute(UsageRow.__table__.delete())
     shuffled = records[:]

@@ -32,7 +32,7 @@ def example() -> Bundle:
 def test_tariffs_and_profiles_are_stored_and_read_back(session: Session) -> None:
     bundle = example()
     summary = BundleRepository(session).save(bundle, now=NOW)
-    assert summary.counts["tariffs"].created == 4
+    assert summary.counts["tariffs"].created == 5
     assert summary.counts["rating_profiles"].created == 5
     session.commit()
     loaded = BundleRepository(session).load()
@@ -56,7 +56,7 @@ def test_a_new_version_is_added_and_a_changed_one_updated(session: Session) -> N
         .select_from(DeclaredDocumentRow)
         .where(DeclaredDocumentRow.kind == "tariffs")
     )
-    assert rows == 5
+    assert rows == 6
     versions = repo.load().tariff_versions("voice-business")
     assert [v.active_from for v in versions] == [voice.active_from, cheaper.active_from]
     assert versions[0].name == "Business telephony (2024)"

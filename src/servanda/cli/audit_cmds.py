@@ -50,7 +50,7 @@ READS = frozenset(
         "incidents list", "incidents show", "report sla",
         "sla evaluate", "sla burn", "sla rollup", "sla adjustments", "sla versions",
         "sla credits", "sla rules", "measure list", "attest list", "feedback list", "review list",
-        "audit list",
+        "audit list", "invoice list", "invoice show",
     }
 )  # fmt: skip
 """Commands that only read (or write files, never the database)."""
