@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import typer
+from sqlalchemy import Engine
 
 from servanda.cli.common import engine, now
 from servanda.cli.output import out
 from servanda.core.access import LOCAL_ADMIN, Role
-from servanda.services import closing, configuration, tokens
+from servanda.services import billing, closing, configuration, settlement, tokens
 from servanda.services.example_month import load_example_month
 from servanda.storage import migrate
 
@@ -32,6 +34,23 @@ def serve(ctx: typer.Context, host: str = HostOption, port: int = PortOption) ->
 
 EXAMPLE_PERIOD = "2024-04"
 """The month the example's alerts, measurements and feedback cover (closed by the demo)."""
+
+
+def _bill_example(eng: Engine) -> None:
+    """Bill, issue and settle the example's month (nothing twice when run again)."""
+    run = billing.bill(eng, LOCAL_ADMIN, EXAMPLE_PERIOD, now())
+    numbers = billing.issue(eng, LOCAL_ADMIN, EXAMPLE_PERIOD, now(), run.drafts)
+    issued = billing.invoices(eng, LOCAL_ADMIN, period=EXAMPLE_PERIOD)
+    total = sum((i.gross for i in issued if i.kind == "invoice" and i.state != "void"),
+                Decimal(0))  # fmt: skip
+    made = settlement.settle(eng, LOCAL_ADMIN, EXAMPLE_PERIOD, now())
+    out.print(
+        f"billed {EXAMPLE_PERIOD}: {len(issued)} invoice(s)"
+        + (f", {numbers[0]} to {numbers[-1]} issued now" if numbers else "")
+        + f", {total:,.2f} EUR with tax; {len(made)} settlement statement(s) "
+        "(servanda invoice list, servanda invoice show ID --format pdf --out invoice.pdf)",
+        markup=False,
+    )
 
 
 def demo(
@@ -64,6 +83,8 @@ def demo(
             f"{credits} credit(s) are final (servanda sla credits)",
             markup=False,
         )
+        if result.bundle.billing_accounts:
+            _bill_example(eng)
     customer = next((s.customer for s in result.bundle.subscriptions), None)
     _, admin = tokens.create_token(eng, LOCAL_ADMIN, Role.ADMIN, None, "demo admin", now())
     reader = None
