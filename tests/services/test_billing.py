@@ -200,3 +200,17 @@ def test_a_void_invoice_is_cancelled_by_a_credit_note_and_billed_again(month: En
     assert fresh.account == "quai-capital"
     assert (fresh.net, fresh.tax) == (quai.net, quai.tax)
     assert billing.issue(month, LOCAL_ADMIN, "2024-04", NOW) == ["MFN-2024-000009"]
+
+
+def test_a_package_waives_the_first_free_units_of_the_month(month: Engine) -> None:
+    billing.bill(month, LOCAL_ADMIN, "2024-04", NOW)
+    quai = by_account(month)["quai-capital"]
+    [package] = [line for line in quai.lines if line.kind == "package"]
+    national = [
+        line for line in quai.lines
+        if line.kind == "usage" and line.detail.get("destination_group") == "national"
+    ]  # fmt: skip
+    # Quai Capital's national calls of April are well within its 600 minutes: all free
+    assert package.amount == -sum(line.amount for line in national)
+    assert package.amount < 0
+    assert package.detail["package"] == "national-600"

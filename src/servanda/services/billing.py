@@ -189,6 +189,8 @@ def bill(engine: Engine, principal: Principal, period: str, now: datetime) -> Bi
                 )
                 continue
             used = usage.get(account_id, [])
+            if account.packages:
+                used = used + _package_lines(session, account, month, issuer.timezone)
             lines = recurring.get(account_id, []) + used + _commitment_lines(account, used)
             lines += credits.get(account_id, [])
             if not lines:
@@ -346,6 +348,63 @@ def _iso(value: Any) -> str | None:
     if isinstance(value, datetime):
         return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
     return str(value)
+
+
+def _package_lines(
+    session: Session, account: BillingAccount, month: Month, zone: str
+) -> list[Line]:
+    """The month's usage within each package's free units, waived: the first units used in
+    the month (in the order they were used) cost nothing; a record crossing the allowance is
+    waived pro rata of its units inside it."""
+    c = PartyChargeRow
+    start, end = month.instant(month.start, zone), month.instant(month.end, zone)
+    reversed_ = (
+        select(c.usage_id)
+        .where(c.kind == "reversal", c.role == "pays", c.debtor == account.id)
+        .scalar_subquery()
+    )
+    lines = []
+    for package in account.packages:
+        query = select(c.amount, c.quantity).where(
+            c.debtor == account.id, c.role == "pays", c.kind == "charge",
+            c.billed_in.is_(None), c.usage_start >= start, c.usage_start < end,
+            c.quantity.is_not(None), c.usage_id.not_in(reversed_),
+        )  # fmt: skip
+        if package.tariff is not None:
+            query = query.where(c.tariff == package.tariff)
+        if package.service is not None:
+            query = query.where(c.service == package.service)
+        if package.destination_group is not None:
+            query = query.where(c.destination_group == package.destination_group)
+        left, waived = package.units, Decimal(0)
+        for amount, quantity in session.execute(query.order_by(c.usage_start, c.id)):
+            if left <= 0:
+                break
+            used, cost = Decimal(quantity or 0), Decimal(amount)
+            if used <= left:
+                waived, left = waived + cost, left - used
+            else:
+                waived, left = waived + cost * left / used, Decimal(0)
+        if waived == 0:
+            continue
+        taken = package.units - left
+        lines.append(
+            Line(
+                kind=LineKind.PACKAGE,
+                description=f"{package.name or package.id}: {taken:,f} of {package.units:,f} "
+                "free units used",
+                amount=-waived,
+                service=package.service,
+                detail={
+                    "package": package.id,
+                    "units": str(package.units),
+                    "used": str(taken),
+                    "tariff": package.tariff,
+                    "destination_group": package.destination_group,
+                },
+            )
+        )
+    return lines
 
 
 def _commitment_lines(account: BillingAccount, usage: Sequence[Line]) -> list[Line]:

@@ -24,7 +24,7 @@ from servanda.accounting.billing_accounts import billed_account
 from servanda.accounting.charging_rules import ChargingRules, PartyCharge, RatedUsage, RuleModel
 from servanda.accounting.rating.rater import Rater
 from servanda.accounting.tariffs import RatingProfile
-from servanda.accounting.usage import UsageRecord
+from servanda.accounting.usage import Category, UsageRecord
 from servanda.catalog.model import PartyRole
 from servanda.declared.bundle import Bundle
 from servanda.storage.repositories import BundleRepository
@@ -175,6 +175,16 @@ def _carrier_costs(
     return costs
 
 
+def quantity_of(record: UsageRecord) -> Decimal:
+    """What a record used, as packages of free units count it: seconds for what is measured
+    in time, octets for data, units otherwise."""
+    if record.category is Category.DATA:
+        return Decimal((record.volume_up or 0) + (record.volume_down or 0))
+    if record.category in (Category.SMS, Category.OTHER):
+        return Decimal(record.units or 0)
+    return Decimal(record.duration.total_seconds()).quantize(Decimal("0.001"))
+
+
 def _row(
     c: PartyCharge,
     charge_id: int,
@@ -190,5 +200,6 @@ def _row(
         "rule_version": c.rule_version, "category": record.category.value,
         "service": record.service, "tariff": usage.tariff,
         "destination_group": usage.destination_group, "band": usage.band,
-        "usage_start": record.start, "note": c.note, "created_at": now,
+        "quantity": quantity_of(record), "usage_start": record.start, "note": c.note,
+        "created_at": now,
     }  # fmt: skip

@@ -872,6 +872,8 @@ class PartyChargeRow(Base):
     tariff: Mapped[str | None] = mapped_column(ID)
     destination_group: Mapped[str | None] = mapped_column(ID)
     band: Mapped[str | None] = mapped_column(ID)
+    quantity: Mapped[Decimal | None]
+    """What the record used: seconds (time), octets (volume) or units, as packages count."""
     usage_start: Mapped[datetime]
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]

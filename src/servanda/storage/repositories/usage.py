@@ -160,6 +160,7 @@ class UsageRepository:
                         "currency": c.currency, "rule": c.rule, "rule_version": c.rule_version,
                         "category": c.category, "service": c.service, "tariff": c.tariff,
                         "destination_group": c.destination_group, "band": c.band,
+                        "quantity": None if c.quantity is None else -Decimal(c.quantity),
                         "usage_start": c.usage_start, "note": c.note, "created_at": now,
                     }
                 )  # fmt: skip

@@ -47,6 +47,7 @@ def upgrade() -> None:
         sa.Column("tariff", ID, nullable=True),
         sa.Column("destination_group", ID, nullable=True),
         sa.Column("band", ID, nullable=True),
+        sa.Column("quantity", DECIMAL, nullable=True),
         sa.Column("usage_start", TIMESTAMP, nullable=False),
         sa.Column("note", sa.Text(), nullable=True),
         sa.Column("created_at", TIMESTAMP, nullable=False),
