@@ -4,7 +4,9 @@ settled; running them again makes nothing twice."""
 
 from __future__ import annotations
 
+import csv
 import io
+from decimal import Decimal
 from pathlib import Path
 
 from pypdf import PdfReader
@@ -34,6 +36,13 @@ def test_a_month_billed_issued_shown_and_settled(tmp_path: Path) -> None:
     ok("invoice", "show", str(quai["id"]), "--format", "pdf", "--out", pdf, db=db)
     reader = PdfReader(io.BytesIO(pdf.read_bytes()))
     assert "factur-x.xml" in reader.attachments
+
+    exported = tmp_path / "lines.csv"
+    ok("invoice", "export", "--period", "2024-04", "--out", exported, db=db)
+    rows = list(csv.DictReader(io.StringIO(exported.read_text(encoding="utf-8"))))
+    assert {r["invoice_number"] for r in rows} == {i["number"] for i in listed}
+    mine = [r for r in rows if r["account"] == "quai-capital"]
+    assert sum(Decimal(r["amount"]) for r in mine) == Decimal(quai["net"])
 
     ok("invoice", "pay", str(quai["id"]), db=db)
     assert run("invoice", "pay", str(quai["id"]), db=db).exit_code == 1  # paid already

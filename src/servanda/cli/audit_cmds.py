@@ -50,7 +50,7 @@ READS = frozenset(
         "incidents list", "incidents show", "report sla",
         "sla evaluate", "sla burn", "sla rollup", "sla adjustments", "sla versions",
         "sla credits", "sla rules", "measure list", "attest list", "feedback list", "review list",
-        "audit list", "invoice list", "invoice show",
+        "audit list", "invoice list", "invoice show", "invoice export",
     }
 )  # fmt: skip
 """Commands that only read (or write files, never the database)."""

@@ -3,6 +3,7 @@ shown and marked paid (:mod:`servanda.services.billing`)."""
 
 from __future__ import annotations
 
+import csv
 import json
 import sys
 from enum import StrEnum
@@ -173,3 +174,41 @@ def void(
     out.print(f"invoice {invoice_id} void: credit note {note.number} ({note.gross} "
               f"{note.currency}); run servanda bill --period {note.period} for the new one",
               markup=False)  # fmt: skip
+
+
+EXPORT_COLUMNS = (
+    "invoice_number", "invoice_id", "kind", "state", "account", "period", "issue_date",
+    "due_date", "currency", "position", "line_kind", "description", "service", "quantity",
+    "unit", "amount", "tax_category", "tax_rate",
+)  # fmt: skip
+
+
+@invoice_app.command("export")
+def export(
+    ctx: typer.Context,
+    period: str = typer.Option(..., "--period", help="YYYY-MM."),
+    output: Path = typer.Option(..., "--out", "-o", help="The CSV file to write."),
+    drafts: bool = typer.Option(False, "--drafts", help="Drafts too (issued ones only by "
+                                "default)."),
+) -> None:  # fmt: skip
+    """The month's invoice lines as CSV for accounting systems: one row per line, with its
+    invoice's number, account, dates and currency, its amount and its VAT."""
+    db = engine(ctx)
+    rows = 0
+    with output.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(EXPORT_COLUMNS)
+        for head in billing.invoices(db, LOCAL_ADMIN, period=period):
+            if head.state == "draft" and not drafts:
+                continue
+            found = billing.invoice(db, LOCAL_ADMIN, head.id)
+            for line in found.lines:
+                writer.writerow([
+                    found.number or "", found.id, found.kind, found.state, found.account,
+                    found.period, found.issue_date or "", found.due_date or "",
+                    found.currency, line.position, line.kind, line.description,
+                    line.service or "", "" if line.quantity is None else line.quantity,
+                    line.unit or "", line.amount, line.tax_category or "", line.tax_rate,
+                ])  # fmt: skip
+                rows += 1
+    out.print(f"wrote {output}: {rows} invoice lines", markup=False)
