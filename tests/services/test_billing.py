@@ -214,3 +214,39 @@ def test_a_package_waives_the_first_free_units_of_the_month(month: Engine) -> No
     assert package.amount == -sum(line.amount for line in national)
     assert package.amount < 0
     assert package.detail["package"] == "national-600"
+
+
+def test_a_reopened_period_bills_only_the_credit_difference(
+    month: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    billing.bill(month, LOCAL_ADMIN, "2024-04", NOW)
+    billing.issue(month, LOCAL_ADMIN, "2024-04", NOW)
+    [credit] = [line for line in by_account(month)["horizon-sport"].lines if line.kind == "credit"]
+    later = NOW + timedelta(days=10)
+    closing.reopen_period(month, LOCAL_ADMIN, "horizon-sport", "2024-04", later, "ticket 4711")
+    closing.close_period(month, LOCAL_ADMIN, "2024-04", later, customer="horizon-sport")
+    # closed again with the same figures: nothing more to credit in May
+    may = billing.bill(month, LOCAL_ADMIN, "2024-05", later)
+    horizon = by_account(month, "2024-05").get("horizon-sport")
+    assert horizon is not None
+    assert not [line for line in horizon.lines if line.kind in ("credit", "adjustment")]
+    # had the new close credited more, May would credit the difference only
+    real = billing.final_credits
+
+    def bigger(*args: object, **kwargs: object) -> list[object]:
+        found = real(*args, **kwargs)  # type: ignore[arg-type]
+        return [
+            replace(f, credit=replace(f.credit, amount=f.credit.amount * 2))
+            if f.credit.customer == "horizon-sport" and f.credit.amount else f
+            for f in found
+        ]  # fmt: skip
+
+    monkeypatch.setattr(billing, "final_credits", bigger)
+    billing.bill(month, LOCAL_ADMIN, "2024-05", later)
+    [difference] = [
+        line for line in by_account(month, "2024-05")["horizon-sport"].lines
+        if line.kind == "adjustment"
+    ]  # fmt: skip
+    assert difference.amount == credit.amount
+    assert "reopened" in difference.description
+    assert may.problems == []
