@@ -4,24 +4,13 @@ accounts and tariffs; every party's subscriptions find the account they are bill
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from servanda.accounting.billing_accounts import billed_account
 from servanda.accounting.charging_rules import CALLER
 from servanda.catalog.model import PartyRole
-from servanda.config.reader import Origin, ReadResult
+from servanda.config.located import located as _at
+from servanda.config.located import origins as _origins
+from servanda.config.reader import ReadResult
 from servanda.core.problems import Location, Problem
-
-
-def _origins(result: ReadResult, section: str, count: int) -> Iterator[tuple[int, Origin | None]]:
-    for i in range(count):
-        yield i, result.origin(section, i)
-
-
-def _at(origin: Origin | None, field: tuple[str | int, ...], message: str) -> Problem:
-    if origin is None:
-        return Problem(message, Location(), field)
-    return origin.problem(field, message)
 
 
 def check_billing(result: ReadResult) -> list[Problem]:

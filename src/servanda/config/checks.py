@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
-from collections.abc import Iterator
 from typing import Any
 
 from servanda.agreements.effective import AmbiguousAgreement, effective_agreement
@@ -18,24 +17,15 @@ from servanda.agreements.model import Actor, Agreement
 from servanda.catalog.model import PartyRole
 from servanda.config.access import check_access
 from servanda.config.billing_checks import check_billing
+from servanda.config.located import located as _at
+from servanda.config.located import origins as _origins
 from servanda.config.reader import Origin, ReadResult
 from servanda.core.durations import format_duration
-from servanda.core.problems import Location, Problem
+from servanda.core.problems import Problem
 from servanda.declared.bundle import KINDS
 from servanda.events.mapping import rule_problems, template_parts
 from servanda.measure.inputs import SeriesKind
 from servanda.measure.series_choice import SERIES_KINDS, fitting_kinds, series_candidates
-
-
-def _origins(result: ReadResult, section: str, count: int) -> Iterator[tuple[int, Origin | None]]:
-    for i in range(count):
-        yield i, result.origin(section, i)
-
-
-def _at(origin: Origin | None, field: tuple[str | int, ...], message: str) -> Problem:
-    if origin is None:
-        return Problem(message, Location(), field)
-    return origin.problem(field, message)
 
 
 def _member_field(origin: Origin | None, r: int, m: int) -> tuple[str | int, ...]:

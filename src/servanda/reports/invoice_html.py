@@ -12,27 +12,13 @@ from typing import Any
 from drafthorse.pdf import attach_xml
 
 from servanda.reports.invoice_cii import cii_xml
+from servanda.reports.invoice_text import party_lines
 from servanda.reports.sla_html import environment
 from servanda.reports.sla_pdf import load_weasyprint
 
 
 def _money(value: Any, currency: str) -> str:
     return f"{Decimal(value):,.2f} {currency}"
-
-
-def _party(data: dict[str, Any] | None) -> list[str]:
-    if not data:
-        return []
-    out = [str(data.get("name") or data.get("account"))]
-    address = data.get("address")
-    if address:
-        out += list(address["lines"])
-        out.append(f"{address['postcode']} {address['city']}, {address['country']}")
-    if data.get("vat_id"):
-        out.append(f"VAT {data['vat_id']}")
-    if data.get("legal_id"):
-        out.append(f"Registration {data['legal_id']}")
-    return out
 
 
 def render_invoice_html(invoice: dict[str, Any]) -> str:
@@ -69,7 +55,8 @@ def render_invoice_html(invoice: dict[str, Any]) -> str:
         invoice=invoice, number=number,
         title="Credit note" if invoice["kind"] == "credit_note" else "Invoice",
         cancels=document.get("cancels"), reason=document.get("reason"),
-        seller=_party(invoice.get("seller")), buyer=_party(invoice.get("buyer")),
+        seller=party_lines(invoice.get("seller"), registration=True),
+        buyer=party_lines(invoice.get("buyer"), registration=True),
         lines=lines, taxes=taxes, totals=totals,
         iban=(invoice.get("seller") or {}).get("iban"),
     )  # fmt: skip

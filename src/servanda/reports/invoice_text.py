@@ -13,7 +13,8 @@ def _money(value: Decimal, currency: str) -> str:
     return f"{value:,.2f} {currency}"
 
 
-def _party(data: dict[str, Any] | None) -> list[str]:
+def party_lines(data: dict[str, Any] | None, *, registration: bool = False) -> list[str]:
+    """A seller's or buyer's identity as printed: name, address, VAT id (and registration)."""
     if not data:
         return []
     out = [str(data.get("name") or data.get("account"))]
@@ -23,6 +24,8 @@ def _party(data: dict[str, Any] | None) -> list[str]:
         out.append(f"{address['postcode']} {address['city']} {address['country']}")
     if data.get("vat_id"):
         out.append(f"VAT {data['vat_id']}")
+    if registration and data.get("legal_id"):
+        out.append(f"Registration {data['legal_id']}")
     return out
 
 
@@ -40,7 +43,7 @@ def invoice_text(invoice: dict[str, Any]) -> str:
     document = invoice.get("document") or {}
     if document.get("cancels"):
         lines[1:1] = [f"Cancels invoice {document['cancels']}: {document.get('reason', '')}"]
-    seller, buyer = _party(invoice.get("seller")), _party(invoice.get("buyer"))
+    seller, buyer = party_lines(invoice.get("seller")), party_lines(invoice.get("buyer"))
     for i in range(max(len(seller), len(buyer))):
         left = seller[i] if i < len(seller) else ""
         right = buyer[i] if i < len(buyer) else ""
