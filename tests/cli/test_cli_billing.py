@@ -50,6 +50,12 @@ def test_a_month_billed_issued_shown_and_settled(tmp_path: Path) -> None:
     assert "metro-isp pays lumiere-tv" in settled
     assert "(self-billing)" in settled
     assert "0 statement(s)" in ok("settle", "--period", "2024-04", db=db).stdout
+    statements = ok_json("statement", "list", "--period", "2024-04", db=db)
+    lumiere = next(x for x in statements if x["first"] == "lumiere-tv")
+    shown = ok("statement", "show", str(lumiere["id"]), db=db).stdout
+    assert shown.startswith("SELF-BILLING STATEMENT")
+    assert "Lumière TV SAS" in shown
+    assert "metro-isp pays lumiere-tv" in shown
     bad = run("bill", "--period", "April", db=db)
     assert bad.exit_code == 1
     assert "YYYY-MM" in bad.stdout + bad.stderr

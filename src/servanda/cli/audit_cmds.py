@@ -51,6 +51,7 @@ READS = frozenset(
         "sla evaluate", "sla burn", "sla rollup", "sla adjustments", "sla versions",
         "sla credits", "sla rules", "measure list", "attest list", "feedback list", "review list",
         "audit list", "invoice list", "invoice show", "invoice export",
+        "statement list", "statement show",
     }
 )  # fmt: skip
 """Commands that only read (or write files, never the database)."""

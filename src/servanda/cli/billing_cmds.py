@@ -17,6 +17,7 @@ from servanda.core.access import LOCAL_ADMIN
 from servanda.reports.invoice_cii import cii_xml
 from servanda.reports.invoice_html import render_invoice_html, render_invoice_pdf
 from servanda.reports.invoice_text import invoice_text
+from servanda.reports.statement_text import statement_text
 from servanda.services import billing, settlement
 
 invoice_app = typer.Typer(help="Invoices: list, show, issue, mark paid.", no_args_is_help=True)
@@ -212,3 +213,47 @@ def export(
                 ])  # fmt: skip
                 rows += 1
     out.print(f"wrote {output}: {rows} invoice lines", markup=False)
+
+
+statement_app = typer.Typer(help="Settlement statements: list, show.", no_args_is_help=True)
+
+
+@statement_app.command("list")
+def list_statements(
+    ctx: typer.Context,
+    period: str | None = typer.Option(None, "--period", help="YYYY-MM."),
+    fmt: Format = FormatOption,
+) -> None:
+    """Settlement statements, oldest month first."""
+    found = settlement.statements_of(engine(ctx), LOCAL_ADMIN, period)
+    if fmt is Format.JSON:
+        print_json([s.as_dict() for s in found])
+        return
+    table(
+        None,
+        ["id", "period", "accounts", "payer", "payee", "net", "self-billing"],
+        [
+            [s.id, s.period, f"{s.first} / {s.second}", s.payer or "-", s.payee or "-",
+             f"{s.net:,.4f} {s.currency}", "yes" if s.self_billing else "no"]
+            for s in found
+        ],
+    )  # fmt: skip
+
+
+@statement_app.command("show")
+def show_statement(
+    ctx: typer.Context,
+    statement_id: int = typer.Argument(..., help="The statement's id."),
+    fmt: Format = FormatOption,
+) -> None:
+    """One statement: what each account owes the other, by role and rule, and the net."""
+    db = engine(ctx)
+    found = next((s for s in settlement.statements_of(db, LOCAL_ADMIN) if s.id == statement_id),
+                 None)  # fmt: skip
+    if found is None:
+        fail(f"no statement {statement_id}")
+    if fmt is Format.JSON:
+        print_json(found.as_dict())
+        return
+    parties = billing.account_identities(db, LOCAL_ADMIN, [found.first, found.second])
+    out.print(statement_text(found.as_dict(), parties), markup=False, end="")

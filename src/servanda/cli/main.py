@@ -153,6 +153,7 @@ app.add_typer(radius_cmds.app, name="radius")
 app.add_typer(tariff_cmds.app, name="tariffs")
 billing_cmds.register(app)
 app.add_typer(billing_cmds.invoice_app, name="invoice")
+app.add_typer(billing_cmds.statement_app, name="statement")
 serve_cmds.register(app)
 
 

@@ -902,3 +902,14 @@ def invoice(engine: Engine, principal: Principal, invoice_id: int) -> InvoiceVie
             .order_by(InvoiceLineRow.position)
         ).all()
         return _view(row, lines)
+
+
+def account_identities(
+    engine: Engine, principal: Principal, accounts: Sequence[str]
+) -> dict[str, dict[str, Any]]:
+    """The printed identities of billing accounts (billing staff)."""
+    principal.require(Action.BILL)
+    with transaction(engine) as session:
+        bundle = BundleRepository(session).load()
+    found = bundle.billing_account_by_id
+    return {a: _party(bundle, found[a]) for a in accounts if a in found}
