@@ -64,19 +64,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_party_charges")),
     )
     op.create_index("ix_party_charges_usage_id", "party_charges", ["usage_id"], unique=False)
-    op.create_index(
-        "ix_party_charges_debtor_billed", "party_charges", ["debtor", "billed_in"], unique=False
-    )
-    op.create_index(
-        "ix_party_charges_creditor_settled",
-        "party_charges",
-        ["creditor", "settled_in"],
-        unique=False,
-    )
+    # not on billed_in nor settled_in: marking millions of charges billed rewrites no index
+    op.create_index("ix_party_charges_debtor", "party_charges", ["debtor"], unique=False)
+    op.create_index("ix_party_charges_creditor", "party_charges", ["creditor"], unique=False)
 
 
 def downgrade() -> None:
-    op.drop_index("ix_party_charges_creditor_settled", table_name="party_charges")
-    op.drop_index("ix_party_charges_debtor_billed", table_name="party_charges")
+    op.drop_index("ix_party_charges_creditor", table_name="party_charges")
+    op.drop_index("ix_party_charges_debtor", table_name="party_charges")
     op.drop_index("ix_party_charges_usage_id", table_name="party_charges")
     op.drop_table("party_charges")
