@@ -85,4 +85,5 @@ def test_a_month_billed_issued_shown_paid_and_voided(client: TestClient, tokens:
     assert len(again["drafts"]) == 1
     assert again["skipped"] == ["beta"]
     assert client.post("/api/v1/settle", json={"period": "2024-06"}, headers=staff).json() == []
+    assert client.get("/api/v1/settlements/1", headers=staff).status_code == 404
     assert client.get("/api/v1/invoices/999999", headers=staff).status_code == 404

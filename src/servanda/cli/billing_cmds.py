@@ -248,10 +248,7 @@ def show_statement(
 ) -> None:
     """One statement: what each account owes the other, by role and rule, and the net."""
     db = engine(ctx)
-    found = next((s for s in settlement.statements_of(db, LOCAL_ADMIN) if s.id == statement_id),
-                 None)  # fmt: skip
-    if found is None:
-        fail(f"no statement {statement_id}")
+    found = settlement.statement(db, LOCAL_ADMIN, statement_id)
     if fmt is Format.JSON:
         print_json(found.as_dict())
         return

@@ -130,6 +130,14 @@ def statements_of(
         return found
 
 
+def statement(engine: Engine, principal: Principal, statement_id: int) -> StatementView:
+    """One statement (a customer principal reads those of its own accounts)."""
+    found = next((s for s in statements_of(engine, principal) if s.id == statement_id), None)
+    if found is None:
+        raise NotFound(f"no statement {statement_id}")
+    return found
+
+
 def charges_of(engine: Engine, principal: Principal, statement_id: int) -> list[dict[str, Any]]:
     """The party charges a statement sums (billing staff)."""
     principal.require(Action.BILL)

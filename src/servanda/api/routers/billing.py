@@ -19,6 +19,7 @@ from servanda.api.errors import ERROR_RESPONSES
 from servanda.api.schemas import PublicModel
 from servanda.core.access import Action, Principal
 from servanda.reports.invoice_text import invoice_text
+from servanda.reports.statement_text import statement_text
 from servanda.services import billing, settlement
 
 router = APIRouter(tags=["billing"], responses=ERROR_RESPONSES)
@@ -251,3 +252,25 @@ async def get_settlements(
     """Statements (customers: those of their own accounts)."""
     found = await run_in_threadpool(settlement.statements_of, engine, principal, period)
     return [StatementPublic(**s.as_dict()) for s in found]
+
+
+StatementId = Annotated[int, Path(ge=1, le=2**62, description="The statement's id.")]
+
+
+@router.get(
+    "/settlements/{statement_id}",
+    summary="One settlement statement",
+    response_model=StatementPublic,
+    responses={200: {"content": {"text/plain": {}}}, 404: {"description": "No such statement."}},
+)
+async def get_settlement(
+    statement_id: StatementId,
+    principal: ReaderDep,
+    engine: EngineDep,
+    format: Literal["json", "text"] = "json",
+) -> StatementPublic | Response:
+    """A statement: what each account owes the other, by role and rule, and the net."""
+    found = await run_in_threadpool(settlement.statement, engine, principal, statement_id)
+    if format == "text":
+        return PlainTextResponse(statement_text(found.as_dict()))
+    return StatementPublic(**found.as_dict())
