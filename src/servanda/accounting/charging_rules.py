@@ -42,6 +42,7 @@ cost exactly.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -276,16 +277,21 @@ class ChargingRules:
         versions: dict[str, list[ChargingRule]] = {}
         for r in rules:
             versions.setdefault(r.id, []).append(r)
-        self._versions = {k: sorted(v, key=lambda r: r.active_from) for k, v in versions.items()}
+        by_id = {k: sorted(v, key=lambda r: r.active_from) for k, v in versions.items()}
+        # The active set changes only when a version becomes active: one list per such instant,
+        # found by bisection (charging asks for it several times per record).
+        self._starts = sorted({r.active_from for r in rules})
+        self._sets: list[list[ChargingRule]] = []
+        for start in self._starts:
+            live = [
+                [r for r in by_id[rule_id] if r.active_from <= start] for rule_id in sorted(by_id)
+            ]
+            self._sets.append([versions_[-1] for versions_ in live if versions_])
 
     def active(self, at: datetime) -> list[ChargingRule]:
         """The version of each rule active at ``at``, by id."""
-        found = []
-        for rule_id in sorted(self._versions):
-            live = [r for r in self._versions[rule_id] if r.active_from <= at]
-            if live:
-                found.append(live[-1])
-        return found
+        i = bisect_right(self._starts, at)
+        return self._sets[i - 1] if i else []
 
     def payer_rule(self, usage: RatedUsage) -> ChargingRule | None:
         """The rule saying who pays ``usage`` (None: the caller)."""

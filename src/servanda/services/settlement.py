@@ -132,7 +132,16 @@ def statements_of(
 
 def statement(engine: Engine, principal: Principal, statement_id: int) -> StatementView:
     """One statement (a customer principal reads those of its own accounts)."""
-    found = next((s for s in statements_of(engine, principal) if s.id == statement_id), None)
+    principal.require(Action.READ)
+    with transaction(engine) as session:
+        row = session.get(SettlementRow, statement_id)
+        found = _view(row) if row is not None else None
+        if found is not None and principal.scope is not None:
+            mine = {
+                a.id for a in BundleRepository(session).load().billing_accounts
+                if a.party == principal.scope
+            }  # fmt: skip
+            found = found if found.first in mine or found.second in mine else None
     if found is None:
         raise NotFound(f"no statement {statement_id}")
     return found
