@@ -96,30 +96,41 @@ CHARGES_SQL = {
         WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < :count)
         INSERT INTO party_charges (usage_id, charge_id, kind, role, debtor, creditor, amount,
             nanos, currency, rule, rule_version, category, service, tariff, destination_group,
-            band, usage_start, note, created_at)
+            band, usage_start, note, created_at, total_id)
         SELECT i + 1, i + 1, 'charge', 'pays', printf('acct-%07d', i % :accounts), 'metro',
             printf('%d.%04d', ((i * 7919) % 50000 + 1) / 10000, ((i * 7919) % 50000 + 1) % 10000),
             ((i * 7919) % 50000 + 1) * 100000, 'EUR', NULL, NULL, 'call', 'voice',
             'voice', 'group-' || ((i / :accounts) % 3),
             CASE (i / :accounts / 3) % 2 WHEN 0 THEN 'peak' ELSE 'off-peak' END,
             datetime('2024-04-01 00:00:00', '+' || (i % 2500000) || ' seconds'), NULL,
-            '2024-05-01 00:00:00'
+            '2024-05-01 00:00:00', (i % :accounts) * 6 + ((i / :accounts) % 3) * 2
+                + (i / :accounts / 3) % 2 + 1
         FROM n
     """,
     "postgresql": """
         INSERT INTO party_charges (usage_id, charge_id, kind, role, debtor, creditor, amount,
             nanos, currency, rule, rule_version, category, service, tariff, destination_group,
-            band, usage_start, note, created_at)
+            band, usage_start, note, created_at, total_id)
         SELECT i + 1, i + 1, 'charge', 'pays', 'acct-' || lpad((i % :accounts)::text, 7, '0'),
             'metro', (((i * 7919) % 50000 + 1)::numeric / 10000),
             ((i * 7919) % 50000 + 1) * 100000, 'EUR', NULL, NULL, 'call', 'voice',
             'voice', 'group-' || ((i / :accounts) % 3),
             CASE (i / :accounts / 3) % 2 WHEN 0 THEN 'peak' ELSE 'off-peak' END,
             timestamptz '2024-04-01 00:00:00+00' + (i % 2500000) * interval '1 second', NULL,
-            timestamptz '2024-05-01 00:00:00+00'
+            timestamptz '2024-05-01 00:00:00+00', (i % :accounts) * 6 + ((i / :accounts) % 3) * 2
+                + (i / :accounts / 3) % 2 + 1
         FROM generate_series(0::bigint, :count - 1) AS g(i)
     """,
 }
+# the running totals the charges were added to as they were stored (one per account, group
+# and band; ids as the charges above name them)
+TOTALS_SQL = """
+    INSERT INTO charge_totals (id, gen, month, role, debtor, creditor, currency, category,
+        service, tariff, destination_group, band, rule, records, nanos, first, last)
+    SELECT total_id, 1, '2024-04', 'pays', debtor, 'metro', 'EUR', 'call', 'voice', 'voice',
+        destination_group, band, '', count(*), sum(nanos), min(usage_start), max(usage_start)
+    FROM party_charges GROUP BY total_id, debtor, destination_group, band
+"""
 
 
 def prepare(url: str, accounts: int, charges: int) -> tuple[float, float]:
@@ -137,13 +148,17 @@ def prepare(url: str, accounts: int, charges: int) -> tuple[float, float]:
             if dialect == "sqlite":
                 connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
             else:  # the charges point to no usage record: no foreign keys in this database
-                for name in ("usage_id_usage_records", "charge_id_usage_charges"):
+                for name in (
+                    "usage_id_usage_records", "charge_id_usage_charges", "total_id_charge_totals"
+                ):
                     connection.exec_driver_sql(
                         f"ALTER TABLE party_charges DROP CONSTRAINT fk_party_charges_{name}"
                     )
             connection.execute(text(CHARGES_SQL[dialect]), {"count": charges, "accounts": accounts})
+            connection.execute(text(TOTALS_SQL))
             if dialect == "postgresql":
                 connection.exec_driver_sql("ANALYZE party_charges")
+                connection.exec_driver_sql("ANALYZE charge_totals")
         return declared, time.perf_counter() - t0
     finally:
         engine.dispose()

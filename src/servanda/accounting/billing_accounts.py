@@ -189,3 +189,15 @@ def billed_account(accounts: Sequence[BillingAccount], party: str) -> str | None
     if any(a.id == party for a in found):
         return party
     return found[0].id if len(found) == 1 else None
+
+
+def issuer_account(
+    accounts: Sequence[BillingAccount], providers: Sequence[str]
+) -> BillingAccount | None:
+    """The provider's own account: the billed account of the first provider party that has
+    one (it issues the invoices and keeps the billing clock)."""
+    for party in providers:
+        found = billed_account(accounts, party)
+        if found is not None:
+            return next(a for a in accounts if a.id == found)
+    return None

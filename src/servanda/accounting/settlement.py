@@ -5,10 +5,10 @@ shares, premium-number owners' shares, carriers' costs — netted per pair and c
 A statement names its two accounts (in id order), the amount each owes the other, the net and
 who pays it, with one line per direction, role and rule; when the provider pays, it is a
 **self-billing** statement (the provider writes the invoice its partner would have sent).
-Every amount is a sum of party charges, which the statement lists by id, so each figure traces
-back to the records it comes from. Across all statements of a period, what the accounts are
-owed and what they owe adds up to zero: every charge is one account's debt and another's
-claim (a property test checks it).
+Every amount is a sum of debts (running totals of party charges), which the statement lists
+by id, so each figure traces back to the charges and records it comes from. Across all
+statements of a period, what the accounts are owed and what they owe adds up to zero: every
+charge is one account's debt and another's claim (a property test checks it).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from decimal import Decimal
 
 @dataclass(frozen=True, slots=True)
 class Debt:
-    """One party charge to settle."""
+    """A sum of party charges to settle (one running total of them)."""
 
     id: int
     debtor: str
@@ -29,6 +29,8 @@ class Debt:
     currency: str
     role: str
     rule: str | None
+    records: int = 1
+    """The charges it sums."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +43,9 @@ class StatementLine:
     rule: str | None
     amount: Decimal
     charges: tuple[int, ...]
+    """The debts it sums, by id."""
+    records: int
+    """The party charges they sum."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +107,7 @@ def statements(debts: Iterable[Debt]) -> list[Statement]:
                 rule,
                 sum((d.amount for d in ds), Decimal(0)),
                 tuple(sorted(d.id for d in ds)),
+                sum(d.records for d in ds),
             )
             for (debtor, creditor, role, rule), ds in sorted(
                 grouped.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2], kv[0][3] or "")

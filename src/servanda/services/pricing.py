@@ -17,13 +17,21 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 
-from servanda.accounting.billing_accounts import billed_account
-from servanda.accounting.charging_rules import ChargingRules, PartyCharge, RatedUsage, RuleModel
+from servanda.accounting.billing_accounts import billed_account, issuer_account
+from servanda.accounting.charging_rules import (
+    ChargingRules,
+    PartyCharge,
+    RatedUsage,
+    Role,
+    RuleModel,
+)
 from servanda.accounting.rating.rater import Rater
 from servanda.accounting.tariffs import RatingProfile
+from servanda.accounting.tiers import tiers_of
 from servanda.accounting.usage import Category, UsageRecord
 from servanda.catalog.model import PartyRole
 from servanda.declared.bundle import Bundle
@@ -65,6 +73,8 @@ class Pricing:
     rater: Rater | None
     charging: ChargingRules | None
     """None: no billing account is declared, so nothing is charged to parties."""
+    zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
+    """The provider's billing clock: a charge belongs to the month its usage started in."""
     _carriers: dict[str, Rater] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -94,7 +104,9 @@ def _compile(bundle: Bundle) -> Pricing:
         found = by_service.get(service) if service is not None else None
         return found or default or "provider"
 
-    return Pricing(bundle, rater, ChargingRules(bundle.charging_rules, provider_of))
+    issuer = issuer_account(accounts, providers)
+    zone = issuer.timezone if issuer is not None else "UTC"
+    return Pricing(bundle, rater, ChargingRules(bundle.charging_rules, provider_of), ZoneInfo(zone))
 
 
 _cache: dict[tuple[str, str], Pricing] = {}
@@ -147,9 +159,13 @@ def party_charge_rows(
     ]
     costs = _carrier_costs(pricing, charging, usages, [c[2] for c in charged])
     rows: list[dict[str, Any]] = []
-    for (usage_id, charge_id, record, _), usage in zip(charged, usages, strict=True):
+    for (usage_id, charge_id, record, rated), usage in zip(charged, usages, strict=True):
+        month = record.start.astimezone(pricing.zone).strftime("%Y-%m")
         for c in charging.charges(usage, costs.get(usage_id)):
-            rows.append(_row(c, charge_id, "charge", usage, record, now))
+            row = _row(c, charge_id, "charge", usage, record, now)
+            whole = c.amount == usage.cost
+            pieces = tiers_of(rated, row["nanos"], whole) if c.role is Role.PAYS else []
+            rows.append(row | {"month": month, "tiers": pieces})
     return rows
 
 

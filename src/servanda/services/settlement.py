@@ -16,10 +16,11 @@ from sqlalchemy import Engine, select, update
 from servanda.accounting.settlement import Debt, Statement, positions, statements
 from servanda.core.access import Action, Principal
 from servanda.core.problems import NotFound
-from servanda.services.billing import Month, _issuer
+from servanda.services.billing import NANOS, Month, _issuer
 from servanda.storage.database import transaction
 from servanda.storage.repositories import BundleRepository
-from servanda.storage.tables import PartyChargeRow, SettlementRow
+from servanda.storage.repositories.charge_totals import close_generation, none
+from servanda.storage.tables import ChargeTotalRow, PartyChargeRow, SettlementRow
 
 SETTLED_ROLES = ("share", "cost")
 """Party charges settled between parties (payments to the provider are invoiced)."""
@@ -67,18 +68,21 @@ def settle(engine: Engine, principal: Principal, period: str, now: datetime) -> 
     principal.require(Action.BILL)
     month = Month.of(period)
     made: list[int] = []
+    gen = close_generation(engine)
     with transaction(engine) as session:
         provider = _issuer(BundleRepository(session).load())
-        end = month.instant(month.end, provider.timezone)
-        c = PartyChargeRow
+        t = ChargeTotalRow
         debts = [
-            Debt(r.id, r.debtor, r.creditor, Decimal(r.amount), r.currency, r.role, r.rule)
+            Debt(r.id, r.debtor, r.creditor, Decimal(r.nanos) / NANOS, r.currency, r.role,
+                 none(r.rule), r.records)
             for r in session.execute(
-                select(c.id, c.debtor, c.creditor, c.amount, c.currency, c.role, c.rule).where(
-                    c.role.in_(SETTLED_ROLES), c.settled_in.is_(None), c.usage_start < end
-                )
+                select(t.id, t.debtor, t.creditor, t.nanos, t.currency, t.role, t.rule,
+                       t.records).where(
+                    t.role.in_(SETTLED_ROLES), t.settled_in.is_(None), t.gen < gen,
+                    t.month <= month.text,
+                ).order_by(t.id)
             )
-        ]
+        ]  # fmt: skip
         for statement in statements(debts):
             row = _store(statement, month.text, provider.id, now)
             session.add(row)
@@ -87,8 +91,8 @@ def settle(engine: Engine, principal: Principal, period: str, now: datetime) -> 
             ids = [i for line in statement.lines for i in line.charges]
             for i in range(0, len(ids), 500):
                 session.execute(
-                    update(PartyChargeRow)
-                    .where(PartyChargeRow.id.in_(ids[i : i + 500]))
+                    update(ChargeTotalRow)
+                    .where(ChargeTotalRow.id.in_(ids[i : i + 500]))
                     .values(settled_in=row.id)
                 )
     return made
@@ -102,7 +106,7 @@ def _store(s: Statement, period: str, provider: str, now: datetime) -> Settlemen
         document={
             "lines": [
                 {"debtor": x.debtor, "creditor": x.creditor, "role": x.role, "rule": x.rule,
-                 "amount": str(x.amount), "charges": len(x.charges)}
+                 "amount": str(x.amount), "charges": x.records}
                 for x in s.lines
             ],
         },
@@ -155,7 +159,8 @@ def charges_of(engine: Engine, principal: Principal, statement_id: int) -> list[
             raise NotFound(f"no statement {statement_id}")
         rows = session.scalars(
             select(PartyChargeRow)
-            .where(PartyChargeRow.settled_in == statement_id)
+            .join(ChargeTotalRow, ChargeTotalRow.id == PartyChargeRow.total_id)
+            .where(ChargeTotalRow.settled_in == statement_id)
             .order_by(PartyChargeRow.id)
         ).all()
         return [

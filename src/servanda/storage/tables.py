@@ -849,7 +849,6 @@ class PartyChargeRow(Base):
 
     __tablename__ = "party_charges"
     __table_args__ = (
-        # not on billed_in nor settled_in: marking millions of charges billed rewrites no index
         Index("ix_party_charges_debtor", "debtor"),
         Index("ix_party_charges_creditor", "creditor"),
     )
@@ -878,10 +877,81 @@ class PartyChargeRow(Base):
     usage_start: Mapped[datetime]
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
+    total_id: Mapped[int] = mapped_column(SEQ, ForeignKey("charge_totals.id"), index=True)
+    """The running total it was added to: the invoice or statement that takes the total
+    takes it."""
+
+
+class ChargeTotalRow(Base):
+    """The party charges of one kind summed as they are stored: per generation, billing
+    month, role, debtor, creditor, currency and the parts an invoice line shows (the empty
+    string stands for none, so the key is unique on every database). A bill run takes whole
+    totals of closed generations (``billed_in``), a settlement run likewise
+    (``settled_in``): neither rewrites the charges (see :mod:`servanda.storage.charge_totals`)."""
+
+    __tablename__ = "charge_totals"
+    __table_args__ = (
+        UniqueConstraint(
+            "gen", "month", "role", "debtor", "creditor", "currency", "category", "service",
+            "tariff", "destination_group", "band", "rule", name="uq_charge_totals_key",
+        ),
+        Index("ix_charge_totals_billed_in", "billed_in"),
+        Index("ix_charge_totals_settled_in", "settled_in"),
+    )  # fmt: skip
+
+    id: Mapped[int] = mapped_column(SEQ, primary_key=True, autoincrement=True)
+    gen: Mapped[int] = mapped_column(BigInteger)
+    """The generation it was summed in: a run takes totals of generations it closed."""
+    month: Mapped[str] = mapped_column(String(7))
+    """``YYYY-MM`` of the usage's start on the provider's billing clock when it was rated."""
+    role: Mapped[str] = mapped_column(String(16))
+    debtor: Mapped[str] = mapped_column(ID)
+    creditor: Mapped[str] = mapped_column(ID)
+    currency: Mapped[str] = mapped_column(String(3))
+    category: Mapped[str] = mapped_column(String(32))
+    service: Mapped[str] = mapped_column(ID)
+    tariff: Mapped[str] = mapped_column(ID)
+    destination_group: Mapped[str] = mapped_column(ID)
+    band: Mapped[str] = mapped_column(ID)
+    rule: Mapped[str] = mapped_column(ID)
+    records: Mapped[int] = mapped_column(BigInteger)
+    """Charges summed (a reversal counts -1)."""
+    nanos: Mapped[int] = mapped_column(BigInteger)
+    first: Mapped[datetime]
+    last: Mapped[datetime]
     billed_in: Mapped[int | None] = mapped_column(SEQ)
     """The invoice that billed it."""
     settled_in: Mapped[int | None] = mapped_column(SEQ)
     """The settlement statement that took it."""
+
+
+class ChargeTierRow(Base):
+    """What one tier of a charge total's tariff counted and cost: the increments of a band
+    and slot of the rates (quantities in the rating kernel's units: milliseconds, octets,
+    units), or a special part of the records' costs (``slot`` < 0: connect fees, minimum or
+    maximum cost adjustments, rounding, shares of records split between payers; see
+    :mod:`servanda.services.tiers`). A total's tiers add up to it."""
+
+    __tablename__ = "charge_tiers"
+
+    total_id: Mapped[int] = mapped_column(
+        SEQ, ForeignKey("charge_totals.id"), primary_key=True, autoincrement=False
+    )
+    band: Mapped[str] = mapped_column(ID, primary_key=True)
+    slot: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    quantity: Mapped[int] = mapped_column(BigInteger)
+    increments: Mapped[int] = mapped_column(BigInteger)
+    nanos: Mapped[int] = mapped_column(BigInteger)
+
+
+class ChargeGenerationRow(Base):
+    """The generation party charges are summed in now (one row). A bill or settlement run
+    closes it (see :mod:`servanda.storage.charge_totals`)."""
+
+    __tablename__ = "charge_generations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    gen: Mapped[int] = mapped_column(BigInteger)
 
 
 class InvoiceRow(Base):
@@ -913,7 +983,7 @@ class InvoiceRow(Base):
     due: Mapped[Decimal]
     issue_date: Mapped[date | None]
     due_date: Mapped[date | None]
-    corrects: Mapped[int | None] = mapped_column(SEQ, ForeignKey("invoices.id"))
+    corrects: Mapped[int | None] = mapped_column(SEQ, ForeignKey("invoices.id"), index=True)
     """A credit note: the invoice it cancels."""
     document: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]

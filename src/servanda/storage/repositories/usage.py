@@ -10,7 +10,7 @@ retries or concurrent writers do.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -19,7 +19,15 @@ from sqlalchemy import and_, func, insert, select, text, tuple_, update
 from sqlalchemy.orm import Session
 
 from servanda.accounting.stored import Charge, Rejected
-from servanda.storage.tables import PartyChargeRow, UsageChargeRow, UsageRejectedRow, UsageRow
+from servanda.accounting.tiers import tiers_of
+from servanda.storage.repositories.charge_totals import add_to_totals
+from servanda.storage.tables import (
+    ChargeTotalRow,
+    PartyChargeRow,
+    UsageChargeRow,
+    UsageRejectedRow,
+    UsageRow,
+)
 
 Key = tuple[str, str]
 
@@ -136,8 +144,10 @@ class UsageRepository:
         return [int(i) for i in self.session.scalars(statement, list(rows))]
 
     def add_party_charges(self, rows: Sequence[dict[str, Any]]) -> None:
-        """Insert party charges."""
+        """Insert party charges, each added to its running total (each row names its
+        billing ``month``; see :mod:`servanda.storage.repositories.charge_totals`)."""
         if rows:
+            add_to_totals(self.session, rows)
             self.session.execute(insert(PartyChargeRow), list(rows))
 
     def reverse_party_charges(self, reversals: dict[int, int], now: datetime) -> None:
@@ -146,11 +156,18 @@ class UsageRepository:
             return
         rows = []
         for chunk in _chunks(sorted(reversals)):
-            for c in self.session.scalars(
-                select(PartyChargeRow).where(
-                    PartyChargeRow.charge_id.in_(chunk), PartyChargeRow.kind == "charge"
+            for c, month, rated, cost in self.session.execute(
+                select(PartyChargeRow, ChargeTotalRow.month, UsageChargeRow.detail,
+                       UsageChargeRow.amount)
+                .join(ChargeTotalRow, ChargeTotalRow.id == PartyChargeRow.total_id)
+                .join(UsageChargeRow, UsageChargeRow.id == PartyChargeRow.charge_id)
+                .where(PartyChargeRow.charge_id.in_(chunk), PartyChargeRow.kind == "charge")
+            ):  # fmt: skip
+                pieces = (
+                    tiers_of(rated, c.nanos, Decimal(c.amount) == Decimal(cost))
+                    if c.role == "pays"
+                    else []
                 )
-            ):
                 amount = -Decimal(c.amount)
                 rows.append(
                     {
@@ -162,6 +179,9 @@ class UsageRepository:
                         "destination_group": c.destination_group, "band": c.band,
                         "quantity": None if c.quantity is None else -Decimal(c.quantity),
                         "usage_start": c.usage_start, "note": c.note, "created_at": now,
+                        "month": month,
+                        "tiers": [replace(p, quantity=-p.quantity, increments=-p.increments,
+                                          nanos=-p.nanos) for p in pieces],
                     }
                 )  # fmt: skip
         self.add_party_charges(rows)
