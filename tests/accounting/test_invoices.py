@@ -4,6 +4,7 @@ lines, whatever the lines)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 from hypothesis import given
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 
 from servanda.accounting.billing_accounts import TaxProfile
 from servanda.accounting.invoices import Line, LineKind, priced
+from servanda.core.money import Rounding, RoundingMethod, RoundingPoint
 from servanda.core.records import from_jsonable
 
 PROFILE = from_jsonable(
@@ -47,6 +49,22 @@ def test_tax_is_computed_per_rate_on_the_rounded_lines() -> None:
 def test_no_profile_no_tax() -> None:
     totals = priced([line("12.345")], "EUR", None)
     assert (totals.net, totals.tax, totals.taxes[0].category) == (Decimal("12.35"), 0, None)
+
+
+def test_a_line_is_rounded_as_its_tariff_says_never_finer_than_the_minor_unit() -> None:
+    def by(method: RoundingMethod, decimals: int | None = None) -> Line:
+        rule = Rounding(method=method, decimals=decimals, point=RoundingPoint.LINE)
+        return replace(line("1.2312"), rounding=rule)
+
+    totals = priced(
+        [by(RoundingMethod.UP), by(RoundingMethod.DOWN), by(RoundingMethod.HALF_EVEN, 4),
+         line("1.2312"), replace(by(RoundingMethod.UP), amount=Decimal("-1.2312"))],
+        "EUR", None,
+    )  # fmt: skip
+    assert [p.amount for p in totals.lines] == [
+        Decimal("1.24"), Decimal("1.23"), Decimal("1.23"), Decimal("1.23"), Decimal("-1.24")
+    ]  # fmt: skip
+    assert priced([by(RoundingMethod.UP)], "JPY", None).lines[0].amount == Decimal("2")
 
 
 @given(

@@ -5,9 +5,12 @@ month as an adjustment; a failed run leaves nothing; customers read only their o
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
@@ -19,7 +22,7 @@ from servanda.ingest.usage_files import read_usage_file
 from servanda.services import billing, closing, configuration, settlement, usage
 from servanda.services.example_month import load_example_month
 from servanda.storage.database import transaction
-from servanda.storage.tables import InvoiceRow, PartyChargeRow
+from servanda.storage.tables import ChargeTotalRow, InvoiceRow, PartyChargeRow
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "metro-isp"
 NOW = datetime(2024, 5, 3, tzinfo=UTC)
@@ -45,9 +48,9 @@ def unbilled(engine: Engine) -> int:
     with transaction(engine) as session:
         return int(
             session.scalar(
-                select(func.count()).select_from(PartyChargeRow).where(
-                    PartyChargeRow.role == "pays", PartyChargeRow.billed_in.is_(None)
-                )
+                select(func.count()).select_from(PartyChargeRow)
+                .join(ChargeTotalRow, ChargeTotalRow.id == PartyChargeRow.total_id)
+                .where(PartyChargeRow.role == "pays", ChargeTotalRow.billed_in.is_(None))
             ) or 0
         )  # fmt: skip
 
@@ -250,3 +253,73 @@ def test_a_reopened_period_bills_only_the_credit_difference(
     assert difference.amount == credit.amount
     assert "reopened" in difference.description
     assert may.problems == []
+
+
+def test_the_invoice_documents_are_rendered_from_is_the_example_invoice(month: Engine) -> None:
+    """``tests/reports/invoices/institut-rhenan-2024-04.json``, which the document tests
+    render, is Institut Rhénan's April invoice as the bill run makes it (tier detail, the
+    SLA credit, the prepaid balance); ``SERVANDA_UPDATE_GOLDEN=1`` rewrites it."""
+    billing.bill(month, LOCAL_ADMIN, "2024-04", NOW)
+    billing.issue(month, LOCAL_ADMIN, "2024-04", NOW)
+    made = by_account(month)["institut-rhenan"].as_dict()
+    made["id"] = 5
+    path = Path(__file__).parents[1] / "reports" / "invoices" / "institut-rhenan-2024-04.json"
+    text = json.dumps(made, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+    if os.environ.get("SERVANDA_UPDATE_GOLDEN") == "1":
+        path.write_text(text, encoding="utf-8")
+    assert made == json.loads(path.read_text(encoding="utf-8"))
+    tiered = [x for x in made["lines"] if "tiers" in x["detail"]]
+    assert {x["kind"] for x in tiered} == {"usage"}
+    for x in tiered:  # the tiers add up to the line before it is rounded to the cent
+        exact = sum(Decimal(t["amount"]) for t in x["detail"]["tiers"])
+        assert exact.quantize(Decimal("0.01"), ROUND_HALF_UP) == Decimal(x["amount"])
+
+
+def test_tiers_show_each_slot_of_the_rate_and_add_up_to_the_line(month: Engine) -> None:
+    billing.bill(month, LOCAL_ADMIN, "2024-04", NOW)
+    lines = [x for i in by_account(month).values() for x in i.lines if x.kind == "usage"]
+    mobile = next(x for x in lines if x.description.startswith("Calls to mobile, peak"))
+    labels = [t["label"] for t in mobile.detail["tiers"]]
+    assert labels[:2] == ["peak, first 30s at 0.085 per 60s", "peak, after 30s at 0.085 per 60s"]
+    assert "connect fees" in labels
+    split = next(x for x in lines if x.description.startswith("Conference legs"))
+    assert [t["label"] for t in split.detail["tiers"]] == ["shares of records split between payers"]
+    for x in lines:
+        if "tiers" in x.detail:
+            exact = sum(Decimal(t["amount"]) for t in x.detail["tiers"])
+            assert exact.quantize(Decimal("0.01"), ROUND_HALF_UP) == x.amount
+
+
+def test_usage_in_another_currency_is_reported_and_left_unbilled(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """Quai Capital is billed in CHF here, with a billing day of the 15th: its EUR usage is
+    not put on a CHF invoice (no exchange rate behind the customer's back) but reported and
+    left for a run that can bill it; its fees are in CHF, its invoice dated the 15th."""
+    shutil.copytree(EXAMPLE, tmp_path / "example")
+    billing_yaml = tmp_path / "example" / "billing.yaml"
+    text = billing_yaml.read_text(encoding="utf-8")
+    marker = "    name: Quai Capital Markets SA\n    currency: EUR\n"
+    assert marker in text
+    billing_yaml.write_text(
+        text.replace(marker, marker.replace("EUR", "CHF") + "    billing_day: 15\n"),
+        encoding="utf-8",
+    )
+    configuration.load(engine, [tmp_path / "example"], NOW)
+    load_example_month(engine, tmp_path / "example", NOW)
+    run = billing.bill(engine, LOCAL_ADMIN, "2024-04", NOW)
+    refused = [p for p in run.problems if "'quai-capital'" in p]
+    assert refused
+    assert all("EUR" in p and "bills in CHF" in p for p in refused)
+    quai = by_account(engine)["quai-capital"]
+    assert quai.currency == "CHF"
+    assert quai.issue_date.isoformat() == "2024-05-15"
+    assert [x.kind for x in quai.lines] == ["recurring"] * len(quai.lines)
+    with transaction(engine) as session:
+        left = session.scalar(
+            select(func.count()).select_from(ChargeTotalRow).where(
+                ChargeTotalRow.debtor == "quai-capital", ChargeTotalRow.role == "pays",
+                ChargeTotalRow.billed_in.is_(None),
+            )
+        )  # fmt: skip
+    assert left >= len(refused)  # a line sums one or more totals

@@ -28,7 +28,7 @@ from enum import StrEnum
 from typing import Any
 
 from servanda.accounting.billing_accounts import TaxProfile, VatCategory
-from servanda.core.money import minor_unit
+from servanda.core.money import Rounding, minor_unit
 
 
 class LineKind(StrEnum):
@@ -70,6 +70,17 @@ def round_money(value: Decimal, currency: str) -> Decimal:
     return value.quantize(Decimal(1).scaleb(-minor_unit(currency)), ROUND_HALF_UP)
 
 
+def rounded(line: Line, currency: str) -> Decimal:
+    """The line's amount rounded: by its tariff's rule when it has one, else half-up; never
+    finer than the currency's minor unit (an invoice states payable amounts)."""
+    rule = line.rounding
+    if rule is None:
+        return round_money(line.amount, currency)
+    minor = minor_unit(currency)
+    places = minor if rule.decimals is None else min(rule.decimals, minor)
+    return Rounding(method=rule.method, decimals=places).apply(line.amount, currency)
+
+
 @dataclass(frozen=True, slots=True)
 class Line:
     """One invoice line, its amount exact (rounded by :func:`priced`)."""
@@ -85,6 +96,9 @@ class Line:
     """What it sums (tariff, band, rule, records, the credit's reason and report …)."""
     key: str | None = None
     """What it bills once (a credit's key, a subscription's month), for later differences."""
+    rounding: Rounding | None = None
+    """How the line is rounded when its tariff says so (rounding at the ``line`` point: its
+    method, to at most the currency's minor unit); None: half-up to the minor unit."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +152,7 @@ def priced(
         out.append(
             PricedLine(
                 line=line,
-                amount=round_money(line.amount, currency),
+                amount=rounded(line, currency),
                 tax_category=rate.category if rate else None,
                 tax_rate=rate.rate if rate else Decimal(0),
                 tax_name=rate.name if rate else None,

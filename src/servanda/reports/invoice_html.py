@@ -12,7 +12,7 @@ from typing import Any
 from drafthorse.pdf import attach_xml
 
 from servanda.reports.invoice_cii import cii_xml
-from servanda.reports.invoice_text import party_lines
+from servanda.reports.invoice_text import party_lines, tier_amount
 from servanda.reports.sla_html import environment
 from servanda.reports.sla_pdf import load_weasyprint
 
@@ -33,6 +33,10 @@ def render_invoice_html(invoice: dict[str, Any]) -> str:
             "rate": f"{Decimal(line['tax_rate']):g} %" if line["tax_category"] else "–",
             "amount": _money(line["amount"], cur),
             "report": (line.get("detail") or {}).get("report"),
+            "tiers": [
+                {"label": t["label"], "quantity": t["quantity"], "amount": tier_amount(t)}
+                for t in (line.get("detail") or {}).get("tiers", ())
+            ],
         }
         for line in invoice["lines"]
     ]  # fmt: skip

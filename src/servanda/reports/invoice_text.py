@@ -13,6 +13,15 @@ def _money(value: Decimal, currency: str) -> str:
     return f"{value:,.2f} {currency}"
 
 
+def tier_amount(tier: dict[str, Any]) -> str:
+    """A tier's amount as computed (finer than the cent: the line is rounded, its tiers
+    are not), with at least two decimals."""
+    value = Decimal(tier["amount"])
+    exponent = value.as_tuple().exponent
+    places = -exponent if isinstance(exponent, int) else 0
+    return f"{value:,.2f}" if places <= 2 else f"{value:,f}"
+
+
 def party_lines(data: dict[str, Any] | None, *, registration: bool = False) -> list[str]:
     """A seller's or buyer's identity as printed: name, address, VAT id (and registration)."""
     if not data:
@@ -62,6 +71,10 @@ def invoice_text(invoice: dict[str, Any]) -> str:
                 if first else f"{'':>5}{chunk}"
             )  # fmt: skip
             first = False
+        for tier in (line.get("detail") or {}).get("tiers", ()):
+            lines.append(
+                f"{'':>7}{tier['label']:<50}{tier['quantity']:>18} {tier_amount(tier):>20}"
+            )
     lines.append("-" * WIDTH)
     for t in invoice["taxes"]:
         name = t["name"] or f"{t['category']} {Decimal(t['rate']):g} %"

@@ -33,10 +33,10 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, bindparam, case, delete, func, insert, select, text, update
+from sqlalchemy import Engine, Table, case, delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from servanda.accounting.billing_accounts import BillingAccount, billed_account
+from servanda.accounting.billing_accounts import BillingAccount, billed_account, issuer_account
 from servanda.accounting.invoices import (
     InvoiceKind,
     InvoiceState,
@@ -47,25 +47,32 @@ from servanda.accounting.invoices import (
     priced,
 )
 from servanda.accounting.recurring import month_share
-from servanda.accounting.tariffs import RecurringFee
+from servanda.accounting.tariffs import RecurringFee, Tariff
+from servanda.accounting.tiers import Piece, describe, summed
 from servanda.catalog.model import PartyRole
 from servanda.core.access import Action, Principal
+from servanda.core.money import RoundingPoint
 from servanda.core.problems import Conflict, InvalidInput, Location, NotFound, Problem
 from servanda.declared.bundle import Bundle
 from servanda.measure.results import Credit
 from servanda.services.closing import final_credits
 from servanda.storage.database import transaction
 from servanda.storage.repositories import BundleRepository
+from servanda.storage.repositories.charge_totals import close_generation, none
 from servanda.storage.tables import (
     BalanceMovementRow,
     BucketRow,
+    ChargeTierRow,
+    ChargeTotalRow,
     InvoiceCounterRow,
     InvoiceLineRow,
     InvoiceRow,
     PartyChargeRow,
 )
-from servanda.storage.types import UTCDateTime
 
+INVOICES: Table = InvoiceRow.__table__  # type: ignore[assignment]
+LINES: Table = InvoiceLineRow.__table__  # type: ignore[assignment]
+TOTALS: Table = ChargeTotalRow.__table__  # type: ignore[assignment]
 NANOS = Decimal(10) ** 9
 MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 
@@ -134,10 +141,9 @@ class BillRun:
 
 def _issuer(bundle: Bundle) -> BillingAccount:
     providers = [p.id for p in bundle.parties if PartyRole.PROVIDER in p.roles]
-    for p in providers:
-        found = billed_account(bundle.billing_accounts, p)
-        if found is not None:
-            return bundle.billing_account_by_id[found]
+    found = issuer_account(bundle.billing_accounts, providers)
+    if found is not None:
+        return found
     raise InvalidInput(
         [
             Problem(
@@ -154,11 +160,11 @@ def bill(engine: Engine, principal: Principal, period: str, now: datetime) -> Bi
     principal.require(Action.BILL)
     month = Month.of(period)
     run = BillRun(month.text)
+    gen = close_generation(engine)
     with transaction(engine) as session:
         _take_turn(session)
         bundle = BundleRepository(session).load()
         issuer = _issuer(bundle)
-        end = month.instant(month.end, issuer.timezone)
         run.replaced = _drop_drafts(session, month)
         issued = set(
             session.scalars(
@@ -169,12 +175,12 @@ def bill(engine: Engine, principal: Principal, period: str, now: datetime) -> Bi
                 )
             )
         )
-        usage = _usage_lines(session, month, issuer.timezone, issued)
+        usage = _usage_lines(session, bundle, month, gen, issued)
         credits = _credit_lines(engine, principal, session, bundle, month)
         recurring = _recurring_by_account(bundle, month)
         accounts = {a.id: a for a in bundle.billing_accounts}
         profiles = {p.id: p for p in bundle.tax_profiles}
-        prepaid = _prepaid_by_account(session, bundle, end)
+        prepaid = _prepaid_by_account(session, bundle, month, gen)
         drafts: list[tuple[BillingAccount, Totals]] = []
         for account_id in sorted(set(usage) | set(credits) | set(recurring)):
             if account_id == issuer.id:
@@ -188,19 +194,35 @@ def bill(engine: Engine, principal: Principal, period: str, now: datetime) -> Bi
                     f"usage of account {account_id!r} is not billed: no billing account declares it"
                 )
                 continue
-            used = usage.get(account_id, [])
+            used = _in_currency(account, usage.get(account_id, []), run)
             if account.packages:
-                used = used + _package_lines(session, account, month, issuer.timezone)
+                used = used + _package_lines(session, account, month, gen)
             lines = recurring.get(account_id, []) + used + _commitment_lines(account, used)
-            lines += credits.get(account_id, [])
+            lines += _in_currency(account, credits.get(account_id, []), run)
             if not lines:
                 continue
             profile = profiles.get(account.tax_profile) if account.tax_profile else None
             totals = priced(lines, account.currency, profile, prepaid.get(account_id, Decimal(0)))
             drafts.append((account, totals))
         run.drafts = _store_drafts(session, bundle, issuer, month, drafts, now)
-        _mark_billed(session, month, end)
+        _mark_billed(session, month, gen)
     return run
+
+
+def _in_currency(account: BillingAccount, lines: Sequence[Line], run: BillRun) -> list[Line]:
+    """The lines in the account's currency; the others are left unbilled, each reported
+    (no exchange rate is applied behind the customer's back)."""
+    out = []
+    for line in lines:
+        currency = line.detail.get("currency", account.currency)
+        if currency == account.currency:
+            out.append(line)
+        else:
+            run.problems.append(
+                f"{line.description} ({line.amount} {currency}) of account {account.id!r} is "
+                f"not billed: the account bills in {account.currency}"
+            )
+    return out
 
 
 def _take_turn(session: Session) -> None:
@@ -210,21 +232,18 @@ def _take_turn(session: Session) -> None:
 
 
 def _drop_drafts(session: Session, month: Month) -> int:
-    drafts = list(
-        session.scalars(
-            select(InvoiceRow.id).where(
-                InvoiceRow.period == month.text, InvoiceRow.state == InvoiceState.DRAFT.value
-            )
-        )
+    """Delete the month's drafts and release what they billed; how many there were."""
+    drafts = select(InvoiceRow.id).where(
+        InvoiceRow.period == month.text, InvoiceRow.state == InvoiceState.DRAFT.value
     )
-    if not drafts:
+    count = session.scalar(select(func.count()).select_from(drafts.subquery())) or 0
+    if not count:
         return 0
-    session.execute(
-        update(PartyChargeRow).where(PartyChargeRow.billed_in.in_(drafts)).values(billed_in=None)
-    )
-    session.execute(delete(InvoiceLineRow).where(InvoiceLineRow.invoice_id.in_(drafts)))
-    session.execute(delete(InvoiceRow).where(InvoiceRow.id.in_(drafts)))
-    return len(drafts)
+    # Core statements: the session holds none of these rows
+    session.execute(update(TOTALS).where(TOTALS.c.billed_in.in_(drafts)).values(billed_in=None))
+    session.execute(delete(LINES).where(LINES.c.invoice_id.in_(drafts)))
+    session.execute(delete(INVOICES).where(INVOICES.c.id.in_(drafts)))
+    return count
 
 
 def _recurring_by_account(bundle: Bundle, month: Month) -> dict[str, list[Line]]:
@@ -270,33 +289,55 @@ def _recurring_by_account(bundle: Bundle, month: Month) -> dict[str, list[Line]]
 
 
 def _usage_lines(
-    session: Session, month: Month, zone: str, issued: set[str]
+    session: Session, bundle: Bundle, month: Month, gen: int, issued: set[str]
 ) -> dict[str, list[Line]]:
-    """Unbilled usage of every account, summed in SQL (see the module); the month on the
-    clock of ``zone``."""
-    end = month.instant(month.end, zone)
-    start = month.instant(month.start, zone)
-    late = case((PartyChargeRow.usage_start < start, 1), else_=0)
-    c = PartyChargeRow
+    """Unbilled usage of every account up to the month, summed in SQL from the charge
+    totals of closed generations (see the module), with the detail of its tiers."""
+    t = ChargeTotalRow
+    late = case((t.month < month.text, 1), else_=0)
+    tiers = _tiers(session, month, gen, late)
+    versions = _tariff_versions(bundle, month.instant(month.end))
     rows = session.execute(
         select(
-            c.debtor, c.currency, c.service, c.tariff, c.destination_group, c.band, c.rule,
-            c.category, late.label("late"), func.count(), func.sum(c.nanos),
-            func.min(c.usage_start), func.max(c.usage_start),
+            t.debtor, t.currency, t.service, t.tariff, t.destination_group, t.band, t.rule,
+            t.category, late.label("late"), func.sum(t.records), func.sum(t.nanos),
+            func.min(t.first), func.max(t.last),
         )
-        .where(c.role == "pays", c.billed_in.is_(None), c.usage_start < end)
-        .group_by(c.debtor, c.currency, c.service, c.tariff, c.destination_group, c.band,
-                  c.rule, c.category, late)
-        .order_by(c.debtor, c.service, c.tariff, c.destination_group, c.band, c.rule, late)
+        .where(*_billable(month, gen))
+        .group_by(t.debtor, t.currency, t.service, t.tariff, t.destination_group, t.band,
+                  t.rule, t.category, late)
+        .order_by(t.debtor, t.service, t.tariff, t.destination_group, t.band, t.rule, late)
     ).all()  # fmt: skip
     out: dict[str, list[Line]] = {}
     for (debtor, currency, service, tariff, group, band, rule, category, is_late, count, nanos,
          first, last) in rows:  # fmt: skip
-        if debtor in issued:
+        key = (debtor, currency, service, tariff, group, band, rule, category, is_late)
+        count, nanos = int(count), int(nanos)  # PostgreSQL sums bigints as numeric
+        if debtor in issued or (count == 0 and nanos == 0):
             continue
+        service, tariff, group, band, rule = (
+            none(service),
+            none(tariff),
+            none(group),
+            none(band),
+            none(rule),
+        )
         description = _usage_description(category, group, band, count, rule)
         if is_late:
             description += f", used before {month.text}"
+        detail: dict[str, Any] = {
+            "currency": currency, "tariff": tariff, "destination_group": group, "band": band,
+            "rule": rule, "category": category, "records": count, "first": _iso(first),
+            "last": _iso(last),
+        }  # fmt: skip
+        version = versions.get(tariff or "")
+        pieces = tiers.get(key)
+        if pieces and sum(p.nanos for p in pieces) == nanos:  # else some charges have none
+            detail["tiers"] = describe(pieces, version, group)
+        rounding = None
+        if version is not None and version.rounding.point is RoundingPoint.LINE:
+            rounding = version.rounding  # the tariff rounds its invoice lines, not records
+            detail["rounding"] = rounding.method.value
         out.setdefault(debtor, []).append(
             Line(
                 kind=LineKind.ADJUSTMENT if is_late else LineKind.USAGE,
@@ -305,19 +346,40 @@ def _usage_lines(
                 service=service,
                 quantity=Decimal(count),
                 unit="record",
-                detail={
-                    "currency": currency,
-                    "tariff": tariff,
-                    "destination_group": group,
-                    "band": band,
-                    "rule": rule,
-                    "category": category,
-                    "records": count,
-                    "first": _iso(first),
-                    "last": _iso(last),
-                },
+                detail=detail,
+                rounding=rounding,
             )
         )
+    return out
+
+
+def _tiers(
+    session: Session, month: Month, gen: int, late: Any
+) -> dict[tuple[Any, ...], list[Piece]]:
+    """The tiers of the usage lines a run makes, by the lines' key."""
+    t, x = ChargeTotalRow, ChargeTierRow
+    line = (t.debtor, t.currency, t.service, t.tariff, t.destination_group, t.band, t.rule,
+            t.category, late)  # fmt: skip
+    rows = session.execute(
+        select(*line, x.band, x.slot, func.sum(x.quantity), func.sum(x.increments),
+               func.sum(x.nanos))
+        .join(x, x.total_id == t.id)
+        .where(*_billable(month, gen))
+        .group_by(*line, x.band, x.slot)
+    ).all()  # fmt: skip
+    out: dict[tuple[Any, ...], list[Piece]] = {}
+    for r in rows:
+        piece = Piece(r[9], int(r[10]), int(r[11]), int(r[12]), int(r[13]))
+        out.setdefault(tuple(r[:9]), []).append(piece)
+    return {k: summed(v) for k, v in out.items()}
+
+
+def _tariff_versions(bundle: Bundle, end: datetime) -> dict[str, Tariff]:
+    """Each tariff's version in force at the month's end (or its first, if none was)."""
+    out: dict[str, Tariff] = {}
+    for version in sorted(bundle.tariffs, key=lambda v: v.active_from):
+        if version.active_from < end or version.id not in out:
+            out[version.id] = version
     return out
 
 
@@ -350,14 +412,11 @@ def _iso(value: Any) -> str | None:
     return str(value)
 
 
-def _package_lines(
-    session: Session, account: BillingAccount, month: Month, zone: str
-) -> list[Line]:
+def _package_lines(session: Session, account: BillingAccount, month: Month, gen: int) -> list[Line]:
     """The month's usage within each package's free units, waived: the first units used in
     the month (in the order they were used) cost nothing; a record crossing the allowance is
     waived pro rata of its units inside it."""
-    c = PartyChargeRow
-    start, end = month.instant(month.start, zone), month.instant(month.end, zone)
+    c, t = PartyChargeRow, ChargeTotalRow
     reversed_ = (
         select(c.usage_id)
         .where(c.kind == "reversal", c.role == "pays", c.debtor == account.id)
@@ -365,10 +424,14 @@ def _package_lines(
     )
     lines = []
     for package in account.packages:
-        query = select(c.amount, c.quantity).where(
-            c.debtor == account.id, c.role == "pays", c.kind == "charge",
-            c.billed_in.is_(None), c.usage_start >= start, c.usage_start < end,
-            c.quantity.is_not(None), c.usage_id.not_in(reversed_),
+        query = (
+            select(c.amount, c.quantity)
+            .join(t, t.id == c.total_id)
+            .where(
+                c.debtor == account.id, c.kind == "charge", c.currency == account.currency,
+                *_billable(month, gen),
+                t.month == month.text, c.quantity.is_not(None), c.usage_id.not_in(reversed_),
+            )
         )  # fmt: skip
         if package.tariff is not None:
             query = query.where(c.tariff == package.tariff)
@@ -496,6 +559,7 @@ def _credit_lines(
                     "reason": credit.reason,
                     "report": report,
                     "closure_version": final.closure.version,
+                    "currency": credit.currency,
                 },
                 key=key,
             )
@@ -511,7 +575,8 @@ def _store_drafts(
     drafts: Sequence[tuple[BillingAccount, Totals]],
     now: datetime,
 ) -> list[int]:
-    """Insert the drafts and their lines in bulk; their ids."""
+    """Insert the drafts and their lines in bulk (Core inserts: no ORM bookkeeping per
+    row); their ids."""
     if not drafts:
         return []
     rows = []
@@ -530,7 +595,7 @@ def _store_drafts(
             }
         )  # fmt: skip
     for i in range(0, len(rows), 10_000):
-        session.execute(insert(InvoiceRow), rows[i : i + 10_000])
+        session.execute(insert(INVOICES), rows[i : i + 10_000])
     # the drafts of the month are this run's (the run holds the bill turn)
     by_account = dict(
         session.execute(
@@ -554,7 +619,7 @@ def _store_drafts(
         for i, p in enumerate(totals.lines, start=1)
     ]  # fmt: skip
     for i in range(0, len(lines), 10_000):
-        session.execute(insert(InvoiceLineRow), lines[i : i + 10_000])
+        session.execute(insert(LINES), lines[i : i + 10_000])
     return ids
 
 
@@ -590,7 +655,16 @@ def _document(
     }  # fmt: skip
 
 
-def _prepaid_by_account(session: Session, bundle: Bundle, end: datetime) -> dict[str, Decimal]:
+def _billable(month: Month, gen: int) -> tuple[Any, ...]:
+    """The totals a run of ``month`` bills: paid by accounts, not billed, of a closed
+    generation, of usage up to the month."""
+    t = ChargeTotalRow
+    return (t.role == "pays", t.billed_in.is_(None), t.gen < gen, t.month <= month.text)
+
+
+def _prepaid_by_account(
+    session: Session, bundle: Bundle, month: Month, gen: int
+) -> dict[str, Decimal]:
     """What each account's balances paid in advance for the usage its invoice bills: the
     debits of its buckets naming that usage (online sessions, RADIUS credit limits)."""
     currency = {a.id: a.currency for a in bundle.billing_accounts}
@@ -605,12 +679,9 @@ def _prepaid_by_account(session: Session, bundle: Bundle, end: datetime) -> dict
     accounts = sorted({d[0] for d in debits})
     unbilled = set(
         session.execute(
-            select(PartyChargeRow.debtor, PartyChargeRow.usage_id).where(
-                PartyChargeRow.debtor.in_(accounts),
-                PartyChargeRow.role == "pays",
-                PartyChargeRow.billed_in.is_(None),
-                PartyChargeRow.usage_start < end,
-            )
+            select(PartyChargeRow.debtor, PartyChargeRow.usage_id)
+            .join(ChargeTotalRow, ChargeTotalRow.id == PartyChargeRow.total_id)
+            .where(PartyChargeRow.debtor.in_(accounts), *_billable(month, gen))
         ).all()
     )
     out: dict[str, Decimal] = {}
@@ -620,16 +691,18 @@ def _prepaid_by_account(session: Session, bundle: Bundle, end: datetime) -> dict
     return out
 
 
-def _mark_billed(session: Session, month: Month, end: datetime) -> None:
-    """Point every charge this run billed to its draft, in one statement."""
+def _mark_billed(session: Session, month: Month, gen: int) -> None:
+    """Point every total this run billed to its draft, in one statement."""
     session.execute(
         text(
-            "UPDATE party_charges SET billed_in = i.id FROM invoices AS i "
+            "UPDATE charge_totals SET billed_in = i.id FROM invoices AS i "
             "WHERE i.period = :period AND i.state = 'draft' AND i.kind = 'invoice' "
-            "AND i.account = party_charges.debtor AND party_charges.role = 'pays' "
-            "AND party_charges.billed_in IS NULL AND party_charges.usage_start < :end"
-        ).bindparams(bindparam("end", type_=UTCDateTime())),
-        {"period": month.text, "end": end},
+            "AND i.account = charge_totals.debtor AND i.currency = charge_totals.currency "
+            "AND charge_totals.role = 'pays' "
+            "AND charge_totals.billed_in IS NULL AND charge_totals.gen < :gen "
+            "AND charge_totals.month <= :period"
+        ),
+        {"period": month.text, "gen": gen},
     )
 
 
@@ -747,8 +820,8 @@ def void(
         row.voided_at = now
         row.note = reason
         session.execute(
-            update(PartyChargeRow)
-            .where(PartyChargeRow.billed_in == invoice_id)
+            update(ChargeTotalRow)
+            .where(ChargeTotalRow.billed_in == invoice_id)
             .values(billed_in=None)
         )
         session.flush()
