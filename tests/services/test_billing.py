@@ -10,7 +10,7 @@ import os
 import shutil
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, ROUND_UP, Decimal
 from pathlib import Path
 
 import pytest
@@ -323,3 +323,35 @@ def test_usage_in_another_currency_is_reported_and_left_unbilled(
             )
         )  # fmt: skip
     assert left >= len(refused)  # a line sums one or more totals
+
+
+RECORD_ROUNDING = "    rounding: {method: half_up, decimals: 4, point: record}\n"
+
+
+def test_a_tariff_rounding_its_lines_rounds_the_invoice_lines(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """Business telephony rounds its invoice lines up here, not its records: each call line
+    is the exact sum of its records (its tiers) rounded up to the cent."""
+    shutil.copytree(EXAMPLE, tmp_path / "example")
+    tariffs = tmp_path / "example" / "tariffs.yaml"
+    text = tariffs.read_text(encoding="utf-8")
+    first = text.index("id: voice-business")
+    assert first < text.index(RECORD_ROUNDING) < text.index("\n  - id:", first)
+    tariffs.write_text(
+        text.replace(RECORD_ROUNDING, "    rounding: {method: up, point: line}\n", 1),
+        encoding="utf-8",
+    )
+    configuration.load(engine, [tmp_path / "example"], NOW)
+    load_example_month(engine, tmp_path / "example", NOW)
+    billing.bill(engine, LOCAL_ADMIN, "2024-04", NOW)
+    calls = [
+        x for i in by_account(engine).values() for x in i.lines
+        if x.kind == "usage" and x.detail.get("tariff") == "voice-business"
+        and "tiers" in x.detail
+    ]  # fmt: skip
+    assert calls
+    assert {x.detail["rounding"] for x in calls} == {"up"}
+    exact = [sum(Decimal(t["amount"]) for t in x.detail["tiers"]) for x in calls]
+    assert [x.amount for x in calls] == [e.quantize(Decimal("0.01"), ROUND_UP) for e in exact]
+    assert any(e != e.quantize(Decimal("0.01")) for e in exact)  # some were rounded up
