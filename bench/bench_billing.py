@@ -149,7 +149,9 @@ def prepare(url: str, accounts: int, charges: int) -> tuple[float, float]:
                 connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
             else:  # the charges point to no usage record: no foreign keys in this database
                 for name in (
-                    "usage_id_usage_records", "charge_id_usage_charges", "total_id_charge_totals"
+                    "usage_id_usage_records",
+                    "charge_id_usage_charges",
+                    "total_id_charge_totals",
                 ):
                     connection.exec_driver_sql(
                         f"ALTER TABLE party_charges DROP CONSTRAINT fk_party_charges_{name}"
