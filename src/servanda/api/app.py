@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from sqlalchemy import Engine
 
 from servanda import __version__
-from servanda.api import errors
+from servanda.api import docs, errors
 from servanda.api.audit import AuditTrail
 from servanda.api.guard import guard_input
 from servanda.api.headers import SecurityHeaders
@@ -25,6 +25,7 @@ from servanda.api.routers.usage import router as usage_router
 from servanda.api.settings import ApiSettings
 from servanda.api.throttle import AuthThrottle
 from servanda.storage.database import make_engine
+from servanda.web import pages
 
 API_PREFIX = "/api/v1"
 OWN_LIMIT = sys.maxsize
@@ -107,6 +108,8 @@ def create_app(engine: Engine | None = None, settings: ApiSettings | None = None
         description=DESCRIPTION,
         openapi_tags=TAGS,
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
         max_body_size=settings.max_body_bytes,
         dependencies=[Depends(guard_input)],
     )
@@ -136,4 +139,6 @@ def create_app(engine: Engine | None = None, settings: ApiSettings | None = None
     ):
         api.include_router(router)
     app.include_router(api)
+    docs.install(app)
+    pages.install(app)
     return app

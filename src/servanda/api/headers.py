@@ -7,7 +7,8 @@
 * ``Referrer-Policy: no-referrer``: links in reports do not leak the report's address.
 * A ``Content-Security-Policy`` on HTML: a report may use only what it carries inline (its
   style, its SVG charts, data: images) and loads nothing; the interactive API documentation
-  (``/docs``, ``/redoc``) may load its scripts and styles from the CDN FastAPI uses.
+  (``/docs``) loads its scripts and styles from this site only (the web pages set their own,
+  as strict: :data:`servanda.web.pages.PAGE_POLICY`).
 * ``Strict-Transport-Security`` when the request came over TLS (directly, or through a reverse
   proxy on the same machine whose ``X-Forwarded-Proto`` the server trusts:
   ``SERVANDA_PROXY_HEADERS=1``, see :class:`~servanda.api.settings.ApiSettings`).
@@ -23,13 +24,11 @@ REPORT_POLICY = (
 )
 """The policy of HTML answers: nothing loaded, inline style and images only."""
 DOCS_POLICY = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "img-src 'self' data: https://fastapi.tiangolo.com; worker-src blob:; "
-    "frame-ancestors 'none'; base-uri 'none'"
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; worker-src blob:; frame-ancestors 'none'; base-uri 'none'"
 )
 """The policy of the API documentation pages."""
-DOCS_PATHS = ("/docs", "/redoc")
+DOCS_PATHS = ("/docs",)
 HSTS = b"max-age=31536000; includeSubDomains"
 
 _COMMON = [

@@ -95,6 +95,10 @@ def demo(
     base = f"http://{host}:{port}"
     out.print("", markup=False)
     out.print(f"Servanda is serving at {base}  (API docs: {base}/docs)", markup=False)
+    out.print(
+        f"Dashboard: {base}/board?month={EXAMPLE_PERIOD}  (log in with a token below)",
+        markup=False,
+    )
     out.print(f"Admin token:    {admin}", markup=False)
     if reader:
         out.print(f"Customer token ({customer}): {reader}", markup=False)
