@@ -107,7 +107,21 @@ lint: $(VENV)/.installed-dev
 
 typecheck: lint
 
-pytest: $(VENV)/.installed-dev $(VENV)/.alertmanager $(VENV)/.promtool $(VENV)/.radclient
+# The browser tests drive Debian's Chromium with Playwright (its Python package, without the
+# browsers Playwright would download): install the package chromium when it is missing.
+CHROMIUM := /usr/bin/chromium
+$(VENV)/.chromium: | $(BIN)/python
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	    install='apt-get install -y -qq --no-install-recommends chromium'; \
+	    DEBIAN_FRONTEND=noninteractive $$install >/dev/null 2>&1 \
+	      || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$install >/dev/null; }; \
+	  fi; \
+	fi; \
+	if [ -x $(CHROMIUM) ]; then touch $@; \
+	else echo "note: the browser tests need $(CHROMIUM) (Debian package chromium, installed by make as root); they are skipped"; fi
+
+pytest: $(VENV)/.installed-dev $(VENV)/.alertmanager $(VENV)/.promtool $(VENV)/.radclient $(VENV)/.chromium
 	$(BIN)/pytest
 
 test: lint pytest
