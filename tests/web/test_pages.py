@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 
 from servanda.api.app import create_app
 from servanda.core.access import LOCAL_ADMIN, Role
-from servanda.services import billing, closing, configuration, incidents, tokens
+from servanda.services import billing, closing, configuration, engagement, incidents, tokens
 from servanda.services.example_month import load_example_month
 from servanda.web.session import COOKIE
 
@@ -200,3 +200,60 @@ def test_the_api_documentation_loads_nothing_from_outside(browser: TestClient) -
     assert all(s.startswith("/static/") for s in scripts)
     assert browser.get(scripts[0]).status_code == 200
     assert browser.get("/static/servanda.css").status_code == 200
+
+
+def test_agreement_terms_show_the_level_each_came_from(browser: TestClient, keys: Tokens) -> None:
+    log_in(browser, keys.quai)
+    index = browser.get("/agreements")
+    assert 'href="/agreements/quai-capital?service=internet-access"' in index.text
+    assert "horizon-sport" not in index.text
+    terms = browser.get("/agreements/quai-capital",
+                        params={"service": "internet-access", "on": "2024-04-15"})  # fmt: skip
+    assert terms.status_code == 200
+    assert "availability" in terms.text
+    assert re.search(r"(corporate|customer|service) · ", terms.text)
+    document = browser.get("/agreements/quai-capital", params={
+        "service": "internet-access", "on": "2024-04-15", "format": "document"})  # fmt: skip
+    assert "Dedicated Internet Access" in document.text
+    other = browser.get("/agreements/horizon-sport", params={"on": "2024-04-15"})
+    assert other.status_code == 404
+
+
+def test_a_customer_sends_feedback_for_itself_only(browser: TestClient, keys: Tokens) -> None:
+    engine = browser.app.state.engine  # type: ignore[attr-defined]
+
+    def count(customer: str) -> int:
+        return len(engagement.list_feedback(engine, LOCAL_ADMIN, customer))
+
+    log_in(browser, keys.quai)
+    form = browser.get("/feedback")
+    assert 'name="customer"' not in form.text  # a customer speaks for itself
+    quai, horizon = count("quai-capital"), count("horizon-sport")
+    sent = browser.post("/feedback", data={
+        "csrf": csrf(form.text), "csat": "4", "nps": "9", "service": "internet-access",
+        "comment": "fast fix on the 12th",
+    })  # fmt: skip
+    assert sent.status_code == 303
+    found = engagement.list_feedback(engine, LOCAL_ADMIN, "quai-capital")
+    assert len(found) == quai + 1
+    assert any(
+        f.feedback.comment == "fast fix on the 12th" and f.feedback.channel.value == "portal"
+        for f in found
+    )
+    foreign = browser.post("/feedback", data={"csrf": csrf(form.text), "csat": "1",
+                                              "customer": "horizon-sport"})  # fmt: skip
+    assert foreign.status_code == 303  # recorded as its own, never as another customer's
+    assert count("horizon-sport") == horizon
+    assert count("quai-capital") == quai + 2
+    bad = browser.post("/feedback", data={"csrf": csrf(form.text), "csat": "9"})
+    assert bad.status_code == 422
+
+
+def test_settlements_page_lists_the_statements(browser: TestClient, keys: Tokens) -> None:
+    from servanda.services import settlement
+
+    settlement.settle(browser.app.state.engine, LOCAL_ADMIN, "2024-04", NOW)  # type: ignore[attr-defined]
+    log_in(browser, keys.admin)
+    page = browser.get("/settlements", params={"period": "2024-04"})
+    assert page.status_code == 200
+    assert "self-billing" in page.text

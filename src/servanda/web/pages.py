@@ -369,7 +369,10 @@ def invoice_page(
 
 def install(app: Any) -> None:
     """Add the pages, their assets and their error pages to ``app``."""
+    from servanda.web.more_pages import router as more
+
     app.include_router(router)
+    app.include_router(more)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     async def to_login(request: Request, exc: Exception) -> Response:
