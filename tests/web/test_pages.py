@@ -247,6 +247,7 @@ def test_a_customer_sends_feedback_for_itself_only(browser: TestClient, keys: To
     assert count("quai-capital") == quai + 2
     bad = browser.post("/feedback", data={"csrf": csrf(form.text), "csat": "9"})
     assert bad.status_code == 422
+    assert "csat: Input should be less than or equal to 5" in bad.text  # a page, located
 
 
 def test_settlements_page_lists_the_statements(browser: TestClient, keys: Tokens) -> None:

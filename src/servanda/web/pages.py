@@ -15,6 +15,8 @@ from typing import Annotated, Any, TypeVar, cast
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Query, Request
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -382,5 +384,16 @@ def install(app: Any) -> None:
     async def refused(request: Request, exc: Exception) -> Response:
         return problem_page(request, principal_of(request), 403, str(exc))
 
+    async def unreadable(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        if request.url.path.startswith(("/api/", "/healthz")):
+            return await request_validation_exception_handler(request, exc)
+        said = "; ".join(
+            f"{'.'.join(str(p) for p in e.get('loc', ())[1:]) or 'input'}: {e.get('msg', '')}"
+            for e in exc.errors()
+        )
+        return problem_page(request, principal_of(request), 422, said)
+
     app.add_exception_handler(LoginRequired, to_login)
     app.add_exception_handler(Forbidden, refused)
+    app.add_exception_handler(RequestValidationError, unreadable)
