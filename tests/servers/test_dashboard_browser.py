@@ -147,6 +147,13 @@ def test_an_operator_walks_the_board_acts_and_downloads(chromium: Any, site: Sit
         assert page.locator(".state.acknowledged").first.is_visible()
         shot(page, "operator-incident-acknowledged")
 
+    page.goto(f"{site.base}/map")
+    node = page.locator('svg.map [data-node="core-router-2"]')
+    node.focus()  # its dependencies light up, the rest dims
+    assert page.locator("svg.map .node.lit").count() > 1
+    assert page.locator("svg.map .node.dim").count() > 0
+    shot(page, "operator-map")
+
     page.goto(f"{site.base}/reports/horizon-sport?period=2024-04")
     assert "Horizon Sport" in page.content()
     shot(page, "operator-report")

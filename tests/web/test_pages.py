@@ -5,11 +5,12 @@ forged or foreign form gets."""
 
 from __future__ import annotations
 
+import json
 import re
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -258,3 +259,33 @@ def test_settlements_page_lists_the_statements(browser: TestClient, keys: Tokens
     page = browser.get("/settlements", params={"period": "2024-04"})
     assert page.status_code == 200
     assert "self-billing" in page.text
+
+
+def test_the_dependency_map_shows_what_is_down_now(browser: TestClient, keys: Tokens) -> None:
+    engine = browser.app.state.engine  # type: ignore[attr-defined]
+    line = (EXAMPLE / "events" / "2024-04.alertmanager.jsonl").read_text().splitlines()[41]
+    body = json.loads(line)  # core-router-2's link to Strasbourg goes down again, now
+    assert body["alerts"][0]["labels"]["alertname"] == "LinkDown"
+    start = datetime.now(UTC) - timedelta(minutes=5)
+    body["alerts"][0]["startsAt"] = start.isoformat().replace("+00:00", "Z")
+    body["alerts"][0]["endsAt"] = "0001-01-01T00:00:00Z"
+    sent = browser.post("/api/v1/events/alertmanager", json=body,
+                        headers={"Authorization": f"Bearer {keys.admin}"})  # fmt: skip
+    assert sent.status_code == 200, sent.text
+    log_in(browser, keys.operator)
+    page = browser.get("/map")
+    assert page.status_code == 200
+    assert '<svg class="map"' in page.text
+    nodes = re.findall(r'data-node="([^"]+)"', page.text)
+    assert "core-router-2" in nodes  # components are drawn for the provider's staff
+    down = re.findall(r'class="node (?:down|partial)" data-node="([^"]+)"', page.text)
+    still_open = {
+        n.node for i in incidents.list_incidents(engine, LOCAL_ADMIN, limit=500)
+        if i.state.value != "closed" for n in i.impacted if n.until is None
+    }  # fmt: skip
+    assert still_open
+    assert set(down) == still_open
+    assert "Down now" in page.text
+    log_in(browser, keys.quai)
+    mine = browser.get("/map")
+    assert "core-router-2" not in re.findall(r'data-node="([^"]+)"', mine.text)

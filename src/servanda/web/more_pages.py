@@ -8,12 +8,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
 
+from servanda.catalog.model import Component, Service
 from servanda.core.access import Action
 from servanda.engagement.model import Channel, Feedback
 from servanda.services import engagement, settlement
+from servanda.services import incidents as cases
 from servanda.services.agreements import effective_for, effective_view, render
+from servanda.services.board import OPEN
 from servanda.services.catalog import visible_bundle
+from servanda.web.dependency_map import NodeState
+from servanda.web.dependency_map import render as render_map
 from servanda.web.pages import CsrfForm, guarded, page
 from servanda.web.session import check_csrf, require_login
 
@@ -59,6 +65,32 @@ def agreement_page(
     view = effective_view(found)
     return page(request, "agreement.html.j2", principal, view=view, customer=customer,
                 service=service or "", on=day.isoformat(), active="agreements")  # fmt: skip
+
+
+@router.get("/map")
+def dependency_map(request: Request) -> HTMLResponse:
+    """Services and what they depend on, with what open incidents take down now."""
+    principal = require_login(request)
+    engine = request.app.state.engine
+    bundle = visible_bundle(engine, principal)
+    found = guarded(request, principal, lambda: cases.list_incidents(
+        engine, principal, states=OPEN, limit=1000
+    ))  # fmt: skip
+    if isinstance(found, HTMLResponse):
+        return found
+    states: dict[str, NodeState] = {}
+    for incident in sorted(found, key=lambda i: i.detected_at):
+        for d in incident.degraded:
+            states.setdefault(d.node, NodeState(0.0, incident.id, d.reason))
+        for n in incident.impacted:
+            if n.until is None:
+                known = states.get(n.node)
+                if known is None or known.fraction < n.fraction:
+                    states[n.node] = NodeState(n.fraction, incident.id, n.reason)
+    nodes: list[Service | Component] = [*bundle.services, *bundle.components]
+    down = sorted((n, s) for n, s in states.items() if s.fraction > 0)
+    return page(request, "map.html.j2", principal, svg=Markup(render_map(nodes, states)),
+                down=down, active="map")  # fmt: skip
 
 
 @router.get("/feedback")
