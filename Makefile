@@ -121,7 +121,14 @@ $(VENV)/.chromium: | $(BIN)/python
 	if [ -x $(CHROMIUM) ]; then touch $@; \
 	else echo "note: the browser tests need $(CHROMIUM) (Debian package chromium, installed by make as root); they are skipped"; fi
 
-pytest: $(VENV)/.installed-dev $(VENV)/.alertmanager $(VENV)/.promtool $(VENV)/.radclient $(VENV)/.chromium
+# The browser tests check the pages' accessibility with axe-core, from the npm registry, into
+# the virtual environment (nothing is installed globally).
+$(VENV)/.axe: | $(BIN)/python
+	@if command -v npm >/dev/null; then \
+	  npm install --silent --no-audit --no-fund --prefix $(VENV)/axe axe-core@4 >/dev/null && touch $@; \
+	else echo "note: the accessibility checks need npm (axe-core); they are skipped"; fi
+
+pytest: $(VENV)/.installed-dev $(VENV)/.alertmanager $(VENV)/.promtool $(VENV)/.radclient $(VENV)/.chromium $(VENV)/.axe
 	$(BIN)/pytest
 
 test: lint pytest

@@ -185,3 +185,40 @@ def test_a_customer_sees_its_own_and_nothing_else(chromium: Any, site: Site) -> 
     assert "horizon-sport" not in page.locator("tbody").inner_text()
     shot(page, "customer-invoices")
     page.context.close()
+
+
+AXE = Path(__file__).resolve().parents[2] / ".venv" / "axe" / "node_modules" / "axe-core"
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/login", "/board?month=2024-04", "/incidents?state=all", "/map", "/agreements",
+     "/invoices", "/feedback", "/settlements"],
+)  # fmt: skip
+def test_pages_pass_the_accessibility_checks(chromium: Any, site: Site, path: str) -> None:
+    """axe-core (the engine of Lighthouse's accessibility audit) finds no serious or critical
+    violation of WCAG 2.1 A and AA: labels, contrast, landmarks, names of controls."""
+    script = AXE / "axe.min.js"
+    if not script.exists():
+        problem = f"{script} is missing (make test installs axe-core from npm)"
+        if os.environ.get(REQUIRE_ENV) == "1":
+            pytest.fail(problem, pytrace=False)
+        pytest.skip(problem)
+    context = chromium.new_context(bypass_csp=True)  # to inject the checker into the page
+    page = context.new_page()
+    if path != "/login":
+        page.goto(f"{site.base}/login")
+        page.get_by_label("API token").fill(site.operator)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url(re.compile(r"/board"))
+    page.goto(f"{site.base}{path}")
+    page.add_script_tag(path=str(script))
+    found = page.evaluate(
+        "async () => (await axe.run(document, {runOnly: {type: 'tag', values: "
+        "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})).violations"
+        ".map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length,"
+        " target: v.nodes[0].target}))"
+    )
+    context.close()
+    serious = [v for v in found if v["impact"] in ("serious", "critical")]
+    assert serious == [], serious

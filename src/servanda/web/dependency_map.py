@@ -116,7 +116,7 @@ def render(nodes: Sequence[Service | Component], states: Mapping[str, NodeState]
                 )
     boxes = [_node(p, by_id[p.id], states.get(p.id), dependents.get(p.id, ())) for p in placed]
     return (
-        f'<svg class="map" viewBox="0 0 {width:.0f} {height:.0f}" role="img" '
+        f'<svg class="map" viewBox="0 0 {width:.0f} {height:.0f}" role="group" '
         f'aria-labelledby="map-title" xmlns="http://www.w3.org/2000/svg">'
         '<title id="map-title">Dependency map: services on top, what they need below</title>'
         '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
@@ -152,7 +152,8 @@ def _node(
     )
     if state is not None:
         return f'<a {attrs} href="/incidents/{escape(state.incident)}">{inner}</a>'
-    return f'<g {attrs} tabindex="0">{inner}</g>'
+    name = escape(f"{p.label} ({p.kind}): {said}")
+    return f'<g {attrs} tabindex="0" role="img" aria-label="{name}">{inner}</g>'
 
 
 __all__ = ["NodeState", "Placed", "layout", "render"]
