@@ -1,8 +1,9 @@
 """The status board: every customer × service objective of a month, met, at risk or
 breached, with its error budget, burn rate and the open incidents of the service.
 
-Each visible customer is evaluated over the month from storage, as the SLA report would be
-(:func:`servanda.services.sla.evaluate_in`), in one transaction for the whole board. An
+Each visible customer is evaluated over the month from storage, as the SLA report would be,
+in one transaction for the whole board; the evidence of every customer is read at once
+(:mod:`servanda.services.evidence`), so the queries do not grow with the customers. An
 objective is **at risk** when it is met so far but its budget burns faster than the period
 allows (burn rate above 1) or less than a quarter of it is left; **breached** and **met** are
 the evaluation's verdicts, and **no data** says there was nothing to measure yet.
@@ -22,8 +23,10 @@ from servanda.catalog.model import PartyRole
 from servanda.core.access import Action, Principal
 from servanda.core.problems import InvalidInput, Location, Problem
 from servanda.events.incidents import IncidentState
+from servanda.measure.evaluate import evaluate_customer
 from servanda.measure.results import ObjectiveResult, Verdict
-from servanda.services.sla import customer_timezone, evaluate_in, period_of
+from servanda.services.evidence import gather_many
+from servanda.services.sla import customer_timezone, evidence_start, period_of
 from servanda.storage.database import transaction
 from servanda.storage.repositories import BundleRepository
 from servanda.storage.repositories.incidents import IncidentFilter, IncidentRepository
@@ -115,13 +118,21 @@ def status_board(
         for incident in incidents:
             for service in {n.node for n in incident.impacted if n.kind == "service"}:
                 open_by[service] += 1
-        for party in sorted(customers, key=lambda p: p.id):
+        chosen_by = {}
+        for party in customers:
             zone = ZoneInfo(customer_timezone(bundle, party.id, now.date()))
             text = month or now.astimezone(zone).strftime("%Y-%m")
             chosen = period_of(bundle, party.id, text, now)
             if chosen.start > now:
                 raise InvalidInput([Problem(f"{text} has not begun", Location(), ("period",))])
-            evaluation = evaluate_in(session, bundle, party.id, chosen, now).evaluation
+            chosen_by[party.id] = chosen
+        evidence = gather_many(
+            session, bundle,
+            {c: (evidence_start(bundle, p), p.end) for c, p in chosen_by.items()},
+        )  # fmt: skip
+        for party in sorted(customers, key=lambda p: p.id):
+            chosen = chosen_by[party.id]
+            evaluation = evaluate_customer(bundle, party.id, chosen, evidence[party.id], now)
             for part in evaluation.parts:
                 svc = bundle.service_by_id.get(part.service) if part.service else None
                 for result in part.results:

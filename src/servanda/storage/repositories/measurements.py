@@ -245,10 +245,19 @@ class MeasurementRepository:
     def records(self, series: str, since: datetime, until: datetime) -> list[StoredMeasurement]:
         """The measurements of ``series`` taken in ``[since, until)``, as records, by ``at``
         (then key)."""
+        return self.records_of([series], since, until)
+
+    def records_of(
+        self, series: Sequence[str], since: datetime, until: datetime
+    ) -> list[StoredMeasurement]:
+        """The measurements of every one of ``series`` taken in ``[since, until)``, in one
+        query, by ``at`` (then key)."""
+        if not series:
+            return []
         m = MEASUREMENTS.c
         query = (
             select(MEASUREMENTS)
-            .where(m.series == series, m.at >= since, m.at < until)
+            .where(m.series.in_(list(series)), m.at >= since, m.at < until)
             .order_by(m.at, m.key)
         )
         return [
