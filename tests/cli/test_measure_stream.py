@@ -5,7 +5,6 @@ and a progress bar only on a terminal."""
 from __future__ import annotations
 
 import os
-import pty
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -22,6 +21,7 @@ from servanda.storage.database import make_engine
 from servanda.storage.repositories.measurements import MEASUREMENTS
 
 from .cli_support import EXAMPLE, ok, run
+from .terminal import on_a_terminal
 
 SERVANDA = str(Path(sys.executable).parent / "servanda")
 START = datetime(2024, 4, 1, tzinfo=UTC)
@@ -134,39 +134,14 @@ def test_a_bad_line_late_in_a_long_file_stores_nothing(loaded: str, tmp_path: Pa
     assert '"count": 0' in summary.stdout
 
 
-def _on_a_terminal(*args: str) -> tuple[int, str]:
-    """Run ``servanda ARGS`` with standard error on a terminal: exit code and what it drew."""
-    leader, follower = pty.openpty()
-    try:
-        process = subprocess.Popen(
-            [SERVANDA, *args],
-            stdout=subprocess.DEVNULL,
-            stderr=follower,
-            env={**os.environ, "TERM": "xterm", "COLUMNS": "120"},
-        )
-        os.close(follower)
-        drawn = b""
-        while True:
-            try:
-                chunk = os.read(leader, 65536)
-            except OSError:  # the terminal closed with the process
-                break
-            if not chunk:
-                break
-            drawn += chunk
-        return process.wait(timeout=120), drawn.decode(errors="replace")
-    finally:
-        os.close(leader)
-
-
 def test_a_progress_bar_on_a_terminal_only(example_db: str, tmp_path: Path) -> None:
     loaded = example_db
     path = latency_file(tmp_path / "bar.csv", 60_000)
-    code, drawn = _on_a_terminal("--db", loaded, "measure", "ingest", str(path))
+    code, drawn = on_a_terminal("--db", loaded, "measure", "ingest", str(path))
     assert code == 0
     assert "bar.csv" in drawn
     assert "MB" in drawn  # bytes read of the file's
-    code, drawn = _on_a_terminal("--db", loaded, "measure", "ingest", "--quiet", str(path))
+    code, drawn = on_a_terminal("--db", loaded, "measure", "ingest", "--quiet", str(path))
     assert (code, drawn) == (0, "")
     piped = run("measure", "ingest", path, db=loaded)
     assert piped.exit_code == 0

@@ -8,9 +8,10 @@ told how far it has come (:meth:`Bars.add`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import Enum
+from typing import Protocol
 
 import typer
 from rich.progress import (
@@ -36,8 +37,12 @@ QuietOption = typer.Option(
     help="No progress bar (none is drawn anyway when standard error is no terminal).",
 )
 
-Advance = Callable[[int], None]
-"""Told how much of a piece of work is done (not how much more)."""
+
+class Advance(Protocol):
+    """Told how much of a piece of work is done (not how much more), and its new total when
+    that is known only as it goes."""
+
+    def __call__(self, done: int, total: int | None = None) -> None: ...
 
 
 class Unit(Enum):
@@ -60,13 +65,16 @@ class Bars:
             return _nothing
         task = progress.add_task(label, total=total, unit=unit)
 
-        def advance(done: int) -> None:
-            progress.update(task, completed=done)
+        def advance(done: int, total: int | None = None) -> None:
+            if total is None:
+                progress.update(task, completed=done)
+            else:
+                progress.update(task, completed=done, total=total)
 
         return advance
 
 
-def _nothing(_: int) -> None:
+def _nothing(done: int, total: int | None = None) -> None:
     return None
 
 
