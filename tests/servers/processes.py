@@ -56,12 +56,14 @@ def free_port() -> int:
 class Server:
     """One ``servanda serve`` process."""
 
-    def __init__(self, db: str, token: str, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, db: str, token: str, env: dict[str, str] | None = None, args: tuple[str, ...] = ()
+    ) -> None:
         self.port = free_port()
         self.token = token
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in kill or stop)
         self.process = subprocess.Popen(
-            [SERVANDA, "--db", db, "serve", "--port", str(self.port)],
+            [SERVANDA, "--db", db, "serve", "--port", str(self.port), *args],
             env={**os.environ, **FAST, **(env or {})},
             stdout=subprocess.DEVNULL,
             stderr=self.log,
@@ -125,8 +127,10 @@ class Server:
 
 
 @contextmanager
-def running(db: str, token: str, env: dict[str, str] | None = None) -> Iterator[Server]:
-    server = Server(db, token, env)
+def running(
+    db: str, token: str, env: dict[str, str] | None = None, args: tuple[str, ...] = ()
+) -> Iterator[Server]:
+    server = Server(db, token, env, args)
     try:
         yield server
     finally:

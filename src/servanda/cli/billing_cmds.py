@@ -13,6 +13,7 @@ import typer
 
 from servanda.cli.common import engine, now
 from servanda.cli.output import USAGE, Format, FormatOption, fail, out, print_json, table
+from servanda.cli.progress import QuietOption, progress_bars
 from servanda.core.access import LOCAL_ADMIN
 from servanda.reports.invoice_cii import cii_xml
 from servanda.reports.invoice_html import render_invoice_html, render_invoice_pdf
@@ -34,11 +35,15 @@ def bill(
     period: str = typer.Option(..., "--period", help="The month billed: YYYY-MM."),
     issue: bool = typer.Option(False, "--issue", help="Issue the drafts made (numbered)."),
     fmt: Format = FormatOption,
+    quiet: bool = QuietOption,
 ) -> None:
     """Make the month's draft invoices, one per billing account with something to bill;
-    running it again makes the drafts again and never touches an issued invoice."""
+    running it again makes the drafts again and never touches an issued invoice. A progress
+    bar shows on a terminal (--quiet: none)."""
     db = engine(ctx)
-    run = billing.bill(db, LOCAL_ADMIN, period, now())
+    with progress_bars(quiet) as bars:
+        advance = bars.add(f"billing {period}", None)
+        run = billing.bill(db, LOCAL_ADMIN, period, now(), progress=advance)
     numbers = billing.issue(db, LOCAL_ADMIN, period, now(), run.drafts) if issue else []
     if fmt is Format.JSON:
         print_json(run.as_dict() | {"issued": numbers})

@@ -31,10 +31,12 @@ from servanda.cli.output import (
     print_problems,
     table,
 )
+from servanda.cli.progress import QuietOption, Unit, progress_bars
 from servanda.core.access import LOCAL_ADMIN
 from servanda.core.problems import InvalidInput, Location, Problem
 from servanda.ingest.attestations import read_attestation_file
-from servanda.ingest.measurements import read_measurement_file
+from servanda.ingest.measurements import stream_measurement_file
+from servanda.ingest.record_stream import file_size
 from servanda.measure.inputs import Attestation
 from servanda.services import measurements as cases
 from servanda.services.catalog import visible_bundle
@@ -120,9 +122,11 @@ def ingest(
         False, "--replace", help="Overwrite measurements stored under the same key (corrections)."
     ),
     fmt: Format = FormatOption,
+    quiet: bool = QuietOption,
 ) -> None:
     """Store the measurements of FILES, checked against the declared series; sending a file
-    twice stores nothing new.
+    twice stores nothing new. Files are read as a stream (memory stays bounded, millions of
+    lines are fine), with a progress bar on a terminal.
 
     Each file is all or nothing: when any line is bad, every problem is printed
     (file:line:column: field: message), nothing of that file is stored, and the command exits
@@ -130,16 +134,21 @@ def ingest(
     """
     db = engine(ctx)
     series = cases.series_by_id(db)
-
-    def store(path: Path, found: list[Any]) -> dict[str, Any]:
-        counts = cases.ingest_measurements(
-            db, LOCAL_ADMIN, found, now(), replace=replace, file=str(path)
-        )
-        return counts.as_dict()
-
-    results, problems = each_file(
-        files, lambda path: read_measurement_file(path, series_by_id=series), store
-    )
+    results: list[dict[str, Any]] = []
+    problems: list[Problem] = []
+    with progress_bars(quiet) as bars:
+        for path in files:
+            advance = bars.add(path.name, file_size(path), Unit.BYTES)
+            batches = stream_measurement_file(path, series_by_id=series, progress=advance)
+            try:
+                counts = cases.ingest_measurement_stream(
+                    db, LOCAL_ADMIN, batches, now(), replace=replace, file=str(path)
+                )
+            except InvalidInput as exc:
+                problems.extend(exc.problems)
+                results.append({"file": str(path), "ok": False, "problems": len(exc.problems)})
+                continue
+            results.append({"file": str(path), "ok": True, **counts.as_dict()})
 
     def line(received: int, new: int, duplicates: int, replaced: int, **_: Any) -> str:
         text = f"{received} measurements, {new} new, {duplicates} duplicates"

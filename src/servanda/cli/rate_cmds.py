@@ -14,6 +14,7 @@ from pathlib import Path
 import typer
 
 from servanda.cli.output import Format, FormatOption, out, print_json
+from servanda.cli.progress import QuietOption, progress_bars
 from servanda.services import rating
 
 
@@ -33,10 +34,16 @@ def rate(
     batch: int = typer.Option(rating.BATCH_ROWS, "--batch", min=1, help="Rows per batch."),
     workers: int = typer.Option(2, "--workers", min=1, help="Batches rated at once."),
     fmt: Format = FormatOption,
+    quiet: bool = QuietOption,
 ) -> None:
-    """Rate a usage file with tariffs (stateless: nothing is stored)."""
+    """Rate a usage file with tariffs (stateless: nothing is stored); a progress bar (records
+    rated) shows on a terminal (--quiet: none)."""
     rater = rating.load_rater(tariffs)
-    summary = rating.rate_file(rater, usage, output, rows=batch, workers=workers)
+    with progress_bars(quiet) as bars:
+        advance = bars.add(f"rating {usage.name}", None)
+        summary = rating.rate_file(
+            rater, usage, output, rows=batch, workers=workers, progress=advance
+        )
     if fmt is Format.JSON:
         print_json(summary.as_dict())
         return

@@ -1,4 +1,11 @@
-"""``servanda serve`` and ``servanda demo``."""
+"""``servanda serve`` and ``servanda demo``.
+
+Every option of ``serve`` can come from the environment (``SERVANDA_HOST``, ``SERVANDA_PORT``,
+``SERVANDA_WORKERS``, ``SERVANDA_LOG_FORMAT``, ``SERVANDA_LOG_LEVEL``), as can the database
+(``SERVANDA_DATABASE_URL``) and the API's settings (:mod:`servanda.api.settings`): what a
+container or a systemd unit sets. An address that cannot be listened on (a port in use) is one
+line on standard error and exit code 1, before anything is started.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +15,39 @@ from pathlib import Path
 import typer
 from sqlalchemy import Engine
 
+from servanda.api.logs import LogFormat, LogLevel
 from servanda.cli.common import engine, now
-from servanda.cli.output import out
+from servanda.cli.output import PROBLEMS, fail, out
 from servanda.core.access import LOCAL_ADMIN, Role
 from servanda.services import billing, closing, configuration, settlement, tokens
 from servanda.services.example_month import load_example_month
 from servanda.storage import migrate
 
-HostOption = typer.Option("127.0.0.1", "--host", help="Address to listen on.")
-PortOption = typer.Option(8000, "--port", help="Port to listen on.")
+HostOption = typer.Option(
+    "127.0.0.1", "--host", envvar="SERVANDA_HOST", help="Address to listen on (0.0.0.0: all)."
+)
+PortOption = typer.Option(
+    8000, "--port", envvar="SERVANDA_PORT", min=0, max=65535, help="Port to listen on."
+)
+WorkersOption = typer.Option(
+    1,
+    "--workers",
+    envvar="SERVANDA_WORKERS",
+    min=1,
+    help="Worker processes (each with its own connections; one correlates events at a time).",
+)
+LogFormatOption = typer.Option(
+    LogFormat.TEXT,
+    "--log-format",
+    envvar="SERVANDA_LOG_FORMAT",
+    help="text for people, json for one JSON object a line (on standard error).",
+)
+LogLevelOption = typer.Option(
+    LogLevel.INFO,
+    "--log-level",
+    envvar="SERVANDA_LOG_LEVEL",
+    help="The least severe level logged.",
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -25,11 +56,51 @@ def register(app: typer.Typer) -> None:
     app.command("demo")(demo)
 
 
-def serve(ctx: typer.Context, host: str = HostOption, port: int = PortOption) -> None:
-    """Serve the HTTP API (OpenAPI at /docs); every endpoint but /healthz needs a token."""
+def serve(
+    ctx: typer.Context,
+    host: str = HostOption,
+    port: int = PortOption,
+    workers: int = WorkersOption,
+    log_format: LogFormat = LogFormatOption,
+    log_level: LogLevel = LogLevelOption,
+) -> None:
+    """Serve the HTTP API (OpenAPI at /docs); every endpoint but /healthz needs a token.
+
+    Options can be set in the environment instead (SERVANDA_HOST, SERVANDA_PORT,
+    SERVANDA_WORKERS, SERVANDA_LOG_FORMAT, SERVANDA_LOG_LEVEL), with the database
+    (SERVANDA_DATABASE_URL) and the API's settings (docs/deployment.md)."""
+    _serve(ctx, host, port, workers=workers, log_format=log_format, log_level=log_level)
+
+
+def _listenable(host: str, port: int) -> None:
+    """Exit 1 with one line when ``host:port`` cannot be listened on."""
+    from servanda.api.server import unavailable
+
+    why = unavailable(host, port)
+    if why is not None:
+        fail(why, PROBLEMS)
+
+
+def _serve(
+    ctx: typer.Context,
+    host: str,
+    port: int,
+    *,
+    workers: int = 1,
+    log_format: LogFormat = LogFormat.TEXT,
+    log_level: LogLevel = LogLevel.INFO,
+) -> None:
     from servanda.api.server import serve as run
 
-    run(engine(ctx), host=host, port=port)
+    _listenable(host, port)
+    run(
+        engine(ctx),
+        host=host,
+        port=port,
+        workers=workers,
+        log_format=log_format,
+        log_level=log_level.value,
+    )
 
 
 EXAMPLE_PERIOD = "2024-04"
@@ -65,6 +136,7 @@ def demo(
     attestations, feedback, reviews and usage (calls, streams, a conference, QoS links, RADIUS
     data sessions, prepaid calls charged online), close that month (its credits become
     final), print tokens and serve the API."""
+    _listenable(host, port)
     eng = engine(ctx)
     migrate.upgrade(eng.url.render_as_string(hide_password=False))
     result, summary = configuration.load(eng, [examples], now())
@@ -111,4 +183,4 @@ def demo(
             f'     curl -H "Authorization: Bearer {admin}" "{report}" > report.html', markup=False
         )
     out.print("", markup=False)
-    serve(ctx, host=host, port=port)
+    _serve(ctx, host, port)

@@ -19,6 +19,7 @@ import typer
 from servanda.cli.common import engine, now
 from servanda.cli.measure_cmds import each_file, report_files
 from servanda.cli.output import PROBLEMS, Format, FormatOption, fail, out, print_json, table
+from servanda.cli.progress import QuietOption, progress_bars
 from servanda.core.access import LOCAL_ADMIN
 from servanda.ingest import nats_usage
 from servanda.ingest.usage_files import read_usage_file
@@ -39,8 +40,10 @@ def ingest(
         ..., help="CSV, JSON Lines (.jsonl), JSON or Parquet files."
     ),
     fmt: Format = FormatOption,
+    quiet: bool = QuietOption,
 ) -> None:
-    """Store and rate the usage of FILES; sending a file twice stores nothing new.
+    """Store and rate the usage of FILES; sending a file twice stores nothing new. A
+    progress bar (records stored) shows on a terminal (--quiet: none).
 
     Each file is all or nothing when any line is bad: every problem is printed
     (file:line:column: field: message), nothing of that file is stored, and the command exits
@@ -51,14 +54,17 @@ def ingest(
 
     def store(path: Path, found: list[Any]) -> dict[str, Any]:
         total = cases.UsageSummary()
+        advance = bars.add(path.name, len(found))
         for i in range(0, len(found), CHUNK):
             part = cases.ingest_usage(
                 db, LOCAL_ADMIN, found[i : i + CHUNK], now(), origins=str(path)
             )
             total = _add(total, part)
+            advance(min(i + CHUNK, len(found)))
         return total.as_dict()
 
-    results, problems = each_file(files, read_usage_file, store)
+    with progress_bars(quiet) as bars:
+        results, problems = each_file(files, read_usage_file, store)
 
     def line(received: int, stored: int, unchanged: int, corrected: int, rejected: int,
              rated: int, not_rated: int, charged: dict[str, str], **_: Any) -> str:  # fmt: skip

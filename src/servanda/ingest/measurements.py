@@ -1,6 +1,7 @@
 """Measurement files: CSV, JSON Lines and JSON read into :class:`Measurement` records.
 
-``servanda measure ingest FILE`` and the measurements API read them here:
+``servanda measure ingest FILE`` (as a stream, :func:`stream_measurement_file`) and the
+measurements API read them here:
 
 * **CSV** (``*.csv``): a header row naming columns among ``series, at, start, value, good,
   total, sent_at, received_at, sequence`` in any order; only ``series`` and ``at`` are
@@ -34,7 +35,7 @@ The machinery shared by every record file (formats, rows, converters, readers) i
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import Enum
@@ -59,6 +60,7 @@ from servanda.ingest.record_files import (
     to_text,
     to_timestamp,
 )
+from servanda.ingest.record_stream import BATCH_ROWS, Progress, stream_records
 from servanda.measure.inputs import COUNT_KINDS, VALUE_KINDS, Measurement, Series, SeriesKind
 
 # -- measurements ----------------------------------------------------------------------------
@@ -116,6 +118,22 @@ def read_measurement_file(
     """
     reader = measurement_reader(series_by_id)
     return read_records(path, reader, fmt=fmt, max_problems=max_problems)
+
+
+def stream_measurement_file(
+    path: str | FsPath,
+    *,
+    series_by_id: Mapping[str, Series] | None = None,
+    fmt: RecordFormat | None = None,
+    batch: int = BATCH_ROWS,
+    progress: Progress | None = None,
+) -> Iterator[list[Measurement]]:
+    """The measurements of a file in batches of at most ``batch``, read as they are asked for
+    (:func:`~servanda.ingest.record_stream.stream_records`): the way of files too large to
+    hold. The checks are those of :func:`read_measurement_file`; the stream raises
+    :class:`~servanda.core.problems.InvalidInput` at its end when the file has problems."""
+    reader = measurement_reader(series_by_id)
+    return stream_records(path, reader, fmt=fmt, batch=batch, progress=progress)
 
 
 def parse_measurements(

@@ -17,7 +17,7 @@ import dataclasses
 import io
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -423,11 +423,24 @@ def parse_objects(
 def _read_json_lines(
     text: str, reader: RecordReader[T], file: str, max_problems: int
 ) -> tuple[list[T], list[Problem]]:
-    records: list[T] = []
     problems: list[Problem] = []
+    records = list(json_line_records(text.split("\n"), reader, file, max_problems, problems))
+    return ([], problems) if problems else (records, [])
+
+
+def json_line_records(
+    lines: Iterable[str],
+    reader: RecordReader[T],
+    file: str,
+    max_problems: int,
+    problems: list[Problem],
+) -> Iterator[T]:
+    """The records of JSON Lines ``lines`` (each with or without its line break), as they are
+    read; every problem is appended to ``problems`` (a record is still yielded after one: the
+    caller decides, as a file is all or nothing)."""
     loads, fast = json.loads, reader.fast_object
-    for number, raw in enumerate(text.split("\n"), start=1):
-        line = raw.removesuffix("\r")
+    for number, raw in enumerate(lines, start=1):
+        line = raw.removesuffix("\n").removesuffix("\r")
         if not line or line.isspace():
             continue
         try:
@@ -443,7 +456,7 @@ def _read_json_lines(
         if fast is not None and type(data) is dict:
             made = fast(data)
             if made is not None:
-                records.append(made)
+                yield made
                 continue
         if _stopped(problems, max_problems, file):
             break
@@ -452,17 +465,30 @@ def _read_json_lines(
         if found:
             problems.extend(locate_in_json(found, line, file, number))
         elif made is not None:
-            records.append(made)
-    return ([], problems) if problems else (records, [])
+            yield made
 
 
 def _read_csv(
     text: str, reader: RecordReader[T], file: str, max_problems: int
 ) -> tuple[list[T], list[Problem]]:
-    rows = csv.reader(io.StringIO(text, newline=""), strict=True)
-    spec = reader.spec
     problems: list[Problem] = []
-    records: list[T] = []
+    lines = io.StringIO(text, newline="")
+    records = list(csv_records(lines, reader, file, max_problems, problems))
+    return ([], problems) if problems else (records, [])
+
+
+def csv_records(
+    lines: Iterable[str],
+    reader: RecordReader[T],
+    file: str,
+    max_problems: int,
+    problems: list[Problem],
+) -> Iterator[T]:
+    """The records of CSV ``lines`` (a text file opened with ``newline=""``) under their header
+    row, as they are read; every problem is appended to ``problems`` (see
+    :func:`json_line_records`)."""
+    rows = csv.reader(lines, strict=True)
+    spec = reader.spec
     last = header_line = 0
     header: tuple[str, ...] | None = None
     try:
@@ -473,10 +499,12 @@ def _read_csv(
                 break
         if header is None:
             wanted = ", ".join(spec.columns)
-            return [], [Problem(f"no header row; columns are {wanted}", Location(file))]
-        problems += _header_problems(header, spec, file, header_line)
-        if problems:
-            return [], problems
+            problems.append(Problem(f"no header row; columns are {wanted}", Location(file)))
+            return
+        wrong = _header_problems(header, spec, file, header_line)
+        if wrong:
+            problems.extend(wrong)
+            return
         width = len(header)
         fast = reader.fast_csv(header) if reader.fast_csv is not None else None
         for cells in rows:
@@ -484,7 +512,7 @@ def _read_csv(
             if fast is not None and len(cells) == width:
                 made = fast(cells)
                 if made is not None:
-                    records.append(made)
+                    yield made
                     continue
                 del cells[width:]  # what the fast way added
             if not any(c.strip() for c in cells):
@@ -504,13 +532,12 @@ def _read_csv(
             before = len(problems)
             made = reader.build(Row(fields, file, line, (), problems))
             if made is not None and len(problems) == before:
-                records.append(made)
+                yield made
     except csv.Error as exc:
         why = str(exc)
         if "end of data" in why:
             why += " (a quoted cell that starts in this row is never closed)"
         problems.append(Problem(f"CSV syntax error: {why}", Location(file, last + 1)))
-    return ([], problems) if problems else (records, [])
 
 
 def _header_problems(

@@ -26,7 +26,7 @@ in the transaction that issues them).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -155,9 +155,18 @@ def _issuer(bundle: Bundle) -> BillingAccount:
     )
 
 
-def bill(engine: Engine, principal: Principal, period: str, now: datetime) -> BillRun:
-    """Make the month's draft invoices (see the module)."""
+def bill(
+    engine: Engine,
+    principal: Principal,
+    period: str,
+    now: datetime,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> BillRun:
+    """Make the month's draft invoices (see the module); ``progress`` is told (steps done,
+    steps in all) as the run goes: usage read, credits read, each account priced, stored."""
     principal.require(Action.BILL)
+    tell = progress or _untold
     month = Month.of(period)
     run = BillRun(month.text)
     gen = close_generation(engine)
@@ -175,14 +184,19 @@ def bill(engine: Engine, principal: Principal, period: str, now: datetime) -> Bi
                 )
             )
         )
+        tell(0, 3)
         usage = _usage_lines(session, bundle, month, gen, issued)
+        tell(1, 3)
         credits = _credit_lines(engine, principal, session, bundle, month)
         recurring = _recurring_by_account(bundle, month)
         accounts = {a.id: a for a in bundle.billing_accounts}
         profiles = {p.id: p for p in bundle.tax_profiles}
         prepaid = _prepaid_by_account(session, bundle, month, gen)
         drafts: list[tuple[BillingAccount, Totals]] = []
-        for account_id in sorted(set(usage) | set(credits) | set(recurring)):
+        billed = sorted(set(usage) | set(credits) | set(recurring))
+        steps = len(billed) + 3
+        for done, account_id in enumerate(billed, start=2):
+            tell(done, steps)
             if account_id == issuer.id:
                 continue
             if account_id in issued:
@@ -204,9 +218,15 @@ def bill(engine: Engine, principal: Principal, period: str, now: datetime) -> Bi
             profile = profiles.get(account.tax_profile) if account.tax_profile else None
             totals = priced(lines, account.currency, profile, prepaid.get(account_id, Decimal(0)))
             drafts.append((account, totals))
+        tell(steps - 1, steps)
         run.drafts = _store_drafts(session, bundle, issuer, month, drafts, now)
         _mark_billed(session, month, gen)
+    tell(steps, steps)
     return run
+
+
+def _untold(done: int, steps: int) -> None:
+    return None
 
 
 def _in_currency(account: BillingAccount, lines: Sequence[Line], run: BillRun) -> list[Line]:

@@ -25,7 +25,7 @@ helpers :func:`declared_series` and :func:`visible_series` read inside one).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -179,23 +179,75 @@ def ingest_measurements(
     overwrites the stored one.
     """
     principal.require(Action.INGEST_USAGE)
-    received = len(measurements)
     with transaction(engine) as session:
-        problems = check_measurements(measurements, declared_series(session), file=file)
-        if problems:
-            raise InvalidInput(problems)
-        if not measurements:
-            return MeasurementCounts(0, 0, 0)
-        keyed = [(measurement_key(m), m) for m in measurements]
-        repo = MeasurementRepository(session)
-        if not replace:
-            new = repo.add(keyed, now)
-            return MeasurementCounts(received, new, received - new)
-        keys = {k for k, _ in keyed}
-        stored = len(repo.existing_keys(keys))
-        repo.add(keyed, now, replace=True)
-        new = len(keys) - stored
-        return MeasurementCounts(received, new, received - new, replaced=stored)
+        return _store(session, measurements, now, replace, file, declared_series(session), 0)
+
+
+def ingest_measurement_stream(
+    engine: Engine,
+    principal: Principal,
+    batches: Iterable[Sequence[Measurement]],
+    now: datetime,
+    *,
+    replace: bool = False,
+    file: str = UNLOCATED,
+) -> MeasurementCounts:
+    """Store batches of measurements as they come (a file too large to hold, read by
+    :func:`~servanda.ingest.measurements.stream_measurement_file`), all of them or none: every
+    batch goes into one transaction, rolled back when a batch has problems or the stream
+    raises (:class:`InvalidInput` for a file found wrong on its way). The counts and checks
+    are those of :func:`ingest_measurements` over the whole stream, but for one thing: with
+    ``replace``, a key repeated in two batches counts as replaced rather than duplicated."""
+    principal.require(Action.INGEST_USAGE)
+    counts = MeasurementCounts(0, 0, 0)
+    with transaction(engine) as session:
+        declared = declared_series(session)
+        for batch in batches:
+            more = _store(session, batch, now, replace, file, declared, counts.received)
+            counts = MeasurementCounts(
+                counts.received + more.received,
+                counts.new + more.new,
+                counts.duplicates + more.duplicates,
+                counts.replaced + more.replaced,
+            )
+    return counts
+
+
+def _store(
+    session: Session,
+    measurements: Sequence[Measurement],
+    now: datetime,
+    replace: bool,
+    file: str,
+    declared: Mapping[str, Series],
+    first: int,
+) -> MeasurementCounts:
+    """Check and store one batch in ``session``; ``first``: the index of its first
+    measurement in what is being stored (where its problems are)."""
+    problems = check_measurements(measurements, declared, file=file)
+    if problems:
+        raise InvalidInput([_shifted(p, first) for p in problems])
+    received = len(measurements)
+    if not measurements:
+        return MeasurementCounts(0, 0, 0)
+    keyed = [(measurement_key(m), m) for m in measurements]
+    repo = MeasurementRepository(session)
+    if not replace:
+        new = repo.add(keyed, now)
+        return MeasurementCounts(received, new, received - new)
+    keys = {k for k, _ in keyed}
+    stored = len(repo.existing_keys(keys))
+    repo.add(keyed, now, replace=True)
+    new = len(keys) - stored
+    return MeasurementCounts(received, new, received - new, replaced=stored)
+
+
+def _shifted(problem: Problem, first: int) -> Problem:
+    """``problem`` at ``(key, first + i, …)`` instead of ``(key, i, …)``."""
+    path = problem.path
+    if not first or len(path) < 2 or not isinstance(path[1], int):
+        return problem
+    return dataclasses.replace(problem, path=(path[0], path[1] + first, *path[2:]))
 
 
 UNITS = {
