@@ -63,6 +63,7 @@ from servanda.events.mapping import NodeMapper
 from servanda.events.model import Event
 from servanda.events.outages import StoredOutage, outages
 from servanda.events.watermark import Resequencer, clamp_future
+from servanda.services import notices
 from servanda.services.agreements import effective_for
 from servanda.services.event_settings import correlation_settings
 from servanda.services.journal import (
@@ -528,6 +529,9 @@ class EventEngine:
             self._persist(claim, now)  # what other processes appended comes first
             seq = JournalRepository(claim.session).append(STEP, now, step_payload(moved))
             before = current if memory is None else memory.stored.get(incident_id, current)
+            notices.queue_incident_steps(
+                claim.session, claim.config.bundle, [moved], {incident_id: before}, now
+            )
             incidents.save([moved], now, {incident_id: before})
             if memory is not None:
                 memory.correlator.apply_lifecycle(moved)
@@ -749,6 +753,7 @@ class EventEngine:
         if not changed:
             return
         incidents = IncidentRepository(session)
+        notices.queue_incident_steps(session, config.bundle, changed, memory.stored, now)
         incidents.save(list(changed), now, memory.stored, hints)
         memory.stored.update((inc.id, inc) for inc in changed)
         if len(memory.stored) > memory.prune_at:
