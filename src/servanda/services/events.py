@@ -63,7 +63,7 @@ from servanda.events.mapping import NodeMapper
 from servanda.events.model import Event
 from servanda.events.outages import StoredOutage, outages
 from servanda.events.watermark import Resequencer, clamp_future
-from servanda.services import notices
+from servanda.services import notices, telemetry
 from servanda.services.agreements import effective_for
 from servanda.services.event_settings import correlation_settings
 from servanda.services.journal import (
@@ -318,14 +318,16 @@ class EventEngine:
         """
         principal.require(Action.INGEST_EVENTS)
         ticket = _Ticket(events, now)
-        with self._queue_lock:
-            self._queue.append(ticket)
-        with self._lock:
-            while not ticket.done:
-                self._ingest_group(self._take())
+        with telemetry.timing(telemetry.INGEST_SECONDS, "alerts"):
+            with self._queue_lock:
+                self._queue.append(ticket)
+            with self._lock:
+                while not ticket.done:
+                    self._ingest_group(self._take())
         if ticket.error is not None:
             raise ticket.error
         assert ticket.result is not None
+        telemetry.INGESTED.labels("alerts").inc(len(events))
         return ticket.result
 
     def _take(self) -> list[_Ticket]:
@@ -339,6 +341,7 @@ class EventEngine:
                 taken.append(queue.popleft())
         return taken
 
+    @telemetry.timed(telemetry.CORRELATION_SECONDS, "batch")
     def _ingest_group(self, group: list[_Ticket]) -> None:
         """Ingest ``group`` in one transaction; on failure, each of its batches alone."""
         try:
@@ -421,6 +424,7 @@ class EventEngine:
             queued_for=claim.holder if memory is None and new else None,
         )
 
+    @telemetry.timed(telemetry.CORRELATION_SECONDS, "tick")
     def tick(self, now: datetime) -> IngestResult:
         """Take the time-based decisions due at ``now`` (symptom grace, flapping quiet) and
         persist them, after applying what other processes appended; the server's clock runs
@@ -733,6 +737,10 @@ class EventEngine:
             for incident_id, found in changes.symptom_changes:
                 hints.setdefault(incident_id, {}).update(found)
         claim.changes = []
+        # before the pipeline, which reads nothing back: the steps since what was stored
+        notices.queue_incident_steps(
+            claim.session, claim.config.bundle, incidents.values(), memory.stored, now
+        )
         with _pipeline(claim.session):
             self._write(claim.session, claim.config, memory, alerts.values(), incidents.values(),
                         now, hints)  # fmt: skip
@@ -753,7 +761,6 @@ class EventEngine:
         if not changed:
             return
         incidents = IncidentRepository(session)
-        notices.queue_incident_steps(session, config.bundle, changed, memory.stored, now)
         incidents.save(list(changed), now, memory.stored, hints)
         memory.stored.update((inc.id, inc) for inc in changed)
         if len(memory.stored) > memory.prune_at:

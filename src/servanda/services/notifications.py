@@ -18,6 +18,7 @@ from servanda.core.access import Action, Principal
 from servanda.delivery import DeliveryError, Senders, send
 from servanda.notify.backoff import Backoff
 from servanda.notify.outbox import DeliveryState, Queued
+from servanda.services import telemetry
 from servanda.storage.database import transaction
 from servanda.storage.repositories.notifications import NotificationRepository
 
@@ -65,6 +66,7 @@ def dispatch(
         for item in claimed:
             at = clock() if clock is not None else now
             outcome = _attempt(engine, item, at, senders, policy)
+            telemetry.NOTIFICATIONS.labels(item.channel.kind.value, outcome).inc()
             sent += outcome == "sent"
             retrying += outcome == "retry"
             failed += outcome == "failed"
