@@ -16,6 +16,17 @@ from servanda.notify import signing
 from servanda.notify.rules import Webhook
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is an answer of its own (a failed attempt): following it would turn the
+    POST into a GET, or send the signed body somewhere the rule does not name."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
+
+
 def body_of(payload: Mapping[str, Any]) -> bytes:
     """The exact bytes sent (and signed)."""
     return json.dumps(payload, separators=(",", ":"), sort_keys=True, default=str).encode()

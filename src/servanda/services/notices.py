@@ -69,8 +69,6 @@ def incident_concerns(bundle: Bundle, incident: Incident) -> tuple[Pair, ...]:
 
 def incident_steps(bundle: Bundle, incident: Incident, since: int) -> list[Notice]:
     """Notices of the steps of ``incident``'s trail from position ``since`` on."""
-    if incident.merged_into is not None and since >= len(incident.transitions):
-        return []
     concerns: tuple[Pair, ...] | None = None
     found: list[Notice] = []
     for seq in range(since, len(incident.transitions)):
@@ -89,6 +87,8 @@ def incident_steps(bundle: Bundle, incident: Incident, since: int) -> list[Notic
             ("root", incident.root),
             ("summary", incident.summary),
         ]
+        if incident.merged_into is not None:
+            detail.append(("merged_into", incident.merged_into))
         what = kind.value.split(".", 1)[1]
         found.append(
             Notice(
@@ -99,7 +99,7 @@ def incident_steps(bundle: Bundle, incident: Incident, since: int) -> list[Notic
                 concerns=concerns,
                 severity=incident.severity.value,
                 detail=tuple(detail),
-                private=frozenset({"root", "summary", "by"}),
+                private=frozenset({"root", "summary", "by", "merged_into"}),
             )
         )
     return found
