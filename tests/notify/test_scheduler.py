@@ -4,8 +4,8 @@ burn-rate warnings and period-close reminders queued as notifications."""
 
 from __future__ import annotations
 
-import asyncio
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -73,25 +73,27 @@ def test_a_job_held_elsewhere_is_not_run_twice(engine: Engine) -> None:
     assert run_job(engine, job, T0) is not None  # free again
 
 
-def test_the_scheduler_runs_its_jobs_on_the_event_loop(engine: Engine) -> None:
+def test_the_scheduler_runs_its_jobs_until_stopped(engine: Engine) -> None:
     ran = threading.Event()
 
     def work(now: datetime) -> str:
         ran.set()
         return "done"
 
-    async def serve() -> None:
-        scheduler = Scheduler(engine, [Job("quick", timedelta(milliseconds=20), work)])
-        scheduler.start()
+    scheduler = Scheduler(engine, [Job("quick", timedelta(milliseconds=20), work)])
+    scheduler.start()
+    try:
+        assert ran.wait(10)
         for _ in range(500):
-            if ran.is_set() and recent_runs(engine, LOCAL_ADMIN, "quick"):
+            if recent_runs(engine, LOCAL_ADMIN, "quick"):
                 break
-            await asyncio.sleep(0.01)
-        await scheduler.stop()
-
-    asyncio.run(serve())
-    assert ran.is_set()
-    assert recent_runs(engine, LOCAL_ADMIN, "quick")[-1].outcome is JobOutcome.OK
+            time.sleep(0.01)
+    finally:
+        scheduler.stop()
+    runs = recent_runs(engine, LOCAL_ADMIN, "quick")
+    assert runs[-1].outcome is JobOutcome.OK
+    time.sleep(0.1)
+    assert len(recent_runs(engine, LOCAL_ADMIN, "quick")) == len(runs)  # stopped: no more
 
 
 def test_the_server_runs_four_jobs_unless_told_not_to(engine: Engine) -> None:

@@ -10,6 +10,7 @@ API token of a role that manages incidents (admin, operator).
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import time
 from typing import Any
@@ -107,13 +108,13 @@ def install(app: FastAPI, engine: Engine) -> None:
 
 
 def start(app: FastAPI) -> None:
-    """Start the scheduler (on the running event loop)."""
+    """Start the scheduler's threads."""
     app.state.scheduler.start()
 
 
 async def stop(app: FastAPI) -> None:
-    """Stop the scheduler."""
-    await app.state.scheduler.stop()
+    """Stop the scheduler (a run in progress may finish first)."""
+    await asyncio.to_thread(app.state.scheduler.stop)
 
 
 __all__ = ["SchedulerSettings", "install", "start", "stop"]

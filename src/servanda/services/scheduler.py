@@ -1,5 +1,5 @@
-"""Periodic work inside the server: each job runs every so often on asyncio tasks started with
-the application (in a worker thread, as the jobs are synchronous), takes the job's lock first
+"""Periodic work inside the server: each job runs every so often in a thread of its own,
+started and stopped with the application (the jobs are synchronous), takes the job's lock first
 (a PostgreSQL advisory lock: several servers on one database never run a job twice at once;
 SQLite serves from one process) and records every run it makes (``job_runs``: started,
 finished, outcome, what it did). A run that raises is recorded as failed; the job runs again
@@ -7,11 +7,10 @@ at its next turn. The jobs themselves are in :mod:`servanda.services.jobs`."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import os
 import socket
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -70,32 +69,34 @@ def recent_runs(
 
 
 class Scheduler:
-    """Runs jobs on the event loop it is started on, each at its own interval (the first run
-    one interval after the start)."""
+    """Runs jobs in background threads, each at its own interval (the first run one
+    interval after the start), until stopped."""
 
     def __init__(self, engine: Engine, jobs: Sequence[Job]) -> None:
         self.engine = engine
         self.jobs = tuple(jobs)
-        self._tasks: list[asyncio.Task[None]] = []
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
 
     def start(self) -> None:
-        """Start every job's task (call on the running loop)."""
+        """Start every job's thread."""
+        self._stop.clear()
         for job in self.jobs:
-            self._tasks.append(asyncio.create_task(self._loop(job), name=f"job:{job.name}"))
+            thread = threading.Thread(target=self._loop, args=(job,), name=f"job:{job.name}",
+                                      daemon=True)  # fmt: skip
+            thread.start()
+            self._threads.append(thread)
 
-    async def stop(self) -> None:
-        """Cancel the tasks and wait for them (a run in progress finishes in its thread)."""
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._tasks.clear()
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the threads; a run in progress has ``timeout`` seconds to finish."""
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout)
+        self._threads.clear()
 
-    async def _loop(self, job: Job) -> None:
-        while True:
-            await asyncio.sleep(job.every.total_seconds())
+    def _loop(self, job: Job) -> None:
+        while not self._stop.wait(job.every.total_seconds()):
             try:
-                await asyncio.to_thread(run_job, self.engine, job)
+                run_job(self.engine, job)
             except Exception:  # the database is away: try at the next turn
                 log.exception("could not run job %s", job.name)
