@@ -54,3 +54,20 @@ def test_an_unknown_job_is_a_usage_error(loaded: str) -> None:
 
 def test_the_example_declares_its_notification_rules() -> None:
     assert "4 notification rules" in ok("check", EXAMPLE).stdout
+
+
+def test_issued_invoices_are_notified(loaded: str) -> None:
+    ok("bill", "--period", "2024-04", "--issue", db=loaded)
+    issued = [
+        q
+        for q in ok_json("notify", "list", "--limit", "1000", "--format", "json", db=loaded)
+        if q["event"] == "invoice.issued"
+    ]
+    numbers = {i["number"] for i in ok_json("invoice", "list", "--format", "json", db=loaded)}
+    assert {q["rule"] for q in issued} == {"billing-office", "hospital-own"}
+    office = [q for q in issued if q["rule"] == "billing-office"]
+    assert len(office) == len(numbers)
+    # the hospital's own rule hears of the hospital's invoices only (its webhook and email)
+    own = [q for q in issued if q["rule"] == "hospital-own"]
+    assert own
+    assert all("hospital" in q["subject"] for q in own)

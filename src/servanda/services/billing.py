@@ -740,6 +740,7 @@ def issue(
                     account.party if account else None,
                     row.account,
                     row.period,
+                    str(row.gross),
                     str(row.due),
                     row.currency,
                     now,

@@ -145,8 +145,8 @@ def period_closed(
 
 
 def invoice_issued(
-    number: str, customer: str | None, account: str, period: str, total: str, currency: str,
-    at: datetime,
+    number: str, customer: str | None, account: str, period: str, total: str, due: str,
+    currency: str, at: datetime,
 ) -> Notice:  # fmt: skip
     """An issued invoice."""
     return Notice(
@@ -156,7 +156,7 @@ def invoice_issued(
         subject=f"Invoice {number} issued to {account} for {period}: {total} {currency}",
         concerns=((customer, None),) if customer else (),
         detail=(("number", number), ("account", account), ("period", period),
-                ("total", total), ("currency", currency)),
+                ("total", total), ("due", due), ("currency", currency)),
     )  # fmt: skip
 
 
