@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import email
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -161,3 +162,13 @@ def test_a_chat_url_apprise_does_not_know_fails(
     assert dispatch(engine, T0).retrying == 1
     [queued] = outbox(engine, LOCAL_ADMIN)
     assert queued.last_error == "$TEST_CHAT_URL is no URL Apprise knows"
+
+
+def test_many_deliveries_are_queued_once(engine: Engine) -> None:
+    many = [replace(NOTICE, key=f"inc-{i}#0") for i in range(1200)]
+    r = rule(Channel(email=Email(to=("noc@isp.example",))))
+    with transaction(engine) as session:
+        assert notices.queue(session, many, T0, [r]) == 1200
+    with transaction(engine) as session:
+        assert notices.queue(session, many, T0, [r]) == 0
+    assert len(outbox(engine, LOCAL_ADMIN, limit=2000)) == 1200

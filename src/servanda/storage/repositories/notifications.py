@@ -22,6 +22,8 @@ from servanda.storage.tables import (
 )
 
 _PENDING = DeliveryState.PENDING.value
+_CHUNK = 500
+"""Rows per statement (15 parameters each: well within SQLite's limit of parameters)."""
 
 
 def _queued(row: NotificationRow) -> Queued:
@@ -100,13 +102,16 @@ class NotificationRepository:
         ]
         dialect = self.session.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = (
-            insert(NotificationRow)
-            .values(rows)
-            .on_conflict_do_nothing(index_elements=["id"])
-            .returning(NotificationRow.id)
-        )
-        return len(self.session.scalars(statement).all())
+        new = 0
+        for at in range(0, len(rows), _CHUNK):
+            statement = (
+                insert(NotificationRow)
+                .values(rows[at : at + _CHUNK])
+                .on_conflict_do_nothing(index_elements=["id"])
+                .returning(NotificationRow.id)
+            )
+            new += len(self.session.scalars(statement).all())
+        return new
 
     def claim(self, now: datetime, limit: int, lease: timedelta) -> list[Queued]:
         """Up to ``limit`` pending deliveries due at ``now``, oldest first, pushed ``lease``
