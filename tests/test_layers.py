@@ -12,7 +12,7 @@ import pytest
 SRC = Path(__file__).resolve().parents[1] / "src" / "servanda"
 DOMAIN = (
     "core", "catalog", "calendars", "agreements", "events", "measure", "engagement", "accounting",
-    "declared", "documents",
+    "declared", "documents", "notify",
 )  # fmt: skip
 
 

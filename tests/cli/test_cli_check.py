@@ -26,7 +26,7 @@ def test_the_example_as_json() -> None:
     data = ok_json("check", EXAMPLE)
     assert data["ok"] is True
     assert data["problems"] == []
-    assert len(data["files"]) == 14
+    assert len(data["files"]) == 15
     assert all(Path(f).is_file() for f in data["files"])
 
 

@@ -52,7 +52,7 @@ def test_load_twice_changes_nothing_the_second_time(migrated: str) -> None:
 
 def test_load_for_people(migrated: str) -> None:
     first = ok("load", EXAMPLE, db=migrated)
-    assert first.stdout.startswith("loaded 14 files: ")
+    assert first.stdout.startswith("loaded 15 files: ")
     assert "parties: 9 created" in first.stdout
     second = ok("load", EXAMPLE, db=migrated)
     assert "nothing changed" in second.stdout

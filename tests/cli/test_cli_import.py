@@ -95,7 +95,7 @@ def test_import_writes_a_file_that_checks_with_the_example(tmp_path: Path) -> No
     ]
 
     checked = ok("check", root)
-    assert checked.stdout.startswith("ok: 15 files")  # the example's 14 and the imported one
+    assert checked.stdout.startswith("ok: 16 files")  # the example's 15 and the imported one
     assert "17 agreement versions" in checked.stdout
 
 

@@ -69,6 +69,7 @@ def test_it_is_split_by_concern(result: ReadResult) -> None:
         "calendars.yaml",
         "catalog.yaml",
         "mappings.yaml",
+        "notifications.yaml",
         "parties.yaml",
         "series.yaml",
         "subscriptions.yaml",

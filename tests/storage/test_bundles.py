@@ -87,6 +87,7 @@ def test_first_save_counts_everything_created(session: Session, bundle: Bundle) 
         "charging_rules": {"created": 0, "updated": 0, "unchanged": 0},
         "tax_profiles": {"created": 0, "updated": 0, "unchanged": 0},
         "billing_accounts": {"created": 0, "updated": 0, "unchanged": 0},
+        "notification_rules": {"created": 0, "updated": 0, "unchanged": 0},
     }
     assert summary.changed
     assert summary.run_id is not None

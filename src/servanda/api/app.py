@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from sqlalchemy import Engine
 
 from servanda import __version__
-from servanda.api import docs, errors
+from servanda.api import docs, errors, outward
 from servanda.api.audit import AuditTrail
 from servanda.api.guard import guard_input
 from servanda.api.headers import SecurityHeaders
@@ -95,9 +95,11 @@ def create_app(engine: Engine | None = None, settings: ApiSettings | None = None
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         engines: events.EventEngines = _app.state.events
         engines.start_clock()
+        outward.start(_app)
         try:
             yield
         finally:
+            await outward.stop(_app)
             engines.close()
             if owned:
                 db.dispose()
@@ -121,6 +123,7 @@ def create_app(engine: Engine | None = None, settings: ApiSettings | None = None
     app.add_middleware(SecurityHeaders)
     app.add_middleware(AuditTrail, engine=db)
     app.include_router(health.router)
+    outward.install(app, db)
     api = APIRouter(prefix=API_PREFIX)
     for router in API_ROUTERS:
         api.include_router(router)

@@ -37,6 +37,7 @@ WRITES = frozenset(
         "sla close", "sla reopen",
         "measure ingest", "attest add", "attest import",
         "feedback add", "feedback import", "review add",
+        "notify dispatch", "notify retry", "scheduler run",
     }
 )  # fmt: skip
 """Commands that change the database: each run is an entry of the audit log."""
@@ -51,7 +52,7 @@ READS = frozenset(
         "sla evaluate", "sla burn", "sla rollup", "sla adjustments", "sla versions",
         "sla credits", "sla rules", "measure list", "attest list", "feedback list", "review list",
         "audit list", "invoice list", "invoice show", "invoice export",
-        "statement list", "statement show",
+        "statement list", "statement show", "notify list", "scheduler runs",
     }
 )  # fmt: skip
 """Commands that only read (or write files, never the database)."""

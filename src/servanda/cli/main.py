@@ -22,6 +22,7 @@ from servanda.cli import (
     import_cmds,
     incident_cmds,
     measure_cmds,
+    outward_cmds,
     period_cmds,
     radius_cmds,
     rate_cmds,
@@ -155,6 +156,7 @@ billing_cmds.register(app)
 app.add_typer(billing_cmds.invoice_app, name="invoice")
 app.add_typer(billing_cmds.statement_app, name="statement")
 serve_cmds.register(app)
+outward_cmds.register(app)
 
 
 def main() -> None:

@@ -19,6 +19,7 @@ from servanda.config.access import check_access
 from servanda.config.billing_checks import check_billing
 from servanda.config.located import located as _at
 from servanda.config.located import origins as _origins
+from servanda.config.notification_checks import check_notifications
 from servanda.config.reader import Origin, ReadResult
 from servanda.core.durations import format_duration
 from servanda.core.problems import Problem
@@ -582,4 +583,5 @@ def check_all(result: ReadResult) -> list[Problem]:
     problems += check_access(result)
     problems += check_accounting(result)
     problems += check_billing(result)
+    problems += check_notifications(result)
     return problems

@@ -22,6 +22,7 @@ from servanda.catalog.model import Component, Party, Service, Subscription
 from servanda.declared.kinds import DeclaredKind, Storage, declared, kinds_of
 from servanda.events.model import NodeMapping
 from servanda.measure.inputs import Series
+from servanda.notify.rules import NotificationRule
 
 
 def _id(rec: Any) -> str:
@@ -132,6 +133,10 @@ class Bundle:
     billing_accounts: tuple[BillingAccount, ...] = declared(
         DeclaredKind(BillingAccount, "billing account", _id,
                      summary="who is invoiced or paid, in which currency, with which taxes")
+    )  # fmt: skip
+    notification_rules: tuple[NotificationRule, ...] = declared(
+        DeclaredKind(NotificationRule, "notification rule", _id,
+                     summary="which events go to which webhooks, email addresses and chats")
     )  # fmt: skip
 
     def merged(self, other: Bundle) -> Bundle:

@@ -55,6 +55,8 @@ from servanda.core.money import RoundingPoint
 from servanda.core.problems import Conflict, InvalidInput, Location, NotFound, Problem
 from servanda.declared.bundle import Bundle
 from servanda.measure.results import Credit
+from servanda.notify.notices import Notice
+from servanda.services import notices
 from servanda.services.closing import final_credits
 from servanda.storage.database import transaction
 from servanda.storage.repositories import BundleRepository
@@ -738,6 +740,7 @@ def issue(
     principal.require(Action.BILL)
     month = Month.of(period)
     numbers: list[str] = []
+    issued: list[Notice] = []
     with transaction(engine) as session:
         bundle = BundleRepository(session).load()
         query = select(InvoiceRow).where(
@@ -750,6 +753,20 @@ def issue(
             row.state = InvoiceState.ISSUED.value
             row.issued_at = now
             numbers.append(row.number)
+            account = bundle.billing_account_by_id.get(row.account)
+            issued.append(
+                notices.invoice_issued(
+                    row.number,
+                    account.party if account else None,
+                    row.account,
+                    row.period,
+                    str(row.gross),
+                    str(row.due),
+                    row.currency,
+                    now,
+                )
+            )
+        notices.queue(session, issued, now, bundle.notification_rules)
     return numbers
 
 

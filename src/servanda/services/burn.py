@@ -11,8 +11,10 @@ come from source ``servanda-slo`` and never take a node down themselves (see
 :data:`servanda.events.correlate.OBSERVING_SOURCES`): they warn about downtime already
 counted, so they must not add to it.
 
-Run it every few minutes (``servanda sla burn``, or ``POST /api/v1/sla/burn-check``); the
-events are idempotent, so running it twice raises nothing twice.
+Run it every few minutes (the server's ``burn-check`` job does, or ``servanda sla burn``, or
+``POST /api/v1/sla/burn-check``); the events are idempotent, so running it twice raises
+nothing twice. Firing warnings are also queued as ``burn_rate.warning`` notifications, once
+each (docs/notifications.md).
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from servanda.measure import availability as av
 from servanda.measure.burn import burn_events, burn_warnings
 from servanda.measure.objectives import ALWAYS, Evidence, Window, measure_objective
 from servanda.measure.periods import periods_between
+from servanda.services import notices
 from servanda.services.events import EventEngine, IngestResult
 from servanda.services.sla import customer_timezone, customer_week_start, stored_outages
 from servanda.storage.database import transaction
@@ -62,6 +65,8 @@ class BurnCheck:
     """The warning events (firing and, once cleared, resolved)."""
     ingested: IngestResult | None
     """What event management did with them (None when there were none)."""
+    notified: int = 0
+    """``burn_rate.warning`` notifications queued (new firing warnings under the rules)."""
 
 
 def check_burn_rates(
@@ -143,7 +148,11 @@ def check_burn_rates(
                     )
                 )
     ingested = events.ingest(principal, found, now) if found else None
-    return BurnCheck(count, tuple(found), ingested)
+    queued = 0
+    if found:  # once each: a warning still firing has the same key as when it was raised
+        with transaction(engine) as session:
+            queued = notices.queue(session, notices.burn_warnings(found), now)
+    return BurnCheck(count, tuple(found), ingested, queued)
 
 
 def _budget_left(

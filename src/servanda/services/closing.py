@@ -30,11 +30,11 @@ from servanda.declared.bundle import Bundle
 from servanda.events.lifecycle import actor_name
 from servanda.measure.closure import Closure
 from servanda.measure.periods import ReportingPeriod
-from servanda.measure.results import Credit, ObjectiveResult
+from servanda.measure.results import Credit, ObjectiveResult, Verdict
 from servanda.reports import sla_model as rm
 from servanda.reports.sla_json import report_from_json, report_to_json
 from servanda.reports.sla_view import actual_text
-from servanda.services import sla
+from servanda.services import notices, sla
 from servanda.storage.database import transaction
 from servanda.storage.repositories import BundleRepository
 from servanda.storage.repositories.results import ResultRepository, StoredResult
@@ -219,6 +219,19 @@ def _close_one(
         report=report_to_json(report),
         results=results,
         credits=credits,
+    )
+    breaches = [
+        (r.service, r.result.objective, _result_words(r.result))
+        for r in results
+        if r.result.verdict is Verdict.BREACHED
+    ]
+    notices.queue(
+        session,
+        notices.period_closed(
+            customer, chosen.label, chosen.start, chosen.end, version, now, breaches
+        ),
+        now,
+        bundle.notification_rules,
     )
     return Closed(customer, closure, True, tuple(c.credit for c in credits))
 

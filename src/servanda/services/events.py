@@ -63,6 +63,7 @@ from servanda.events.mapping import NodeMapper
 from servanda.events.model import Event
 from servanda.events.outages import StoredOutage, outages
 from servanda.events.watermark import Resequencer, clamp_future
+from servanda.services import notices, telemetry
 from servanda.services.agreements import effective_for
 from servanda.services.event_settings import correlation_settings
 from servanda.services.journal import (
@@ -317,14 +318,16 @@ class EventEngine:
         """
         principal.require(Action.INGEST_EVENTS)
         ticket = _Ticket(events, now)
-        with self._queue_lock:
-            self._queue.append(ticket)
-        with self._lock:
-            while not ticket.done:
-                self._ingest_group(self._take())
+        with telemetry.timing(telemetry.INGEST_SECONDS, "alerts"):
+            with self._queue_lock:
+                self._queue.append(ticket)
+            with self._lock:
+                while not ticket.done:
+                    self._ingest_group(self._take())
         if ticket.error is not None:
             raise ticket.error
         assert ticket.result is not None
+        telemetry.INGESTED.labels("alerts").inc(len(events))
         return ticket.result
 
     def _take(self) -> list[_Ticket]:
@@ -338,6 +341,7 @@ class EventEngine:
                 taken.append(queue.popleft())
         return taken
 
+    @telemetry.timed(telemetry.CORRELATION_SECONDS, "batch")
     def _ingest_group(self, group: list[_Ticket]) -> None:
         """Ingest ``group`` in one transaction; on failure, each of its batches alone."""
         try:
@@ -420,6 +424,7 @@ class EventEngine:
             queued_for=claim.holder if memory is None and new else None,
         )
 
+    @telemetry.timed(telemetry.CORRELATION_SECONDS, "tick")
     def tick(self, now: datetime) -> IngestResult:
         """Take the time-based decisions due at ``now`` (symptom grace, flapping quiet) and
         persist them, after applying what other processes appended; the server's clock runs
@@ -528,6 +533,9 @@ class EventEngine:
             self._persist(claim, now)  # what other processes appended comes first
             seq = JournalRepository(claim.session).append(STEP, now, step_payload(moved))
             before = current if memory is None else memory.stored.get(incident_id, current)
+            notices.queue_incident_steps(
+                claim.session, claim.config.bundle, [moved], {incident_id: before}, now
+            )
             incidents.save([moved], now, {incident_id: before})
             if memory is not None:
                 memory.correlator.apply_lifecycle(moved)
@@ -729,6 +737,10 @@ class EventEngine:
             for incident_id, found in changes.symptom_changes:
                 hints.setdefault(incident_id, {}).update(found)
         claim.changes = []
+        # before the pipeline, which reads nothing back: the steps since what was stored
+        notices.queue_incident_steps(
+            claim.session, claim.config.bundle, incidents.values(), memory.stored, now
+        )
         with _pipeline(claim.session):
             self._write(claim.session, claim.config, memory, alerts.values(), incidents.values(),
                         now, hints)  # fmt: skip

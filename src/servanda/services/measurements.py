@@ -45,6 +45,7 @@ from servanda.ingest.record_files import MAX_PROBLEMS
 from servanda.measure.inputs import COUNT_KINDS, Attestation, Measurement, Series, SeriesKind
 from servanda.measure.periods import ReportingPeriod, parse_period
 from servanda.measure.series import ratio_of_sums
+from servanda.services import telemetry
 from servanda.services.catalog import bundle_seen_by
 from servanda.storage.database import transaction
 from servanda.storage.repositories import (
@@ -161,6 +162,7 @@ def check_measurements(
     return problems
 
 
+@telemetry.timed(telemetry.INGEST_SECONDS, "measurements")
 def ingest_measurements(
     engine: Engine,
     principal: Principal,
@@ -234,11 +236,13 @@ def _store(
     repo = MeasurementRepository(session)
     if not replace:
         new = repo.add(keyed, now)
+        telemetry.INGESTED.labels("measurements").inc(received)
         return MeasurementCounts(received, new, received - new)
     keys = {k for k, _ in keyed}
     stored = len(repo.existing_keys(keys))
     repo.add(keyed, now, replace=True)
     new = len(keys) - stored
+    telemetry.INGESTED.labels("measurements").inc(received)
     return MeasurementCounts(received, new, received - new, replaced=stored)
 
 

@@ -44,6 +44,7 @@ from servanda.measure.periods import ReportingPeriod, parse_period, periods_betw
 from servanda.measure.results import ObjectiveResult
 from servanda.measure.rollup import rollup
 from servanda.reports.assemble import build_report
+from servanda.services import telemetry
 from servanda.storage.database import transaction
 from servanda.storage.repositories import BundleRepository
 from servanda.storage.repositories.engagement import EngagementRepository
@@ -226,7 +227,9 @@ def evaluate_in(
             customer, None, chosen.start.date(), chosen.end.date() + timedelta(days=1)
         )
     )
-    evaluation = evaluate_customer(bundle, customer, chosen, evidence, now)
+    with telemetry.timing(telemetry.EVALUATION_SECONDS):
+        evaluation = evaluate_customer(bundle, customer, chosen, evidence, now)
+    telemetry.EVALUATIONS.inc()
     return Evaluated(bundle, evaluation, evidence, reviews)
 
 

@@ -38,6 +38,7 @@ from servanda.accounting.stored import Charge, Rejected
 from servanda.accounting.usage import UsageRecord
 from servanda.core.access import Action, Principal
 from servanda.core.records import from_jsonable, to_jsonable
+from servanda.services import telemetry
 from servanda.services.pricing import (
     Pricing,
     party_charge_rows,
@@ -129,6 +130,7 @@ def ingest_usage(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+@telemetry.timed(telemetry.INGEST_SECONDS, "usage_records")
 def store_in(
     session: Any, records: Sequence[UsageRecord], where: list[str], now: datetime
 ) -> UsageSummary:
@@ -136,6 +138,7 @@ def store_in(
     state and its usage together)."""
     repo = UsageRepository(session)
     summary = UsageSummary(received=len(records))
+    telemetry.INGESTED.labels("usage_records").inc(len(records))
     repo.take_turn({r.source for r in records})
     stored = repo.current([r.key for r in records])
     seen: dict[tuple[str, str], str] = {}
@@ -271,7 +274,9 @@ def _rate(
     if rater is None:
         failed = {i: "no tariff is declared (section 'tariffs')" for i, _ in stored}
     else:
-        rated = rater.rate_table(usage_table([r for _, r in stored])).to_pylist()
+        with telemetry.timing(telemetry.RATING_SECONDS):
+            rated = rater.rate_table(usage_table([r for _, r in stored])).to_pylist()
+        telemetry.RATED.inc(len(stored))
         charges = []
         charged: list[tuple[int, UsageRecord, dict[str, Any]]] = []
         for (usage_id, record), row in zip(stored, rated, strict=True):

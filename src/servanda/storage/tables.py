@@ -1148,3 +1148,49 @@ class ChargingSessionRow(Base):
     answer: Mapped[dict[str, Any]]
     """The answer to that request."""
     updated_at: Mapped[datetime]
+
+
+class NotificationRow(Base):
+    """The outbox: one notice to one channel of one rule, queued in the transaction of what
+    it tells, then delivered (and tried again with backoff) by the dispatcher."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_state_next_attempt_at", "state", "next_attempt_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    """The delivery id (deterministic: rule, notice key, channel), sent to receivers."""
+    rule: Mapped[str] = mapped_column(ID)
+    event: Mapped[str] = mapped_column(String(32))
+    notice_key: Mapped[str] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(String(16))
+    """``webhook``, ``email`` or ``chat``."""
+    target: Mapped[str] = mapped_column(Text)
+    """Where it goes, as people read it (never a secret)."""
+    spec: Mapped[dict[str, Any]]
+    """The channel as declared (JSON): names the variables holding secrets, not them."""
+    payload: Mapped[dict[str, Any]]
+    state: Mapped[str] = mapped_column(String(16))
+    """``pending``, ``sent`` or ``failed``."""
+    attempts: Mapped[int] = mapped_column(Integer)
+    next_attempt_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+
+class JobRunRow(Base):
+    """One run of a scheduled job."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (Index("ix_job_runs_job_started_at", "job", "started_at"),)
+
+    id: Mapped[int] = mapped_column(SEQ, primary_key=True, autoincrement=True)
+    job: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    outcome: Mapped[str] = mapped_column(String(16))
+    """``running``, ``ok`` or ``failed``."""
+    detail: Mapped[str] = mapped_column(Text)
+    host: Mapped[str] = mapped_column(String(200))
+    """The process that ran it (``host:pid``)."""
