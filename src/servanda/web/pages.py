@@ -22,7 +22,6 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from servanda import __version__
-from servanda.api.routers.events import EventEngines
 from servanda.core.access import Action, Principal
 from servanda.core.problems import Conflict, InvalidInput, NotFound
 from servanda.core.problems import Forbidden as NotAllowed
@@ -282,7 +281,7 @@ def incident_move(
     check_csrf(request, csrf)
     if move not in MOVES:
         return problem_page(request, principal, 404, f"no action {move!r}")
-    engines: EventEngines = request.app.state.events
+    engines = request.app.state.events  # the API's event engines, one per database
     step = cast(Move, move)
     done = guarded(request, principal, lambda: steps.record_step(
         engines.get(), principal, incident_id, step, datetime.now(UTC), note=note

@@ -19,7 +19,6 @@ from urllib.parse import urlsplit
 from fastapi import Request
 from sqlalchemy import Engine
 
-from servanda.api.throttle import AuthThrottle
 from servanda.core.access import Principal
 from servanda.services import tokens
 
@@ -87,7 +86,7 @@ def same_origin(request: Request) -> None:
 def login(request: Request, token: str) -> Principal | None:
     """The principal of ``token`` if it is valid (a failure counts for throttling)."""
     engine: Engine = request.app.state.engine
-    throttle: AuthThrottle = request.app.state.auth_throttle
+    throttle = request.app.state.auth_throttle  # the API's (servanda.api.throttle)
     now = datetime.now(UTC)
     client = request.client.host if request.client is not None else "unknown"
     keys = [f"client:{client}"]
