@@ -9,12 +9,13 @@ lifecycle forbids) are pages with the reason, never a stack trace.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar, cast
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -197,37 +198,38 @@ def _board(request: Request, principal: Principal, month: str | None, status: st
     }  # fmt: skip
 
 
-@router.get("/board")
-def board(
-    request: Request,
-    month: Annotated[str | None, Query(max_length=7)] = None,
-    status: Annotated[str | None, Query(max_length=16)] = None,
-    q: Annotated[str | None, Query(max_length=100)] = None,
-    sort: Annotated[str, Query(max_length=16)] = "status",
-) -> HTMLResponse:
-    """Every customer × service objective: met, at risk or breached (filter, sort; the rows
-    refresh in place)."""
+@dataclass(frozen=True)
+class BoardQuery:
+    """The board's filters, as both the page and its refresh read them."""
+
+    month: Annotated[str | None, Query(max_length=7)] = None
+    status: Annotated[str | None, Query(max_length=16)] = None
+    q: Annotated[str | None, Query(max_length=100)] = None
+    sort: Annotated[str, Query(max_length=16)] = "status"
+
+
+BoardDep = Annotated[BoardQuery, Depends()]
+
+
+def _board_page(request: Request, template: str, query: BoardQuery) -> HTMLResponse:
     principal = require_login(request)
-    found = _board(request, principal, month, status, q, sort)
+    found = _board(request, principal, query.month, query.status, query.q, query.sort)
     if isinstance(found, HTMLResponse):
         return found
-    return page(request, "board.html.j2", principal, **found)
+    return page(request, template, principal, **found)
+
+
+@router.get("/board")
+def board(request: Request, query: BoardDep) -> HTMLResponse:
+    """Every customer × service objective: met, at risk or breached (filter, sort; the rows
+    refresh in place)."""
+    return _board_page(request, "board.html.j2", query)
 
 
 @router.get("/board/rows")
-def board_rows(
-    request: Request,
-    month: Annotated[str | None, Query(max_length=7)] = None,
-    status: Annotated[str | None, Query(max_length=16)] = None,
-    q: Annotated[str | None, Query(max_length=100)] = None,
-    sort: Annotated[str, Query(max_length=16)] = "status",
-) -> HTMLResponse:
+def board_rows(request: Request, query: BoardDep) -> HTMLResponse:
     """The board's rows alone, for refreshing them in place."""
-    principal = require_login(request)
-    found = _board(request, principal, month, status, q, sort)
-    if isinstance(found, HTMLResponse):
-        return found
-    return page(request, "board_rows.html.j2", principal, **found)
+    return _board_page(request, "board_rows.html.j2", query)
 
 
 # -- incidents -------------------------------------------------------------------------------
